@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Writes the fuzzers' seed corpora: every golden message of tests/vectors, a data message, and
+messages with hidden AVPs under the fuzz target's secret ("fuzz"), hidden per RFC 2661 §4.3."""
+import hashlib
+import pathlib
+
+root = pathlib.Path(__file__).resolve().parent
+golden = root.parent / "tests" / "vectors" / "golden_messages.txt"
+
+
+def hide(attr, secret, rv, value, pad=b""):
+    plain = len(value).to_bytes(2, "big") + value + pad
+    out, prev = b"", b""
+    for i in range(0, len(plain), 16):
+        key = (hashlib.md5(attr.to_bytes(2, "big") + secret + rv) if i == 0
+               else hashlib.md5(secret + prev)).digest()
+        prev = bytes(a ^ b for a, b in zip(plain[i:i + 16], key))
+        out += prev
+    return out
+
+
+def avp(attr, value, m=True, h=False):
+    flags = (0x8000 if m else 0) | (0x4000 if h else 0) | (6 + len(value))
+    return flags.to_bytes(2, "big") + b"\0\0" + attr.to_bytes(2, "big") + value
+
+
+def control(body, tid=1, sid=0, ns=0, nr=0):
+    length = 12 + len(body)
+    return b"\xc8\x02" + b"".join(x.to_bytes(2, "big") for x in (length, tid, sid, ns, nr)) + body
+
+
+def main():
+    out = root / "corpus" / "decode_control_fuzzer"
+    blocks, name = {}, None
+    for line in golden.read_text().splitlines():
+        line = line.strip()
+        if line.startswith("name:"):
+            name = line.split(":", 1)[1].strip()
+            blocks[name] = b""
+        elif line and not line.startswith("#"):
+            blocks[name] += bytes.fromhex(line)
+    for name, data in blocks.items():
+        (out / f"golden-{name}").write_bytes(data)
+    secret, rv = b"fuzz", bytes(range(16))
+    icrq = (avp(0, (10).to_bytes(2, "big")) + avp(36, rv)
+            + avp(14, hide(14, secret, rv, (7).to_bytes(2, "big"), b"\xaa" * 3), h=True)
+            + avp(15, hide(15, secret, rv, (99).to_bytes(4, "big")), h=True)
+            + avp(22, hide(22, secret, rv, b"0123456789abcdefghijkl"), h=True))
+    (out / "hidden-ICRQ").write_bytes(control(icrq))
+    (out / "data-LSO").write_bytes(bytes.fromhex(
+        "4A 02 00 18 12 34 00 03 00 01 00 00 00 02 00 00 FF 03 C0 21 01 01 00 04"))
+
+    out = root / "corpus" / "hidden_avp_fuzzer"
+    for i, (attr, value, pad) in enumerate([(14, b"\0\7", b""), (22, b"0123456789abcdefghij", b"\xa5" * 7),
+                                            (11, bytes(40), b"")]):
+        s = b"tunnel-secret"
+        (out / f"seed-{i}").write_bytes(attr.to_bytes(2, "big") + bytes([len(s), len(rv)]) + s + rv
+                                        + hide(attr, s, rv, value, pad))
+
+
+main()

@@ -1,0 +1,14 @@
+#pragma once
+// Randomness comes from the caller (style.md): the daemon passes a CSPRNG, the simulator a seeded one.
+#include <cstddef>
+#include <span>
+
+namespace hl2tp::wire {
+
+class RandomSource {
+ public:
+  virtual ~RandomSource() = default;
+  virtual void fill(std::span<std::byte> out) = 0;
+};
+
+}  // namespace hl2tp::wire

@@ -78,7 +78,7 @@ inline std::vector<std::pair<std::string, wire::ControlMessage>> golden_messages
       .add<A::ProxyAuthenType>(2)
       .add<A::ProxyAuthenName>("user")
       .add<A::ProxyAuthenId>(5)
-      .add<A::InitialReceivedLcpConfreq>(from_hex("0101000A05061234"))
+      .add<A::InitialReceivedLcpConfreq>(from_hex("010405DC0506 12345678"))
       .add<A::PrivateGroupId>(bytes_of("grp1"));
   m.emplace_back("ICCN", with_header(iccn, 0x1234, 4, 9, 7));
 

@@ -138,12 +138,13 @@ std::optional<FailoverSessionState> parse(ByteReader& r) {
 }
 
 template <typename T>
-std::optional<AvpValue> decode_as(std::span<const std::byte> value, std::size_t min_length) {
-  if (value.size() < min_length) return std::nullopt;
+bool decode_as(std::span<const std::byte> value, std::size_t min_length, AvpValue& out) {
+  if (value.size() < min_length) return false;
   ByteReader r(value);
   std::optional<T> v = parse<T>(r);
-  if (!v || !r.empty()) return std::nullopt;
-  return AvpValue(std::move(*v));
+  if (!v || !r.empty()) return false;
+  out.emplace<T>(std::move(*v));
+  return true;
 }
 
 // Value-level rules beyond the layout.
@@ -220,21 +221,20 @@ struct Writer {
 
 }  // namespace
 
-std::optional<AvpValue> decode_avp_value(std::uint16_t attribute_type,
-                                         std::span<const std::byte> value) {
-  std::optional<AvpValue> decoded;
+bool decode_avp_value(std::uint16_t attribute_type, std::span<const std::byte> value,
+                      AvpValue& out) {
+  bool decoded = false;
   switch (attribute_type) {
 #define HL2TP_AVP_DECODE(name, code, type, m, h, min) \
   case code:                                           \
-    decoded = decode_as<type>(value, min);             \
+    decoded = decode_as<type>(value, min, out);        \
     break;
     HL2TP_AVP_TABLE(HL2TP_AVP_DECODE)
 #undef HL2TP_AVP_DECODE
     default:
-      return std::nullopt;
+      return false;
   }
-  if (decoded && !value_is_valid(attribute_type, *decoded)) return std::nullopt;
-  return decoded;
+  return decoded && value_is_valid(attribute_type, out);
 }
 
 bool value_fits_type(std::uint16_t vendor_id, std::uint16_t attribute_type, const AvpValue& value) {

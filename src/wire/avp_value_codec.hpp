@@ -9,10 +9,11 @@
 
 namespace hl2tp::wire {
 
-// The typed value of vendor-0 attribute `attribute_type` from `value`, or nullopt when the type is
-// not one we know or the octets do not fit its layout (wrong length, a zero Receive Window Size…).
-std::optional<AvpValue> decode_avp_value(std::uint16_t attribute_type,
-                                         std::span<const std::byte> value);
+// Sets `out` to the typed value of vendor-0 attribute `attribute_type` read from `value`. False
+// (and `out` unspecified) when the type is not one we know or the octets do not fit its layout
+// (wrong length, a zero Receive Window Size…).
+bool decode_avp_value(std::uint16_t attribute_type, std::span<const std::byte> value,
+                      AvpValue& out);
 
 // Whether `value` holds the alternative the table gives `attribute_type` (an opaque value fits any).
 bool value_fits_type(std::uint16_t vendor_id, std::uint16_t attribute_type, const AvpValue& value);

@@ -56,12 +56,11 @@ class MessageDecoder {
       const std::size_t at = kControlHeaderLength + body.offset();
       AvpHeader h = *read_avp_header(body);
       auto value = *body.take(h.length - kAvpHeaderLength);
-      auto avp = decode_avp(h, value, at);
-      if (!avp) return unexpected(avp.error());
-      if (avp->is<AvpType::RandomVector>()) {
+      Avp& avp = message_.avps.emplace_back();
+      if (auto error = decode_avp(h, value, at, avp)) return unexpected(std::move(*error));
+      if (avp.is<AvpType::RandomVector>()) {
         random_vector_ = value;  // RFC 2661 §4.3: hidden AVPs use the closest preceding vector
       }
-      message_.avps.push_back(std::move(*avp));
     }
 
     if (options_.check_required_avps) {
@@ -114,9 +113,14 @@ class MessageDecoder {
     return std::nullopt;
   }
 
-  Result<Avp, DecodeError> decode_avp(const AvpHeader& h, std::span<const std::byte> value,
-                                      std::size_t at) {
-    Avp avp{h.vendor_id, h.attribute_type, h.mandatory, h.hidden, h.reserved_bits, OpaqueValue{}};
+  // Fills `avp` (already in the message) from its header and value octets.
+  std::optional<DecodeError> decode_avp(const AvpHeader& h, std::span<const std::byte> value,
+                                        std::size_t at, Avp& avp) {
+    avp.vendor_id = h.vendor_id;
+    avp.attribute_type = h.attribute_type;
+    avp.mandatory = h.mandatory;
+    avp.hidden = h.hidden;
+    avp.reserved_bits = h.reserved_bits;
     const auto info = h.vendor_id == 0 ? avp_info(h.attribute_type) : std::nullopt;
     // RFC 2661 §4.1: an AVP with a reserved bit set is treated as unrecognised.
     const bool recognized = info.has_value() && h.reserved_bits == 0;
@@ -124,30 +128,27 @@ class MessageDecoder {
     std::span<const std::byte> plain = value;
     if (h.hidden) {
       if (recognized && !info->may_hide) {
-        return fail(DecodeErrc::avp_must_not_be_hidden, at, h.attribute_type);
+        return fail(DecodeErrc::avp_must_not_be_hidden, at, h.attribute_type).error;
       }
       if (options_.secret.empty()) {
-        return fail(DecodeErrc::hidden_avp_without_secret, at, h.attribute_type);
+        return fail(DecodeErrc::hidden_avp_without_secret, at, h.attribute_type).error;
       }
       if (!random_vector_) {
-        return fail(DecodeErrc::hidden_avp_without_random_vector, at, h.attribute_type);
+        return fail(DecodeErrc::hidden_avp_without_random_vector, at, h.attribute_type).error;
       }
       auto length = reveal_avp_value(h.attribute_type, options_.secret, *random_vector_, value,
                                      revealed_);
-      if (!length) return fail(length.error(), at, h.attribute_type);
+      if (!length) return fail(length.error(), at, h.attribute_type).error;
       plain = std::span<const std::byte>(revealed_).subspan(2, *length);
     }
 
     if (recognized) {
-      if (auto typed = decode_avp_value(h.attribute_type, plain)) {
-        avp.value = std::move(*typed);
-        return avp;
-      }
+      if (decode_avp_value(h.attribute_type, plain, avp.value)) return std::nullopt;
       // RFC 2661 §7.1: an invalid M=1 AVP ends the session or tunnel; an M=0 one is ignored.
-      if (h.mandatory) return fail(DecodeErrc::invalid_avp_value, at, h.attribute_type);
+      if (h.mandatory) return fail(DecodeErrc::invalid_avp_value, at, h.attribute_type).error;
     }
-    avp.value = OpaqueValue{Bytes(plain.begin(), plain.end())};
-    return avp;
+    avp.value.emplace<OpaqueValue>(OpaqueValue{Bytes(plain.begin(), plain.end())});
+    return std::nullopt;
   }
 
   std::span<const std::byte> datagram_;

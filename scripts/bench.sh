@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs the benchmarks on this machine and prints medians; BENCHMARKS.md records them with the
+# command and the machine. Benchmarks are never run as tests. They measure the build we ship
+# (RelWithDebInfo, -O2); g++ 12 at -O3 raises false -Wrestrict warnings inside libstdc++ (GCC PR 105329).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+cmake -S . -B build/bench -G Ninja -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build/bench --target codec_bench >/dev/null
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+./build/bench/bench/codec_bench --benchmark_repetitions=9 --benchmark_report_aggregates_only=true \
+  --benchmark_display_aggregates_only=true "$@"

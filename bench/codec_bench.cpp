@@ -1,6 +1,7 @@
 // Decode and encode of a typical ICRQ with 8 AVPs (Message Type, Assigned Session ID, Call Serial
-// Number, Bearer Type, Physical Channel ID, Calling Number, Called Number, Sub-Address): the message
-// an LNS decodes once per subscriber session. Target (issue 2): at most 300 ns per direction.
+// Number, Bearer Type, Physical Channel ID, Calling Number, Called Number, Sub-Address): the
+// message an LNS decodes once per subscriber session. Target (issue 2): at most 300 ns per
+// direction.
 #include <benchmark/benchmark.h>
 
 #include "wire/control_codec.hpp"

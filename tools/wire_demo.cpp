@@ -1,8 +1,8 @@
 // hl2tp-wire-demo: the codec at work. Encodes an L2TP exchange between a LAC (127.0.0.1) and an LNS
-// (127.0.0.2) — tunnel set-up with challenge authentication and RFC 4951 capability, an incoming call
-// with hidden AVPs, a data message, a recovery tunnel with a Suggested Control Sequence, FSQ/FSR —
-// writes it to a pcap file, then reads the capture back, decodes every datagram and prints it.
-// Usage: hl2tp-wire-demo OUTPUT.pcap
+// (127.0.0.2) — tunnel set-up with challenge authentication and RFC 4951 capability, an incoming
+// call with hidden AVPs, a data message, a recovery tunnel with a Suggested Control Sequence,
+// FSQ/FSR — writes it to a pcap file, then reads the capture back, decodes every datagram and
+// prints it. Usage: hl2tp-wire-demo OUTPUT.pcap
 #include <fmt/format.h>
 
 #include <fstream>
@@ -27,7 +27,8 @@ constexpr std::uint16_t kLacPort = 40000, kLnsPort = 1701;
 class DemoRandom : public RandomSource {
  public:
   void fill(std::span<std::byte> out) override {
-    for (auto& b : out) b = static_cast<std::byte>(rng_());
+    for (auto& b : out)
+      b = static_cast<std::byte>(rng_());
   }
 
  private:
@@ -105,17 +106,18 @@ void build(Exchange& x) {
   x.send(false, at(ControlMessage{}, lac_tid, 0, 2, 4));
 
   Bytes data;
-  encode_data({lns_tid, lns_sid, true, false, 0, 0, {}},
-              std::vector<std::byte>{std::byte{0xFF}, std::byte{0x03}, std::byte{0xC0},
-                                     std::byte{0x21}, std::byte{0x01}, std::byte{0x01},
-                                     std::byte{0x00}, std::byte{0x04}},
-              data);
+  encode_data(
+      {lns_tid, lns_sid, true, false, 0, 0, {}},
+      std::vector<std::byte>{std::byte{0xFF}, std::byte{0x03}, std::byte{0xC0}, std::byte{0x21},
+                             std::byte{0x01}, std::byte{0x01}, std::byte{0x00}, std::byte{0x04}},
+      data);
   x.push(true, std::move(data));
 
   // The LAC restarts and recovers its old tunnel with a recovery tunnel (RFC 4951 §3.2.1).
   auto recovery = make_sccrq(0x0A77, "lac-1", kFramingSync);
-  recovery.add<AvpType::TieBreaker>({std::byte{9}, std::byte{9}, std::byte{9}, std::byte{9},
-                                     std::byte{9}, std::byte{9}, std::byte{9}, std::byte{9}})
+  recovery
+      .add<AvpType::TieBreaker>({std::byte{9}, std::byte{9}, std::byte{9}, std::byte{9},
+                                 std::byte{9}, std::byte{9}, std::byte{9}, std::byte{9}})
       .add<AvpType::TunnelRecovery>({lac_tid, lns_tid})
       .add<AvpType::Challenge>(lac_challenge);
   x.send(true, at(recovery, 0, 0, 0, 0));
@@ -144,15 +146,16 @@ int main(int argc, char** argv) {
   {
     const auto file = pcap::write_pcap(x.datagrams);
     std::ofstream(argv[1], std::ios::binary)
-        .write(reinterpret_cast<const char*>(file.data()), static_cast<std::streamsize>(file.size()));
+        .write(reinterpret_cast<const char*>(file.data()),
+               static_cast<std::streamsize>(file.size()));
   }
   fmt::print("wrote {} datagrams to {}\n\n", x.datagrams.size(), argv[1]);
 
   // Read the capture back, as one would a capture taken on the wire.
   std::ifstream in(argv[1], std::ios::binary);
   std::vector<char> raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto datagrams = pcap::read_pcap(
-      std::span(reinterpret_cast<const std::byte*>(raw.data()), raw.size()));
+  auto datagrams =
+      pcap::read_pcap(std::span(reinterpret_cast<const std::byte*>(raw.data()), raw.size()));
   if (!datagrams) {
     fmt::print(stderr, "cannot read {}: {}\n", argv[1], datagrams.error());
     return 1;
@@ -160,9 +163,9 @@ int main(int argc, char** argv) {
   int failures = 0;
   for (std::size_t i = 0; i < datagrams->size(); ++i) {
     const auto& d = (*datagrams)[i];
-    const std::string route = fmt::format("{}:{} -> {}:{}", pcap::format_ipv4(d.source_ip),
-                                          d.source_port, pcap::format_ipv4(d.destination_ip),
-                                          d.destination_port);
+    const std::string route =
+        fmt::format("{}:{} -> {}:{}", pcap::format_ipv4(d.source_ip), d.source_port,
+                    pcap::format_ipv4(d.destination_ip), d.destination_port);
     if (is_control_message(d.payload) == false) {
       auto m = decode_data(d.payload);
       fmt::print("{:2} {}  DATA tid={} sid={} {} payload octets\n", i + 1, route,

@@ -15,7 +15,8 @@ constexpr std::uint8_t kProtocolUdp = 17;
 
 // pcap headers are in the writer's byte order; we write little-endian and read either.
 void put_le32(std::vector<std::byte>& out, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::byte>(v >> (8 * i)));
+  for (int i = 0; i < 4; ++i)
+    out.push_back(static_cast<std::byte>(v >> (8 * i)));
 }
 void put_le16(std::vector<std::byte>& out, std::uint16_t v) {
   out.push_back(static_cast<std::byte>(v & 0xFF));
@@ -28,7 +29,8 @@ std::uint16_t ipv4_checksum(std::span<const std::byte> header) {
     sum += (std::to_integer<std::uint32_t>(header[i]) << 8) |
            std::to_integer<std::uint32_t>(header[i + 1]);
   }
-  while (sum >> 16) sum = (sum & 0xFFFF) + (sum >> 16);
+  while (sum >> 16)
+    sum = (sum & 0xFFFF) + (sum >> 16);
   return static_cast<std::uint16_t>(~sum);
 }
 
@@ -129,10 +131,17 @@ Result<std::vector<UdpDatagram>, std::string> read_pcap(std::span<const std::byt
   if (!link_type) return unexpected(std::string("truncated pcap header"));
   std::size_t link_header = 0;
   switch (*link_type) {
-    case kLinkTypeRaw: link_header = 0; break;
-    case kLinkTypeEthernet: link_header = 14; break;
-    case kLinkTypeLinuxCooked: link_header = 16; break;
-    default: return unexpected(fmt::format("unsupported link type {}", *link_type));
+    case kLinkTypeRaw:
+      link_header = 0;
+      break;
+    case kLinkTypeEthernet:
+      link_header = 14;
+      break;
+    case kLinkTypeLinuxCooked:
+      link_header = 16;
+      break;
+    default:
+      return unexpected(fmt::format("unsupported link type {}", *link_type));
   }
   std::vector<UdpDatagram> datagrams;
   while (!r.raw().empty()) {

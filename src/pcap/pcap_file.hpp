@@ -23,8 +23,8 @@ struct UdpDatagram {
 // A pcap file (link type RAW, IPv4) with one record per datagram.
 std::vector<std::byte> write_pcap(std::span<const UdpDatagram> datagrams);
 
-// The UDP/IPv4 datagrams of a pcap file with link type RAW (101), Ethernet (1) or Linux cooked (113);
-// other packets are skipped. Fails with a reason on a file that is not such a pcap.
+// The UDP/IPv4 datagrams of a pcap file with link type RAW (101), Ethernet (1) or Linux cooked
+// (113); other packets are skipped. Fails with a reason on a file that is not such a pcap.
 Result<std::vector<UdpDatagram>, std::string> read_pcap(std::span<const std::byte> file);
 
 std::string format_ipv4(std::uint32_t address);

@@ -21,13 +21,15 @@ struct Avp {
 
   bool operator==(const Avp&) const = default;
 
-  // Vendor 0, a type from the table, no reserved bit, and a value of the table's type: an AVP we act
-  // on. Anything else is carried but not interpreted (RFC 2661 §4.1).
+  // Vendor 0, a type from the table, no reserved bit, and a value of the table's type: an AVP we
+  // act on. Anything else is carried but not interpreted (RFC 2661 §4.1).
   bool is_recognized() const { return !std::holds_alternative<OpaqueValue>(value); }
 
+  // A recognised AVP of type T: vendor 0, T's code, and a value of T's kind.
   template <AvpType T>
   bool is() const {
-    return vendor_id == 0 && attribute_type == AvpSpec<T>::kCode && is_recognized();
+    return vendor_id == 0 && attribute_type == AvpSpec<T>::kCode &&
+           std::holds_alternative<typename AvpSpec<T>::Value>(value);
   }
 };
 

@@ -29,7 +29,7 @@ struct ProtocolVersion {
   bool operator==(const ProtocolVersion&) const = default;
 };
 
-using TieBreakerValue = std::array<std::byte, 8>;         // RFC 2661 §4.4.3, 8 octets
+using TieBreakerValue = std::array<std::byte, 8>;   // RFC 2661 §4.4.3, 8 octets
 using ChallengeDigest = std::array<std::byte, 16>;  // RFC 2661 §4.4.3, an MD5 digest
 
 // RFC 2661 §4.4.5 Q.931 Cause Code: cause, message, optional advisory text.
@@ -99,9 +99,9 @@ struct OpaqueValue {
   bool operator==(const OpaqueValue&) const = default;
 };
 
-using AvpValue =
-    std::variant<OpaqueValue, std::uint16_t, std::uint32_t, std::string, Bytes, NoValue, ResultCode,
-                 ProtocolVersion, TieBreakerValue, ChallengeDigest, Q931Cause, CallErrors, Accm,
-                 FailoverCapability, TunnelRecovery, SuggestedControlSequence, FailoverSessionState>;
+using AvpValue = std::variant<OpaqueValue, std::uint16_t, std::uint32_t, std::string, Bytes,
+                              NoValue, ResultCode, ProtocolVersion, TieBreakerValue,
+                              ChallengeDigest, Q931Cause, CallErrors, Accm, FailoverCapability,
+                              TunnelRecovery, SuggestedControlSequence, FailoverSessionState>;
 
 }  // namespace hl2tp::wire

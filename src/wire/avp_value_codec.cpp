@@ -108,15 +108,30 @@ std::optional<FailoverCapability> parse(ByteReader& r) {
   // can decide, since the AVP has M=0.
   return FailoverCapability{(*bits & 0x0001) != 0, (*bits & 0x0002) != 0, *time};
 }
+// RFC 4951 §5.2 and §5.4 share one L2TPv2 layout: Reserved(16) Reserved(16) ID(16) Reserved(16)
+// ID(16) — the L2TPv3 layout's two 32-bit IDs, narrowed.
+std::optional<std::pair<std::uint16_t, std::uint16_t>> parse_rfc4951_id_pair(ByteReader& r) {
+  if (!r.u16() || !r.u16()) return std::nullopt;
+  auto first = r.u16();
+  if (!r.u16()) return std::nullopt;
+  auto second = r.u16();
+  if (!first || !second) return std::nullopt;
+  return std::pair(*first, *second);
+}
+
+void write_rfc4951_id_pair(ByteWriter& w, std::uint16_t first, std::uint16_t second) {
+  w.u16(0);
+  w.u16(0);
+  w.u16(first);
+  w.u16(0);
+  w.u16(second);
+}
+
 template <>
 std::optional<TunnelRecovery> parse(ByteReader& r) {
-  // RFC 4951 §5.2, L2TPv2: Reserved(16) Reserved(16) Recover Tunnel ID Reserved(16) Recover Remote.
-  if (!r.u16() || !r.u16()) return std::nullopt;
-  auto local = r.u16();
-  if (!r.u16()) return std::nullopt;
-  auto remote = r.u16();
-  if (!local || !remote) return std::nullopt;
-  return TunnelRecovery{*local, *remote};
+  auto ids = parse_rfc4951_id_pair(r);
+  if (!ids) return std::nullopt;
+  return TunnelRecovery{ids->first, ids->second};
 }
 template <>
 std::optional<SuggestedControlSequence> parse(ByteReader& r) {
@@ -128,13 +143,9 @@ std::optional<SuggestedControlSequence> parse(ByteReader& r) {
 }
 template <>
 std::optional<FailoverSessionState> parse(ByteReader& r) {
-  // RFC 4951 §5.4, L2TPv2: Reserved(16) Reserved(16) Session ID Reserved(16) Remote Session ID.
-  if (!r.u16() || !r.u16()) return std::nullopt;
-  auto local = r.u16();
-  if (!r.u16()) return std::nullopt;
-  auto remote = r.u16();
-  if (!local || !remote) return std::nullopt;
-  return FailoverSessionState{*local, *remote};
+  auto ids = parse_rfc4951_id_pair(r);
+  if (!ids) return std::nullopt;
+  return FailoverSessionState{ids->first, ids->second};
 }
 
 template <typename T>
@@ -199,11 +210,7 @@ struct Writer {
     w.u32(v.recovery_time_ms);
   }
   void operator()(const TunnelRecovery& v) {
-    w.u16(0);
-    w.u16(0);
-    w.u16(v.recover_tunnel_id);
-    w.u16(0);
-    w.u16(v.recover_remote_tunnel_id);
+    write_rfc4951_id_pair(w, v.recover_tunnel_id, v.recover_remote_tunnel_id);
   }
   void operator()(const SuggestedControlSequence& v) {
     w.u16(0);
@@ -211,11 +218,7 @@ struct Writer {
     w.u16(v.nr);
   }
   void operator()(const FailoverSessionState& v) {
-    w.u16(0);
-    w.u16(0);
-    w.u16(v.session_id);
-    w.u16(0);
-    w.u16(v.remote_session_id);
+    write_rfc4951_id_pair(w, v.session_id, v.remote_session_id);
   }
 };
 
@@ -226,8 +229,8 @@ bool decode_avp_value(std::uint16_t attribute_type, std::span<const std::byte> v
   bool decoded = false;
   switch (attribute_type) {
 #define HL2TP_AVP_DECODE(name, code, type, m, h, min) \
-  case code:                                           \
-    decoded = decode_as<type>(value, min, out);        \
+  case code:                                          \
+    decoded = decode_as<type>(value, min, out);       \
     break;
     HL2TP_AVP_TABLE(HL2TP_AVP_DECODE)
 #undef HL2TP_AVP_DECODE
@@ -242,7 +245,7 @@ bool value_fits_type(std::uint16_t vendor_id, std::uint16_t attribute_type, cons
   if (vendor_id != 0) return false;
   switch (attribute_type) {
 #define HL2TP_AVP_FITS(name, code, type, m, h, min) \
-  case code:                                         \
+  case code:                                        \
     return std::holds_alternative<type>(value);
     HL2TP_AVP_TABLE(HL2TP_AVP_FITS)
 #undef HL2TP_AVP_FITS

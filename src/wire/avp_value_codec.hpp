@@ -15,7 +15,8 @@ namespace hl2tp::wire {
 bool decode_avp_value(std::uint16_t attribute_type, std::span<const std::byte> value,
                       AvpValue& out);
 
-// Whether `value` holds the alternative the table gives `attribute_type` (an opaque value fits any).
+// Whether `value` holds the alternative the table gives `attribute_type` (an opaque value fits
+// any).
 bool value_fits_type(std::uint16_t vendor_id, std::uint16_t attribute_type, const AvpValue& value);
 
 // Appends the wire form of `value`.

@@ -30,7 +30,8 @@ class ByteReader {
   std::optional<std::uint32_t> u32() {
     if (remaining() < 4) return std::nullopt;
     std::uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v = (v << 8) | std::to_integer<std::uint32_t>(bytes_[offset_ + i]);
+    for (int i = 0; i < 4; ++i)
+      v = (v << 8) | std::to_integer<std::uint32_t>(bytes_[offset_ + i]);
     offset_ += 4;
     return v;
   }

@@ -136,8 +136,8 @@ class MessageDecoder {
       if (!random_vector_) {
         return fail(DecodeErrc::hidden_avp_without_random_vector, at, h.attribute_type).error;
       }
-      auto length = reveal_avp_value(h.attribute_type, options_.secret, *random_vector_, value,
-                                     revealed_);
+      auto length =
+          reveal_avp_value(h.attribute_type, options_.secret, *random_vector_, value, revealed_);
       if (!length) return fail(length.error(), at, h.attribute_type).error;
       plain = std::span<const std::byte>(revealed_).subspan(2, *length);
     }
@@ -202,11 +202,9 @@ std::optional<EncodeError> encode_avps(const ControlMessage& message, Bytes& out
     }
     const std::size_t length = w.size() - start;
     if (length > kMaxAvpLength) return EncodeError{EncodeErrc::avp_too_long, i};
-    w.patch_u16(start, static_cast<std::uint16_t>((avp.mandatory ? kAvpM : 0) |
-                                                  (avp.hidden ? kAvpH : 0) |
-                                                  ((avp.reserved_bits & kAvpReservedMask)
-                                                   << kAvpReservedShift) |
-                                                  length));
+    w.patch_u16(start, static_cast<std::uint16_t>(
+                           (avp.mandatory ? kAvpM : 0) | (avp.hidden ? kAvpH : 0) |
+                           ((avp.reserved_bits & kAvpReservedMask) << kAvpReservedShift) | length));
   }
   return std::nullopt;
 }

@@ -32,13 +32,13 @@ Result<ControlMessage, DecodeError> decode_control(std::span<const std::byte> da
                                                    const DecodeOptions& options = {});
 
 enum class EncodeErrc : std::uint8_t {
-  message_type_not_first,           // the first AVP is not an unhidden Message Type
-  value_type_mismatch,              // an AVP's value is not of its type's kind
-  hidden_avp_without_secret,        // H set but no secret given
-  hidden_avp_without_random_vector, // no unhidden Random Vector AVP before a hidden one
-  hidden_avp_not_allowed,           // H set on an AVP the RFC never hides
-  avp_too_long,                     // over 1023 octets with its header
-  message_too_long,                 // over 65535 octets
+  message_type_not_first,            // the first AVP is not an unhidden Message Type
+  value_type_mismatch,               // an AVP's value is not of its type's kind
+  hidden_avp_without_secret,         // H set but no secret given
+  hidden_avp_without_random_vector,  // no unhidden Random Vector AVP before a hidden one
+  hidden_avp_not_allowed,            // H set on an AVP the RFC never hides
+  avp_too_long,                      // over 1023 octets with its header
+  message_too_long,                  // over 65535 octets
 };
 
 struct EncodeError {

@@ -18,10 +18,10 @@ void hide_avp_value(std::uint16_t attribute_type, std::span<const std::byte> sec
                     std::span<const std::byte> random_vector, std::span<const std::byte> value,
                     std::span<const std::byte> padding, Bytes& out);
 
-// Reveals a hidden value into `out` (replacing its contents) and returns the original value's length;
-// the value is out[2, 2 + length). Fails if the hidden value is too short to hold its length
-// octets, or if the decrypted length runs past the end: a length an attacker (or a wrong secret)
-// chose is never trusted.
+// Reveals a hidden value into `out` (replacing its contents) and returns the original value's
+// length; the value is out[2, 2 + length). Fails if the hidden value is too short to hold its
+// length octets, or if the decrypted length runs past the end: a length an attacker (or a wrong
+// secret) chose is never trusted.
 Result<std::size_t, DecodeErrc> reveal_avp_value(std::uint16_t attribute_type,
                                                  std::span<const std::byte> secret,
                                                  std::span<const std::byte> random_vector,

@@ -20,7 +20,9 @@ Md5::Md5() : ctx_(EVP_MD_CTX_new()) {
   check(EVP_DigestInit_ex(ctx_, EVP_md5(), nullptr));
 }
 
-Md5::~Md5() { EVP_MD_CTX_free(ctx_); }
+Md5::~Md5() {
+  EVP_MD_CTX_free(ctx_);
+}
 
 Md5& Md5::update(std::span<const std::byte> bytes) {
   check(EVP_DigestUpdate(ctx_, bytes.data(), bytes.size()));

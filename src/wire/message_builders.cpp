@@ -16,7 +16,8 @@ ControlMessage start_control(MessageType type, std::uint16_t assigned_tunnel_id,
 ControlMessage with_session_states(MessageType type,
                                    std::span<const FailoverSessionState> sessions) {
   ControlMessage m = make_message(type);
-  for (const FailoverSessionState& s : sessions) m.add<AvpType::FailoverSessionState>(s);
+  for (const FailoverSessionState& s : sessions)
+    m.add<AvpType::FailoverSessionState>(s);
   return m;
 }
 
@@ -48,7 +49,9 @@ ControlMessage make_sccrp(std::uint16_t assigned_tunnel_id, std::string host_nam
                        framing_capabilities);
 }
 
-ControlMessage make_scccn() { return make_message(MessageType::SCCCN); }
+ControlMessage make_scccn() {
+  return make_message(MessageType::SCCCN);
+}
 
 ControlMessage make_stopccn(std::uint16_t assigned_tunnel_id, ResultCode result) {
   ControlMessage m = make_message(MessageType::StopCCN);
@@ -56,7 +59,9 @@ ControlMessage make_stopccn(std::uint16_t assigned_tunnel_id, ResultCode result)
   return m;
 }
 
-ControlMessage make_hello() { return make_message(MessageType::HELLO); }
+ControlMessage make_hello() {
+  return make_message(MessageType::HELLO);
+}
 
 ControlMessage make_ocrq(std::uint16_t assigned_session_id, std::uint32_t call_serial_number,
                          std::uint32_t minimum_bps, std::uint32_t maximum_bps,
@@ -106,7 +111,8 @@ ControlMessage make_iccn(std::uint32_t tx_connect_speed, std::uint32_t framing_t
 
 ControlMessage make_cdn(std::uint16_t assigned_session_id, ResultCode result) {
   ControlMessage m = make_message(MessageType::CDN);
-  m.add<AvpType::ResultCode>(std::move(result)).add<AvpType::AssignedSessionId>(assigned_session_id);
+  m.add<AvpType::ResultCode>(std::move(result))
+      .add<AvpType::AssignedSessionId>(assigned_session_id);
   return m;
 }
 

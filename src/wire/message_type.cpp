@@ -2,7 +2,9 @@
 
 namespace hl2tp::wire {
 
-bool is_known(MessageType type) { return !name(type).empty(); }
+bool is_known(MessageType type) {
+  return !name(type).empty();
+}
 
 bool message_type_mandatory(MessageType type) {
   return type != MessageType::FSQ && type != MessageType::FSR;
@@ -10,22 +12,38 @@ bool message_type_mandatory(MessageType type) {
 
 std::string_view name(MessageType type) {
   switch (type) {
-    case MessageType::SCCRQ: return "SCCRQ";
-    case MessageType::SCCRP: return "SCCRP";
-    case MessageType::SCCCN: return "SCCCN";
-    case MessageType::StopCCN: return "StopCCN";
-    case MessageType::HELLO: return "HELLO";
-    case MessageType::OCRQ: return "OCRQ";
-    case MessageType::OCRP: return "OCRP";
-    case MessageType::OCCN: return "OCCN";
-    case MessageType::ICRQ: return "ICRQ";
-    case MessageType::ICRP: return "ICRP";
-    case MessageType::ICCN: return "ICCN";
-    case MessageType::CDN: return "CDN";
-    case MessageType::WEN: return "WEN";
-    case MessageType::SLI: return "SLI";
-    case MessageType::FSQ: return "FSQ";
-    case MessageType::FSR: return "FSR";
+    case MessageType::SCCRQ:
+      return "SCCRQ";
+    case MessageType::SCCRP:
+      return "SCCRP";
+    case MessageType::SCCCN:
+      return "SCCCN";
+    case MessageType::StopCCN:
+      return "StopCCN";
+    case MessageType::HELLO:
+      return "HELLO";
+    case MessageType::OCRQ:
+      return "OCRQ";
+    case MessageType::OCRP:
+      return "OCRP";
+    case MessageType::OCCN:
+      return "OCCN";
+    case MessageType::ICRQ:
+      return "ICRQ";
+    case MessageType::ICRP:
+      return "ICRP";
+    case MessageType::ICCN:
+      return "ICCN";
+    case MessageType::CDN:
+      return "CDN";
+    case MessageType::WEN:
+      return "WEN";
+    case MessageType::SLI:
+      return "SLI";
+    case MessageType::FSQ:
+      return "FSQ";
+    case MessageType::FSR:
+      return "FSR";
   }
   return {};
 }

@@ -5,8 +5,8 @@
 
 namespace hl2tp::wire {
 
-// The numbers a peer may send are open-ended, so MessageType holds any u16; the named ones are those
-// we implement.
+// The numbers a peer may send are open-ended, so MessageType holds any u16; the named ones are
+// those we implement.
 enum class MessageType : std::uint16_t {
   SCCRQ = 1,
   SCCRP = 2,
@@ -36,8 +36,8 @@ bool message_type_mandatory(MessageType type);
 // "SCCRQ", "FSQ", …; "type-N" for unknown ones is produced by the formatter, not here.
 std::string_view name(MessageType type);
 
-// Tunnel-scoped messages are answered (and, on error, torn down) at tunnel level; the rest concern a
-// session (RFC 2661 §4.1, M-bit handling).
+// Tunnel-scoped messages are answered (and, on error, torn down) at tunnel level; the rest concern
+// a session (RFC 2661 §4.1, M-bit handling).
 bool is_session_scoped(MessageType type);
 
 }  // namespace hl2tp::wire

@@ -36,21 +36,32 @@ bool has_avp(const ControlMessage& m, AvpType type) {
 std::span<const AvpType> required_avps(MessageType type) {
   switch (type) {
     case MessageType::SCCRQ:
-    case MessageType::SCCRP: return kStartControl;
-    case MessageType::StopCCN: return kStopCCN;
-    case MessageType::ICRQ: return kIncomingRequest;
+    case MessageType::SCCRP:
+      return kStartControl;
+    case MessageType::StopCCN:
+      return kStopCCN;
+    case MessageType::ICRQ:
+      return kIncomingRequest;
     case MessageType::ICRP:
-    case MessageType::OCRP: return kAssignedSession;
+    case MessageType::OCRP:
+      return kAssignedSession;
     case MessageType::ICCN:
-    case MessageType::OCCN: return kConnected;
-    case MessageType::OCRQ: return kOutgoingRequest;
-    case MessageType::CDN: return kCDN;
-    case MessageType::WEN: return kWEN;
-    case MessageType::SLI: return kSLI;
+    case MessageType::OCCN:
+      return kConnected;
+    case MessageType::OCRQ:
+      return kOutgoingRequest;
+    case MessageType::CDN:
+      return kCDN;
+    case MessageType::WEN:
+      return kWEN;
+    case MessageType::SLI:
+      return kSLI;
     case MessageType::FSQ:
-    case MessageType::FSR: return kFailoverSession;
+    case MessageType::FSR:
+      return kFailoverSession;
     case MessageType::SCCCN:
-    case MessageType::HELLO: return {};
+    case MessageType::HELLO:
+      return {};
   }
   return {};
 }

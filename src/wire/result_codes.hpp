@@ -7,10 +7,10 @@ namespace hl2tp::wire {
 // StopCCN Result Codes.
 enum class StopCcnResult : std::uint16_t {
   general_request = 1,
-  general_error = 2,           // see Error Code
+  general_error = 2,  // see Error Code
   channel_exists = 3,
   not_authorized = 4,
-  unsupported_version = 5,     // Error Code carries the highest version supported
+  unsupported_version = 5,  // Error Code carries the highest version supported
   shutting_down = 6,
   fsm_error = 7,
 };
@@ -18,7 +18,7 @@ enum class StopCcnResult : std::uint16_t {
 // CDN Result Codes.
 enum class CdnResult : std::uint16_t {
   lost_carrier = 1,
-  general_error = 2,           // see Error Code
+  general_error = 2,  // see Error Code
   administrative = 3,
   no_facilities_temporary = 4,
   no_facilities_permanent = 5,

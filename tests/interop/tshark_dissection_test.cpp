@@ -1,7 +1,7 @@
 // An independent check of the codec: every message type we encode (RFC 2661 types 1–16, RFC 4951
 // FSQ/FSR, the recovery tunnel's messages, ZLB, data messages; with and without hidden AVPs) goes
-// into a pcap as UDP/1701, and tshark must dissect each packet as L2TP with the message type and the
-// AVP types we meant, and report nothing malformed.
+// into a pcap as UDP/1701, and tshark must dissect each packet as L2TP with the message type and
+// the AVP types we meant, and report nothing malformed.
 //
 // tshark 4.0 does not decrypt L2TPv2 hidden AVPs: for those it must see the H bit on exactly the
 // AVPs we hid; their contents are checked against hashlib vectors in hidden_avp_test.cpp. It only
@@ -17,6 +17,7 @@
 
 #include "pcap/pcap_file.hpp"
 #include "support/golden_messages.hpp"
+#include "support/seeded_random.hpp"
 #include "wire/control_codec.hpp"
 #include "wire/data_message.hpp"
 #include "wire/message_format.hpp"
@@ -24,16 +25,7 @@
 namespace hl2tp::wire {
 namespace {
 
-class SeededRandom : public RandomSource {
- public:
-  explicit SeededRandom(std::uint64_t seed) : rng_(seed) {}
-  void fill(std::span<std::byte> out) override {
-    for (auto& b : out) b = static_cast<std::byte>(rng_());
-  }
-
- private:
-  std::mt19937_64 rng_;
-};
+using test::SeededRandom;
 
 struct Expected {
   std::string name;
@@ -48,7 +40,8 @@ Expected expect(const std::string& name, const ControlMessage& m) {
   Expected e;
   e.name = name;
   for (const Avp& avp : m.avps) {
-    if (!avp.hidden) e.avp_types += (e.avp_types.empty() ? "" : ",") + std::to_string(avp.attribute_type);
+    if (!avp.hidden)
+      e.avp_types += (e.avp_types.empty() ? "" : ",") + std::to_string(avp.attribute_type);
     e.hidden_flags += (e.hidden_flags.empty() ? "" : ",") + std::string(avp.hidden ? "1" : "0");
     e.rfc4951_avps |= avp.vendor_id == 0 && avp.attribute_type >= 76 && avp.attribute_type <= 79;
   }
@@ -79,7 +72,8 @@ std::string run(const std::string& command) {
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return output;
   char buffer[4096];
-  while (std::size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+  while (std::size_t n = fread(buffer, 1, sizeof buffer, pipe))
+    output.append(buffer, n);
   EXPECT_EQ(pclose(pipe), 0) << command;
   return output;
 }
@@ -88,7 +82,8 @@ std::vector<std::string> split(const std::string& s, char separator) {
   std::vector<std::string> parts;
   std::stringstream in(s);
   std::string part;
-  while (std::getline(in, part, separator)) parts.push_back(part);
+  while (std::getline(in, part, separator))
+    parts.push_back(part);
   if (!s.empty() && s.back() == separator) parts.emplace_back();
   return parts;
 }
@@ -107,13 +102,15 @@ TEST(TsharkDissection, every_message_we_encode_is_dissected_as_intended) {
     datagrams.push_back({0x7F000001, 40000, 0x7F000002, 1701, datagrams.size() * 1000, *bytes});
     expected.push_back(expect(name, m));
   };
-  for (const auto& [name, m] : test::golden_messages()) add_control(name, m);
-  for (const auto& [name, m] : hidden_variants(random)) add_control(name, m);
+  for (const auto& [name, m] : test::golden_messages())
+    add_control(name, m);
+  for (const auto& [name, m] : hidden_variants(random))
+    add_control(name, m);
 
   const Bytes ppp = test::from_hex("FF 03 C0 21 01 01 00 04");
-  for (const DataHeader& h : {DataHeader{0x1234, 3, false, false, {}, {}, {}},
-                              DataHeader{0x1234, 3, true, false, 7, 0, {}},
-                              DataHeader{0x1234, 3, true, true, 8, 0, 4}}) {
+  for (const DataHeader& h :
+       {DataHeader{0x1234, 3, false, false, {}, {}, {}},
+        DataHeader{0x1234, 3, true, false, 7, 0, {}}, DataHeader{0x1234, 3, true, true, 8, 0, 4}}) {
     Bytes bytes;
     encode_data(h, ppp, bytes);
     datagrams.push_back({0x7F000002, 1701, 0x7F000001, 40000, datagrams.size() * 1000, bytes});
@@ -125,7 +122,8 @@ TEST(TsharkDissection, every_message_we_encode_is_dissected_as_intended) {
   {
     auto file = pcap::write_pcap(datagrams);
     std::ofstream(path, std::ios::binary)
-        .write(reinterpret_cast<const char*>(file.data()), static_cast<std::streamsize>(file.size()));
+        .write(reinterpret_cast<const char*>(file.data()),
+               static_cast<std::streamsize>(file.size()));
   }
   const std::string output = run(
       "tshark -n -r " + path.string() +

@@ -1,6 +1,6 @@
 #pragma once
-// The messages of tests/vectors/golden_messages.txt, built with the message builders. The golden test
-// checks that each encodes to its hand-written bytes; the tshark test dissects them.
+// The messages of tests/vectors/golden_messages.txt, built with the message builders. The golden
+// test checks that each encodes to its hand-written bytes; the tshark test dissects them.
 #include <string>
 #include <utility>
 #include <vector>
@@ -51,9 +51,9 @@ inline std::vector<std::pair<std::string, wire::ControlMessage>> golden_messages
 
   m.emplace_back("StopCCN", with_header(make_stopccn(0x1234, {2, 6, "bye"}), 0x5678, 0, 2, 1));
   m.emplace_back("HELLO", with_header(make_hello(), 0x5678, 0, 3, 1));
-  m.emplace_back("OCRQ", with_header(make_ocrq(1, 42, 64000, 1000000, kBearerDigital, kFramingSync,
-                                               "5551234"),
-                                     0x1234, 0, 4, 2));
+  m.emplace_back(
+      "OCRQ", with_header(make_ocrq(1, 42, 64000, 1000000, kBearerDigital, kFramingSync, "5551234"),
+                          0x1234, 0, 4, 2));
 
   auto ocrp = make_ocrp(2);
   ocrp.add<A::PhysicalChannelId>(7);

@@ -17,7 +17,7 @@ inline std::vector<std::byte> from_hex(std::string_view text) {
     int v = std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
             : (c >= 'a' && c <= 'f')                    ? c - 'a' + 10
             : (c >= 'A' && c <= 'F')                    ? c - 'A' + 10
-                                                         : -1;
+                                                        : -1;
     if (v < 0) throw std::invalid_argument("bad hex digit");
     if (high < 0) {
       high = v;
@@ -43,7 +43,8 @@ inline std::string to_hex(const std::vector<std::byte>& bytes) {
 
 inline std::vector<std::byte> bytes_of(std::string_view text) {
   std::vector<std::byte> out;
-  for (char c : text) out.push_back(static_cast<std::byte>(c));
+  for (char c : text)
+    out.push_back(static_cast<std::byte>(c));
   return out;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
-// Random but valid control messages for property tests and fuzz seeds: a known message type with its
-// required AVPs, random optional AVPs of every kind in the table, unknown and vendor AVPs, and (with
-// a secret) hidden AVPs behind a Random Vector.
+// Random but valid control messages for property tests and fuzz seeds: a known message type with
+// its required AVPs, random optional AVPs of every kind in the table, unknown and vendor AVPs, and
+// (with a secret) hidden AVPs behind a Random Vector.
 #include <random>
 #include <string>
 #include <type_traits>
@@ -31,12 +31,17 @@ class MessageGenerator {
     m = make_message(type);
     m.header = {u16(), u16(), u16(), u16()};
     if (hide) m.avps.push_back(make_avp<AvpType::RandomVector>(bytes(1 + pick(24))));
-    for (AvpType required : required_avps(type)) add_random(m, static_cast<std::uint16_t>(required), hide);
+    for (AvpType required : required_avps(type))
+      add_random(m, static_cast<std::uint16_t>(required), hide);
     const std::size_t optional = pick(8);
     for (std::size_t i = 0; i < optional; ++i) {
       switch (pick(4)) {
-        case 0: add_unknown(m); break;
-        default: add_random(m, kKnownTypes[pick(std::size(kKnownTypes))], hide); break;
+        case 0:
+          add_unknown(m);
+          break;
+        default:
+          add_random(m, kKnownTypes[pick(std::size(kKnownTypes))], hide);
+          break;
       }
     }
     return m;
@@ -51,17 +56,25 @@ class MessageGenerator {
 #undef HL2TP_GEN_CODE
   };
 
-  std::size_t pick(std::size_t n) { return static_cast<std::size_t>(rng_() % n); }
-  std::uint16_t u16() { return static_cast<std::uint16_t>(rng_()); }
-  std::uint32_t u32() { return static_cast<std::uint32_t>(rng_()); }
+  std::size_t pick(std::size_t n) {
+    return static_cast<std::size_t>(rng_() % n);
+  }
+  std::uint16_t u16() {
+    return static_cast<std::uint16_t>(rng_());
+  }
+  std::uint32_t u32() {
+    return static_cast<std::uint32_t>(rng_());
+  }
   wire::Bytes bytes(std::size_t n) {
     wire::Bytes b(n);
-    for (auto& x : b) x = static_cast<std::byte>(rng_());
+    for (auto& x : b)
+      x = static_cast<std::byte>(rng_());
     return b;
   }
   std::string text(std::size_t min) {
     std::string s(min + pick(30), ' ');
-    for (auto& c : s) c = static_cast<char>(rng_());  // any octets: AVP strings are not validated
+    for (auto& c : s)
+      c = static_cast<char>(rng_());  // any octets: AVP strings are not validated
     return s;
   }
 
@@ -81,22 +94,24 @@ class MessageGenerator {
     return {};
   }
   wire::ResultCode value(std::type_identity<wire::ResultCode>, std::size_t) {
-  wire::ResultCode v{u16(), std::nullopt, ""};
-  if (pick(2)) v.error = u16();
-  if (v.error && pick(2)) v.message = text(1);
+    wire::ResultCode v{u16(), std::nullopt, ""};
+    if (pick(2)) v.error = u16();
+    if (v.error && pick(2)) v.message = text(1);
     return v;
   }
   wire::ProtocolVersion value(std::type_identity<wire::ProtocolVersion>, std::size_t) {
     return {static_cast<std::uint8_t>(pick(256)), static_cast<std::uint8_t>(pick(256))};
   }
   wire::TieBreakerValue value(std::type_identity<wire::TieBreakerValue>, std::size_t) {
-  wire::TieBreakerValue v;
-  for (auto& x : v) x = static_cast<std::byte>(rng_());
+    wire::TieBreakerValue v;
+    for (auto& x : v)
+      x = static_cast<std::byte>(rng_());
     return v;
   }
   wire::ChallengeDigest value(std::type_identity<wire::ChallengeDigest>, std::size_t) {
-  wire::ChallengeDigest v;
-  for (auto& x : v) x = static_cast<std::byte>(rng_());
+    wire::ChallengeDigest v;
+    for (auto& x : v)
+      x = static_cast<std::byte>(rng_());
     return v;
   }
   wire::Q931Cause value(std::type_identity<wire::Q931Cause>, std::size_t) {
@@ -114,7 +129,8 @@ class MessageGenerator {
   wire::TunnelRecovery value(std::type_identity<wire::TunnelRecovery>, std::size_t) {
     return {u16(), u16()};
   }
-  wire::SuggestedControlSequence value(std::type_identity<wire::SuggestedControlSequence>, std::size_t) {
+  wire::SuggestedControlSequence value(std::type_identity<wire::SuggestedControlSequence>,
+                                       std::size_t) {
     return {u16(), u16()};
   }
   wire::FailoverSessionState value(std::type_identity<wire::FailoverSessionState>, std::size_t) {
@@ -126,8 +142,8 @@ class MessageGenerator {
     if (code == AvpSpec<AvpType::MessageType>::kCode) return;  // only once, first
     Avp avp;
     switch (code) {
-#define HL2TP_GEN_VALUE(name, code_, type, m_, h, min)                       \
-  case code_:                                                                \
+#define HL2TP_GEN_VALUE(name, code_, type, m_, h, min)                                           \
+  case code_:                                                                                    \
     avp = make_avp<AvpType::name>(value(std::type_identity<type>{}, min), hide && h && pick(2)); \
     break;
       HL2TP_AVP_TABLE(HL2TP_GEN_VALUE)

@@ -158,7 +158,8 @@ TEST(BadInput, unknown_optional_and_vendor_avps_are_carried_unchanged) {
 
 TEST(BadInput, reserved_avp_bits_make_an_avp_unrecognised) {
   // A Host Name with a reserved bit set (RFC 2661 §4.1): treated as unknown, so with M=1 reported.
-  auto decoded = decode_control(control_with_body("80 08 00 00 00 00 00 06  84 09 00 00 00 07 61 62 63"));
+  auto decoded =
+      decode_control(control_with_body("80 08 00 00 00 00 00 06  84 09 00 00 00 07 61 62 63"));
   ASSERT_TRUE(decoded.has_value());
   EXPECT_FALSE(decoded->has<AvpType::HostName>());
   EXPECT_EQ(decoded->first_unrecognized_mandatory_avp(), (AvpId{0, 7}));
@@ -177,7 +178,8 @@ TEST(BadInput, random_garbage_never_crashes_and_never_decodes_past_its_input) {
   std::size_t decoded = 0;
   for (int i = 0; i < 50000; ++i) {
     Bytes datagram(rng() % 80);
-    for (auto& b : datagram) b = static_cast<std::byte>(rng());
+    for (auto& b : datagram)
+      b = static_cast<std::byte>(rng());
     if (!datagram.empty() && i % 2 == 0) {  // half of them with a plausible control header
       datagram.resize(std::max<std::size_t>(datagram.size(), 12));
       datagram[0] = std::byte{0xC8};

@@ -6,28 +6,20 @@
 
 #include "support/hex.hpp"
 #include "support/message_generator.hpp"
+#include "support/seeded_random.hpp"
 #include "wire/control_codec.hpp"
 #include "wire/message_format.hpp"
 
 namespace hl2tp::wire {
 namespace {
 
-class SeededRandom : public RandomSource {
- public:
-  explicit SeededRandom(std::uint64_t seed) : rng_(seed) {}
-  void fill(std::span<std::byte> out) override {
-    for (auto& b : out) b = static_cast<std::byte>(rng_());
-  }
-
- private:
-  std::mt19937_64 rng_;
-};
+using test::SeededRandom;
 
 void check_round_trip(const ControlMessage& m, const EncodeOptions& first,
                       const EncodeOptions& second, std::span<const std::byte> secret) {
   auto encoded = encode_control(m, first);
-  ASSERT_TRUE(encoded.has_value()) << "encode error " << static_cast<int>(encoded.error().code)
-                                   << " for " << to_string(m);
+  ASSERT_TRUE(encoded.has_value())
+      << "encode error " << static_cast<int>(encoded.error().code) << " for " << to_string(m);
   auto decoded = decode_control(*encoded, {.secret = secret});
   ASSERT_TRUE(decoded.has_value()) << decoded.error().to_string() << "\n" << to_string(m);
   ASSERT_EQ(*decoded, m) << to_string(*decoded) << "\n" << to_string(m);

@@ -20,6 +20,14 @@ class HiddenAvp : public ::testing::Test {
   std::map<std::string, Bytes> vectors = test::read_keyed_lines("hidden_and_challenge.txt");
   Bytes secret = bytes_of("tunnel-secret");
   Bytes random_vector = vectors.at("random_vector");
+
+  // ICRP whose Assigned Session ID (3) is hidden behind the test Random Vector.
+  ControlMessage icrp_with_hidden_session_id() const {
+    ControlMessage icrp = make_icrp(3);
+    icrp.avps.insert(icrp.avps.begin() + 1, make_avp<AvpType::RandomVector>(random_vector));
+    icrp.avps[2].hidden = true;
+    return icrp;
+  }
 };
 
 // A random source that replays fixed octets, so that encodings are reproducible.
@@ -95,21 +103,16 @@ TEST_F(HiddenAvp, message_with_hidden_avps_round_trips_with_the_secret) {
 }
 
 TEST_F(HiddenAvp, hidden_session_id_on_the_wire_is_the_independent_vector) {
-  ControlMessage icrp = make_icrp(3);
-  icrp.avps.insert(icrp.avps.begin() + 1, make_avp<AvpType::RandomVector>(random_vector));
-  icrp.avps[2].hidden = true;
-  auto encoded = encode_control(icrp, {.secret = secret});
+  auto encoded = encode_control(icrp_with_hidden_session_id(), {.secret = secret});
   ASSERT_TRUE(encoded.has_value());
-  // header 12 | Message Type 8 | Random Vector 22 | hidden Assigned Session ID: C0 0A 00 00 00 0E +4
+  // header 12 | Message Type 8 | Random Vector 22 | hidden Assigned Session ID: C0 0A 00 00 00 0E
+  // +4
   Bytes tail(encoded->begin() + 42, encoded->end());
   EXPECT_EQ(to_hex(tail), "C0 0A 00 00 00 0E " + to_hex(vectors.at("hidden_session_id_3")));
 }
 
 TEST_F(HiddenAvp, decoding_without_the_secret_is_a_typed_error) {
-  ControlMessage icrp = make_icrp(3);
-  icrp.avps.insert(icrp.avps.begin() + 1, make_avp<AvpType::RandomVector>(random_vector));
-  icrp.avps[2].hidden = true;
-  auto encoded = encode_control(icrp, {.secret = secret});
+  auto encoded = encode_control(icrp_with_hidden_session_id(), {.secret = secret});
   ASSERT_TRUE(encoded.has_value());
   auto decoded = decode_control(*encoded);
   ASSERT_FALSE(decoded.has_value());
@@ -129,17 +132,19 @@ TEST_F(HiddenAvp, hidden_avp_before_any_random_vector_is_refused_both_ways) {
   EXPECT_EQ(encoded.error().code, EncodeErrc::hidden_avp_without_random_vector);
 
   // The same on receipt: ICRP with a hidden Assigned Session ID and no Random Vector.
-  Bytes wire = from_hex("C8 02 00 1E 00 01 00 00 00 00 00 00  80 08 00 00 00 00 00 0B"
-                        "  C0 0A 00 00 00 0E CB 6B 70 59");
+  Bytes wire = from_hex(
+      "C8 02 00 1E 00 01 00 00 00 00 00 00  80 08 00 00 00 00 00 0B"
+      "  C0 0A 00 00 00 0E CB 6B 70 59");
   auto decoded = decode_control(wire, {.secret = secret});
   ASSERT_FALSE(decoded.has_value());
   EXPECT_EQ(decoded.error().code, DecodeErrc::hidden_avp_without_random_vector);
 }
 
 TEST_F(HiddenAvp, hidden_avp_with_an_empty_body_is_too_short) {
-  Bytes wire = from_hex("C8 02 00 30 00 01 00 00 00 00 00 00  80 08 00 00 00 00 00 0B"
-                        "  80 16 00 00 00 24 00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F"
-                        "  C0 06 00 00 00 0E");
+  Bytes wire = from_hex(
+      "C8 02 00 30 00 01 00 00 00 00 00 00  80 08 00 00 00 00 00 0B"
+      "  80 16 00 00 00 24 00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F"
+      "  C0 06 00 00 00 0E");
   auto decoded = decode_control(wire, {.secret = secret});
   ASSERT_FALSE(decoded.has_value());
   EXPECT_EQ(decoded.error().code, DecodeErrc::hidden_avp_too_short);

@@ -1,0 +1,121 @@
+#include "sim/simulation.hpp"
+
+namespace hl2tp::sim {
+
+Simulation::Simulation(std::uint64_t seed, std::size_t trace_capacity)
+    : seed_(seed), rng_(seed), trace_(trace_capacity) {}
+
+NodeId Simulation::add_endpoint(tunnel::PeerAddress address, engine::EndpointConfig config) {
+  Node node;
+  node.address = address;
+  // Each endpoint's randomness is its own stream, derived from the seed and its place.
+  node.random = std::make_unique<SeededRandom>(seed_ * 0x9E3779B97F4A7C15ull + nodes_.size() + 1);
+  node.endpoint = std::make_unique<engine::Endpoint>(std::move(config), *node.random);
+  nodes_.push_back(std::move(node));
+  return nodes_.size() - 1;
+}
+
+LinkConfig& Simulation::link(NodeId from, NodeId to) {
+  auto it = links_.find({from, to});
+  if (it == links_.end()) it = links_.emplace(std::pair(from, to), default_link_).first;
+  return it->second;
+}
+
+std::optional<NodeId> Simulation::node_at(const tunnel::PeerAddress& address) const {
+  for (NodeId i = 0; i < nodes_.size(); ++i) {
+    if (nodes_[i].address.same_host(address)) return i;
+  }
+  return std::nullopt;
+}
+
+void Simulation::schedule_delivery(NodeId from, NodeId to, const tunnel::PeerAddress& source,
+                                   wire::Bytes bytes) {
+  const LinkConfig& l = link(from, to);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  auto delay = [&] {
+    Duration d = l.latency;
+    if (l.jitter.count() > 0) {
+      d += Duration(static_cast<std::int64_t>(unit(rng_) * static_cast<double>(l.jitter.count())));
+    }
+    return d;
+  };
+  const tunnel::PeerAddress& destination = nodes_[to].address;
+  if (l.partitioned) {
+    trace_.record(now_, source, destination, bytes, Trace::Fate::partitioned);
+    return;
+  }
+  if (unit(rng_) < l.loss) {
+    trace_.record(now_, source, destination, bytes, Trace::Fate::lost);
+    return;
+  }
+  const bool twice = unit(rng_) < l.duplicate;
+  trace_.record(now_, source, destination, bytes,
+                twice ? Trace::Fate::duplicated : Trace::Fate::delivered);
+  if (twice) steps_queue_.push({now_ + delay(), sequence_++, to, false, source, bytes});
+  steps_queue_.push({now_ + delay(), sequence_++, to, false, source, std::move(bytes)});
+}
+
+void Simulation::pump(NodeId node) {
+  Node& n = nodes_[node];
+  while (auto d = n.endpoint->poll_transmit()) {
+    ++datagrams_sent_;
+    tunnel::PeerAddress source = n.address;
+    if (auto to = node_at(d->peer)) schedule_delivery(node, *to, source, std::move(d->bytes));
+  }
+  while (auto e = n.endpoint->poll_event())
+    n.events.push_back(std::move(*e));
+  auto next = n.endpoint->next_timeout();
+  if (next && (!n.timer || *next != *n.timer)) {
+    n.timer = std::max(*next, now_);
+    steps_queue_.push({*n.timer, sequence_++, node, true, {}, {}});
+  } else if (!next) {
+    n.timer.reset();
+  }
+}
+
+bool Simulation::step(Time limit) {
+  // Superseded timer steps are dropped first, so that the step taken is a real one within `limit`.
+  while (!steps_queue_.empty()) {
+    const Step& top = steps_queue_.top();
+    const Node& n = nodes_[top.node];
+    if (top.is_timer && (!n.timer || *n.timer != top.at)) {
+      steps_queue_.pop();
+      continue;
+    }
+    break;
+  }
+  if (steps_queue_.empty() || steps_queue_.top().at > limit) return false;
+  Step s = steps_queue_.top();
+  steps_queue_.pop();
+  Node& n = nodes_[s.node];
+  now_ = std::max(now_, s.at);
+  ++steps_;
+  if (s.is_timer) {
+    n.timer.reset();
+    n.endpoint->handle_timeout(now_);
+  } else {
+    n.endpoint->handle_datagram(now_, s.from, s.bytes);
+  }
+  pump(s.node);
+  return true;
+}
+
+void Simulation::run_for(Duration d) {
+  const Time end = now_ + d;
+  while (step(end)) {
+  }
+  now_ = std::max(now_, end);
+}
+
+bool Simulation::run_until(const std::function<bool()>& done, Duration limit) {
+  const Time end = now_ + limit;
+  while (!done()) {
+    if (!step(end)) {
+      now_ = std::max(now_, end);
+      return done();
+    }
+  }
+  return true;
+}
+
+}  // namespace hl2tp::sim

@@ -1,0 +1,91 @@
+#pragma once
+// The deterministic simulator: endpoints on a virtual network with a virtual clock. Every random
+// choice (link loss, delay, duplication, each endpoint's IDs and challenges) comes from the run's
+// seed, so a seed reproduces a run byte for byte.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <queue>
+#include <random>
+#include <vector>
+
+#include "engine/endpoint.hpp"
+#include "sim/link.hpp"
+#include "sim/seeded_random.hpp"
+#include "sim/trace.hpp"
+
+namespace hl2tp::sim {
+
+using NodeId = std::size_t;
+
+class Simulation {
+ public:
+  explicit Simulation(std::uint64_t seed, std::size_t trace_capacity = 200);
+
+  NodeId add_endpoint(tunnel::PeerAddress address, engine::EndpointConfig config);
+  engine::Endpoint& endpoint(NodeId node) { return *nodes_.at(node).endpoint; }
+  const engine::Endpoint& endpoint_view(NodeId node) const { return *nodes_.at(node).endpoint; }
+  const tunnel::PeerAddress& address(NodeId node) const { return nodes_.at(node).address; }
+  // Every event the node's endpoint produced, in order.
+  const std::vector<engine::Event>& events(NodeId node) const { return nodes_.at(node).events; }
+
+  void set_default_link(LinkConfig link) { default_link_ = link; }
+  void set_link(NodeId from, NodeId to, LinkConfig link) { links_[{from, to}] = link; }
+  LinkConfig& link(NodeId from, NodeId to);
+
+  Time now() const { return now_; }
+  // Runs a command against a node's endpoint at the current time, then collects its outputs.
+  template <typename F>
+  auto command(NodeId node, F&& f) {
+    auto result = f(*nodes_.at(node).endpoint, now_);
+    pump(node);
+    return result;
+  }
+  void run_for(Duration d);
+  // Runs until `done` holds (checked after each step) or `limit` of virtual time passed.
+  bool run_until(const std::function<bool()>& done, Duration limit);
+
+  const Trace& trace() const { return trace_; }
+  std::uint64_t seed() const { return seed_; }
+  std::uint64_t datagrams_sent() const { return datagrams_sent_; }
+  std::uint64_t steps() const { return steps_; }
+
+ private:
+  struct Node {
+    tunnel::PeerAddress address;
+    std::unique_ptr<SeededRandom> random;
+    std::unique_ptr<engine::Endpoint> endpoint;
+    std::vector<engine::Event> events;
+    std::optional<Time> timer;  // the pending timer step
+  };
+  struct Step {
+    Time at;
+    std::uint64_t sequence;  // ties broken by order of scheduling: determinism
+    NodeId node;
+    bool is_timer;
+    tunnel::PeerAddress from;
+    wire::Bytes bytes;
+    bool operator>(const Step& o) const { return at != o.at ? at > o.at : sequence > o.sequence; }
+  };
+
+  void pump(NodeId node);
+  void schedule_delivery(NodeId from, NodeId to, const tunnel::PeerAddress& source,
+                         wire::Bytes bytes);
+  bool step(Time limit);  // one step at or before `limit`; false if there is none
+  std::optional<NodeId> node_at(const tunnel::PeerAddress& address) const;
+
+  std::uint64_t seed_;
+  std::mt19937_64 rng_;
+  Time now_{};
+  std::uint64_t sequence_ = 0;
+  std::vector<Node> nodes_;
+  LinkConfig default_link_;
+  std::map<std::pair<NodeId, NodeId>, LinkConfig> links_;
+  std::priority_queue<Step, std::vector<Step>, std::greater<>> steps_queue_;
+  Trace trace_;
+  std::uint64_t datagrams_sent_ = 0;
+  std::uint64_t steps_ = 0;
+};
+
+}  // namespace hl2tp::sim

@@ -1,0 +1,166 @@
+#include "channel/control_channel.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+#include "channel/sequence_number.hpp"
+
+namespace hl2tp::channel {
+namespace {
+
+constexpr std::size_t kNsOffset = 8, kNrOffset = 10;
+
+void patch_u16(wire::Bytes& bytes, std::size_t at, std::uint16_t v) {
+  bytes[at] = static_cast<std::byte>(v >> 8);
+  bytes[at + 1] = static_cast<std::byte>(v & 0xFF);
+}
+
+}  // namespace
+
+ControlChannel::ControlChannel(const ChannelConfig& config)
+    : config_(config), retransmit_interval_(config.retransmit_initial) {}
+
+void ControlChannel::set_peer_window(std::uint16_t window) {
+  peer_window_ = std::max<std::uint16_t>(window, 1);
+  ssthresh_ = peer_window_;
+}
+
+std::uint16_t ControlChannel::window() const {
+  return static_cast<std::uint16_t>(std::min<std::uint32_t>(cwnd_, peer_window_));
+}
+
+bool ControlChannel::send(Time now, wire::ControlMessage message,
+                          const wire::EncodeOptions& encode) {
+  message.header.ns = next_ns_;
+  message.header.nr = expected_ns_;
+  auto bytes = wire::encode_control(message, encode);
+  // Our own messages always encode: a failure is a bug in the caller, not a peer's doing.
+  assert(bytes.has_value());
+  if (!bytes) return false;
+  queued_.push_back({next_ns_, std::move(*bytes)});
+  next_ns_ = static_cast<std::uint16_t>(next_ns_ + 1);
+  ++stats_.sent;
+  transmit(now);
+  return true;
+}
+
+void ControlChannel::transmit(Time now) {
+  while (!queued_.empty() && in_flight_.size() < window()) {
+    in_flight_.push_back(std::move(queued_.front()));
+    queued_.pop_front();
+    emit(in_flight_.back().bytes);
+    if (!retransmit_deadline_) retransmit_deadline_ = now + retransmit_interval_;
+  }
+}
+
+void ControlChannel::emit(wire::Bytes& bytes) {
+  // RFC 2661 §5.8: every transmission, retransmissions included, carries the current Nr.
+  patch_u16(bytes, kNrOffset, expected_ns_);
+  outbox_.push_back(bytes);
+  ack_deadline_.reset();  // the ack rides on this message
+}
+
+void ControlChannel::send_zlb() {
+  // A ZLB carries the Ns of the next new message and does not consume it (§5.8).
+  wire::ControlMessage zlb;
+  zlb.header = {peer_tunnel_id_, 0, queued_.empty() ? next_ns_ : queued_.front().ns, expected_ns_};
+  outbox_.push_back(*wire::encode_control(zlb));
+  ++stats_.zlb_sent;
+  ack_deadline_.reset();
+}
+
+void ControlChannel::schedule_ack(Time at) {
+  if (!ack_deadline_ || at < *ack_deadline_) ack_deadline_ = at;
+}
+
+void ControlChannel::acknowledge(Time now, std::uint16_t nr) {
+  // Nr may acknowledge up to the last message we transmitted, never one still queued or never sent.
+  const std::uint16_t base = in_flight_.empty() ? (queued_.empty() ? next_ns_ : queued_.front().ns)
+                                                : in_flight_.front().ns;
+  const std::uint16_t transmitted_end = static_cast<std::uint16_t>(base + in_flight_.size());
+  if (sequence_distance(base, nr) > sequence_distance(base, transmitted_end)) {
+    // An Nr from before our oldest in-flight message is merely old; one past what we sent is bogus.
+    if (!sequence_before(nr, base)) ++stats_.bogus_nr;
+    return;
+  }
+  bool progress = false;
+  while (!in_flight_.empty() && sequence_before(in_flight_.front().ns, nr)) {
+    in_flight_.pop_front();
+    progress = true;
+    // Appendix A: slow start below the threshold, then about one more message per window.
+    if (cwnd_ < ssthresh_) {
+      ++cwnd_;
+    } else if (++cwnd_acks_ >= cwnd_) {
+      cwnd_acks_ = 0;
+      cwnd_ = std::min<std::uint32_t>(cwnd_ + 1, peer_window_);
+    }
+  }
+  if (progress) {
+    timeouts_ = 0;
+    retransmit_interval_ = config_.retransmit_initial;
+    retransmit_deadline_.reset();
+    if (!in_flight_.empty()) retransmit_deadline_ = now + retransmit_interval_;
+    transmit(now);
+  }
+}
+
+std::vector<wire::ControlMessage> ControlChannel::receive(Time now, wire::ControlMessage message) {
+  std::vector<wire::ControlMessage> delivered;
+  last_received_ = now;
+  acknowledge(now, message.header.nr);
+  if (message.is_zlb()) return delivered;  // never acked, never advances Nr
+
+  const std::uint16_t ns = message.header.ns;
+  if (ns == expected_ns_) {
+    delivered.push_back(std::move(message));
+    expected_ns_ = static_cast<std::uint16_t>(expected_ns_ + 1);
+    for (auto it = held_.find(expected_ns_); it != held_.end(); it = held_.find(expected_ns_)) {
+      delivered.push_back(std::move(it->second));
+      held_.erase(it);
+      expected_ns_ = static_cast<std::uint16_t>(expected_ns_ + 1);
+    }
+    stats_.received += delivered.size();
+    schedule_ack(now + config_.ack_delay);
+  } else if (sequence_before(ns, expected_ns_)) {
+    // A duplicate: our ack was lost or is late. It MUST be acknowledged, and is not delivered
+    // again.
+    ++stats_.duplicates;
+    schedule_ack(now);
+  } else if (sequence_distance(expected_ns_, ns) < config_.receive_window) {
+    if (held_.emplace(ns, std::move(message)).second) ++stats_.out_of_order;
+    schedule_ack(now + config_.ack_delay);
+  } else {
+    ++stats_.beyond_window;
+  }
+  return delivered;
+}
+
+void ControlChannel::handle_timeout(Time now) {
+  if (failed_) return;
+  if (retransmit_deadline_ && *retransmit_deadline_ <= now) {
+    if (++timeouts_ >= config_.retransmit_timeouts) {
+      failed_ = true;
+      retransmit_deadline_.reset();
+      ack_deadline_.reset();
+      return;
+    }
+    ++stats_.retransmitted;
+    // Appendix A: on retransmission halve the threshold and restart from one message.
+    ssthresh_ = std::max<std::uint32_t>(cwnd_ / 2, 1);
+    cwnd_ = 1;
+    cwnd_acks_ = 0;
+    emit(in_flight_.front().bytes);
+    retransmit_interval_ = std::min(retransmit_interval_ * 2, config_.retransmit_cap);
+    retransmit_deadline_ = now + retransmit_interval_;
+  }
+  if (ack_deadline_ && *ack_deadline_ <= now) send_zlb();
+}
+
+std::optional<Time> ControlChannel::next_deadline() const {
+  if (failed_) return std::nullopt;
+  std::optional<Time> next = retransmit_deadline_;
+  if (ack_deadline_ && (!next || *ack_deadline_ < *next)) next = ack_deadline_;
+  return next;
+}
+
+}  // namespace hl2tp::channel

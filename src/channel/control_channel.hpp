@@ -1,0 +1,99 @@
+#pragma once
+// The reliable control channel of one tunnel (RFC 2661 §5.8, Appendices A and B): Ns/Nr, the
+// peer's receive window with slow start and congestion avoidance, in-order delivery of what arrives
+// out of order, duplicates acknowledged and never delivered twice, delayed acks that ride on the
+// next message or go out as a ZLB, retransmission of the oldest unacknowledged message with
+// exponential back-off, and failure once the retransmissions are spent.
+//
+// Pure: driven by (now, message) and (now) calls; datagrams come out of outbox().
+#include <deque>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "channel/channel_config.hpp"
+#include "channel/channel_stats.hpp"
+#include "channel/time.hpp"
+#include "wire/control_codec.hpp"
+
+namespace hl2tp::channel {
+
+class ControlChannel {
+ public:
+  explicit ControlChannel(const ChannelConfig& config);
+
+  // The Receive Window Size the peer advertised (RFC 2661 §4.4.3: 4 when it sent none). It caps the
+  // messages in flight and is the slow-start threshold (Appendix A).
+  void set_peer_window(std::uint16_t window);
+  // The peer's tunnel ID, for the header of the ZLBs the channel sends on its own.
+  void set_peer_tunnel_id(std::uint16_t tunnel_id) { peer_tunnel_id_ = tunnel_id; }
+
+  // Queues a message: its Ns is assigned now, its Nr when it leaves. The header's tunnel and
+  // session IDs are the caller's. False only if the message cannot be encoded (a bug of the
+  // caller's).
+  bool send(Time now, wire::ControlMessage message, const wire::EncodeOptions& encode);
+
+  // A message from the peer. Its Nr acknowledges what we sent; it returns the messages that are now
+  // deliverable in order: none (a ZLB, a duplicate, one held for a gap) or several (a gap filled).
+  std::vector<wire::ControlMessage> receive(Time now, wire::ControlMessage message);
+
+  void handle_timeout(Time now);
+  std::optional<Time> next_deadline() const;
+
+  // Encoded datagrams to send, in order; the caller takes them (and clears the vector).
+  std::vector<wire::Bytes>& outbox() { return outbox_; }
+
+  // The retransmissions of a message were spent: the tunnel must be cleared (§5.8).
+  bool failed() const { return failed_; }
+  // Nothing queued, in flight or waiting to be acked.
+  bool quiet() const { return in_flight_.empty() && queued_.empty() && !ack_deadline_; }
+  // When the last message from the peer arrived (for Hello, §5.5).
+  std::optional<Time> last_received() const { return last_received_; }
+
+  std::uint16_t next_ns() const { return next_ns_; }
+  std::uint16_t expected_ns() const { return expected_ns_; }
+  std::size_t in_flight() const { return in_flight_.size(); }
+  std::size_t queued() const { return queued_.size(); }
+  const ChannelStats& stats() const { return stats_; }
+
+ private:
+  struct Outgoing {
+    std::uint16_t ns;
+    wire::Bytes bytes;  // encoded; Nr (octets 10–11) is patched on every transmission
+  };
+
+  void acknowledge(Time now, std::uint16_t nr);
+  void transmit(Time now);  // moves queued messages into the window
+  void emit(wire::Bytes& bytes);
+  void schedule_ack(Time at);
+  void send_zlb();
+  std::uint16_t window() const;
+
+  ChannelConfig config_;
+  std::uint16_t peer_window_ = 4;
+  std::uint16_t peer_tunnel_id_ = 0;
+
+  std::uint16_t next_ns_ = 0;      // Ns of the next message we queue
+  std::uint16_t expected_ns_ = 0;  // Nr: the next Ns we expect from the peer
+
+  std::deque<Outgoing> in_flight_;                      // sent, unacknowledged, oldest first
+  std::deque<Outgoing> queued_;                         // waiting for room in the window
+  std::map<std::uint16_t, wire::ControlMessage> held_;  // arrived ahead of a gap, by Ns
+
+  // Appendix A: congestion window in messages, with the fraction for congestion avoidance.
+  std::uint32_t cwnd_ = 1;
+  std::uint32_t cwnd_acks_ = 0;
+  std::uint32_t ssthresh_ = 4;
+
+  std::optional<Time> retransmit_deadline_;
+  Duration retransmit_interval_;
+  std::uint8_t timeouts_ = 0;  // retransmission intervals passed without progress
+  std::optional<Time> ack_deadline_;
+  std::optional<Time> last_received_;
+  bool failed_ = false;
+
+  std::vector<wire::Bytes> outbox_;
+  ChannelStats stats_;
+};
+
+}  // namespace hl2tp::channel

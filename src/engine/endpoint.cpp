@@ -1,0 +1,305 @@
+#include "engine/endpoint.hpp"
+
+#include "wire/data_message.hpp"
+#include "wire/message_builders.hpp"
+
+namespace hl2tp::engine {
+namespace {
+
+using wire::AvpType;
+using wire::MessageType;
+
+}  // namespace
+
+Endpoint::Endpoint(EndpointConfig config, wire::RandomSource& random)
+    : config_(std::move(config)), random_(random), default_settings_() {
+  config_.tunnel.max_sessions = config_.limits.max_sessions_per_tunnel;
+  default_settings_ = std::make_shared<const tunnel::TunnelSettings>(config_.tunnel);
+  for (const PeerSettings& peer : config_.peers) {
+    tunnel::TunnelSettings s = config_.tunnel;
+    s.secret = peer.secret;
+    s.hide_avps = peer.hide_avps;
+    peer_settings_.emplace_back(peer.host, std::make_shared<const tunnel::TunnelSettings>(s));
+  }
+}
+
+std::shared_ptr<const tunnel::TunnelSettings> Endpoint::settings_for(
+    const PeerAddress& peer) const {
+  for (const auto& [host, settings] : peer_settings_) {
+    if (host.same_host(peer)) return settings;
+  }
+  return config_.accept_unlisted_peers ? default_settings_ : nullptr;
+}
+
+tunnel::TunnelContext Endpoint::context() {
+  return {random_, *this, total_sessions_, config_.limits.max_sessions, stats_.refused_sessions};
+}
+
+void Endpoint::transmit(const PeerAddress& peer, wire::Bytes bytes) {
+  transmit_queue_.push_back({peer, std::move(bytes)});
+}
+
+void Endpoint::event(Event e) {
+  if (e.kind == EventKind::tunnel_closed) ++stats_.tunnels_closed;
+  event_queue_.push_back(std::move(e));
+}
+
+std::uint16_t Endpoint::allocate_tunnel_id() {
+  // Random, non-zero and unused: unpredictable IDs make blind injection harder (RFC 4951 §8), and
+  // max_tunnels keeps the table far from full, so a free one turns up within a few draws.
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    std::byte raw[2];
+    random_.fill(raw);
+    const auto id = static_cast<std::uint16_t>((std::to_integer<unsigned>(raw[0]) << 8) |
+                                               std::to_integer<unsigned>(raw[1]));
+    if (id != 0 && !tunnels_.contains(id)) return id;
+  }
+  for (std::uint32_t id = 1; id <= 0xFFFF; ++id) {
+    if (!tunnels_.contains(static_cast<std::uint16_t>(id))) return static_cast<std::uint16_t>(id);
+  }
+  return 0;
+}
+
+void Endpoint::settle(std::uint16_t tunnel_id) {
+  auto it = tunnels_.find(tunnel_id);
+  if (it == tunnels_.end()) return;
+  tunnel::Tunnel& t = it->second;
+  if (t.filed_deadline) timers_.erase({*t.filed_deadline, tunnel_id});
+  t.filed_deadline.reset();
+  if (t.state() == tunnel::State::dead) {
+    closed_channel_stats_ += t.channel().stats();
+    if (!t.originator()) by_remote_.erase({t.peer(), t.peer_id()});
+    tunnels_.erase(it);
+    return;
+  }
+  if (auto deadline = t.next_deadline()) {
+    t.filed_deadline = deadline;
+    timers_.insert({*deadline, tunnel_id});
+  }
+}
+
+void Endpoint::handle_datagram(Time now, const PeerAddress& from,
+                               std::span<const std::byte> datagram) {
+  ++stats_.datagrams_received;
+  if (wire::is_control_message(datagram) != true) {
+    ++stats_.data_messages_dropped;
+    return;
+  }
+  auto header = wire::decode_control_header(datagram);
+  if (!header) {
+    ++stats_.decode_errors;
+    return;
+  }
+  if (header->tunnel_id == 0) return on_tunnel_zero(now, from, datagram);
+
+  auto it = tunnels_.find(header->tunnel_id);
+  if (it == tunnels_.end()) {
+    ++stats_.unknown_tunnel;
+    return;
+  }
+  tunnel::Tunnel& t = it->second;
+  if (!t.peer().same_host(from)) {
+    ++stats_.wrong_peer;
+    return;
+  }
+  auto settings = settings_for(t.peer());
+  auto message = wire::decode_control(
+      datagram, {.secret = settings ? std::span<const std::byte>(settings->secret)
+                                    : std::span<const std::byte>()});
+  if (!message) {
+    ++stats_.decode_errors;
+    return;
+  }
+  t.learn_peer_port(from.port);
+  auto ctx = context();
+  t.receive(now, ctx, std::move(*message));
+  settle(header->tunnel_id);
+}
+
+void Endpoint::on_tunnel_zero(Time now, const PeerAddress& from,
+                              std::span<const std::byte> datagram) {
+  auto settings = settings_for(from);
+  if (!settings) {
+    ++stats_.unlisted_peer;
+    return;
+  }
+  auto message = wire::decode_control(datagram, {.secret = settings->secret});
+  if (!message) {
+    ++stats_.decode_errors;
+    return;
+  }
+  if (message->type() != MessageType::SCCRQ) {
+    ++stats_.not_sccrq;  // only an SCCRQ may name tunnel 0 (§3.1)
+    return;
+  }
+  const std::uint16_t peer_tunnel_id = *message->get<AvpType::AssignedTunnelId>();
+  if (auto known = by_remote_.find({from, peer_tunnel_id}); known != by_remote_.end()) {
+    // A retransmitted SCCRQ: its tunnel acks it as a duplicate.
+    auto ctx = context();
+    tunnels_.at(known->second).receive(now, ctx, std::move(*message));
+    return settle(known->second);
+  }
+  std::vector<session::Session> adopted;
+  if (!resolve_tie(now, from, *message, adopted)) return;
+  if (tunnels_.size() >= config_.limits.max_tunnels) return refuse_tunnel(from, *message);
+
+  const std::uint16_t id = allocate_tunnel_id();
+  auto [it, inserted] = tunnels_.emplace(id, tunnel::Tunnel(settings, id, from));
+  by_remote_[{from, peer_tunnel_id}] = id;
+  ++stats_.tunnels_opened;
+  auto ctx = context();
+  it->second.receive(now, ctx, std::move(*message));
+  for (session::Session& s : adopted)
+    it->second.adopt_waiting_session(now, ctx, std::move(s));
+  settle(id);
+}
+
+bool Endpoint::resolve_tie(Time now, const PeerAddress& from, const wire::ControlMessage& sccrq,
+                           std::vector<session::Session>& adopted) {
+  // RFC 2661 §4.4.3, §7.2: an SCCRQ from a peer to which our own SCCRQ is outstanding. The lower
+  // Tie Breaker wins; a side that sent none loses to one that did; equal values: both lose.
+  const auto* theirs = sccrq.get<AvpType::TieBreaker>();
+  std::vector<std::uint16_t> ours_outstanding;
+  for (const auto& [id, t] : tunnels_) {
+    if (t.originator() && t.state() == tunnel::State::wait_ctl_reply && t.peer().same_host(from) &&
+        t.tie_breaker()) {
+      ours_outstanding.push_back(id);
+    }
+  }
+  if (ours_outstanding.empty()) return true;
+  bool accept = true;
+  for (std::uint16_t id : ours_outstanding) {
+    tunnel::Tunnel& t = tunnels_.at(id);
+    const auto& mine = *t.tie_breaker();
+    if (theirs == nullptr || mine < *theirs) {
+      ++stats_.tie_breaker_won;  // the peer discards its tunnel and answers ours
+      accept = false;
+      continue;
+    }
+    ++stats_.tie_breaker_lost;
+    auto ctx = context();
+    auto waiting = t.discard(ctx, "lost the tie breaker");
+    adopted.insert(adopted.end(), waiting.begin(), waiting.end());
+    settle(id);
+    if (mine == *theirs) accept = false;  // both discard
+  }
+  if (!accept && !adopted.empty()) {
+    // The sessions of a tunnel we dropped on a tie go on a fresh attempt of ours.
+    auto reopened = open_tunnel(now, from);
+    if (reopened) {
+      auto ctx = context();
+      for (auto& s : adopted)
+        tunnels_.at(*reopened).adopt_waiting_session(now, ctx, std::move(s));
+      settle(*reopened);
+    }
+    adopted.clear();
+  }
+  return accept;
+}
+
+void Endpoint::refuse_tunnel(const PeerAddress& from, const wire::ControlMessage& sccrq) {
+  // Over max_tunnels: StopCCN "insufficient resources" (§4.4.2), sent once and not tracked, so a
+  // flood of SCCRQs costs no state. A retransmitted SCCRQ simply gets another one.
+  ++stats_.refused_tunnels;
+  wire::ControlMessage stop = wire::make_stopccn(
+      allocate_tunnel_id(),
+      {static_cast<std::uint16_t>(wire::StopCcnResult::general_error),
+       static_cast<std::uint16_t>(wire::GeneralError::insufficient_resources), "tunnel limit"});
+  stop.header = {*sccrq.get<AvpType::AssignedTunnelId>(), 0, 0,
+                 static_cast<std::uint16_t>(sccrq.header.ns + 1)};
+  transmit_queue_.push_back({from, *wire::encode_control(stop)});
+}
+
+void Endpoint::handle_timeout(Time now) {
+  while (!timers_.empty() && timers_.begin()->first <= now) {
+    const std::uint16_t id = timers_.begin()->second;
+    timers_.erase(timers_.begin());
+    auto it = tunnels_.find(id);
+    if (it == tunnels_.end()) continue;
+    it->second.filed_deadline.reset();
+    auto ctx = context();
+    it->second.handle_timeout(now, ctx);
+    settle(id);
+  }
+}
+
+std::optional<Time> Endpoint::next_timeout() const {
+  if (timers_.empty()) return std::nullopt;
+  return timers_.begin()->first;
+}
+
+Result<std::uint16_t, std::string> Endpoint::open_tunnel(Time now, const PeerAddress& peer) {
+  auto settings = settings_for(peer);
+  if (!settings) return unexpected(std::string("peer not in the configuration"));
+  if (tunnels_.size() >= config_.limits.max_tunnels) {
+    return unexpected(std::string("tunnel limit reached"));
+  }
+  const std::uint16_t id = allocate_tunnel_id();
+  auto [it, inserted] = tunnels_.emplace(id, tunnel::Tunnel(settings, id, peer));
+  ++stats_.tunnels_opened;
+  wire::TieBreakerValue tie_breaker;
+  random_.fill(tie_breaker);
+  auto ctx = context();
+  it->second.open(now, ctx, tie_breaker);
+  settle(id);
+  return id;
+}
+
+Result<std::uint16_t, std::string> Endpoint::open_session(Time now, std::uint16_t tunnel_id,
+                                                          session::Direction direction,
+                                                          session::CallParameters parameters) {
+  auto it = tunnels_.find(tunnel_id);
+  if (it == tunnels_.end()) return unexpected(std::string("no such tunnel"));
+  auto ctx = context();
+  auto result = it->second.open_session(now, ctx, direction, std::move(parameters));
+  settle(tunnel_id);
+  return result;
+}
+
+bool Endpoint::close_session(Time now, std::uint16_t tunnel_id, std::uint16_t session_id,
+                             wire::ResultCode result) {
+  auto it = tunnels_.find(tunnel_id);
+  if (it == tunnels_.end()) return false;
+  auto ctx = context();
+  const bool closed = it->second.close_session(now, ctx, session_id, std::move(result));
+  settle(tunnel_id);
+  return closed;
+}
+
+bool Endpoint::close_tunnel(Time now, std::uint16_t tunnel_id, wire::ResultCode result) {
+  auto it = tunnels_.find(tunnel_id);
+  if (it == tunnels_.end()) return false;
+  auto ctx = context();
+  it->second.close(now, ctx, std::move(result));
+  settle(tunnel_id);
+  return true;
+}
+
+std::optional<Datagram> Endpoint::poll_transmit() {
+  if (transmit_queue_.empty()) return std::nullopt;
+  Datagram d = std::move(transmit_queue_.front());
+  transmit_queue_.pop_front();
+  return d;
+}
+
+std::optional<Event> Endpoint::poll_event() {
+  if (event_queue_.empty()) return std::nullopt;
+  Event e = std::move(event_queue_.front());
+  event_queue_.pop_front();
+  return e;
+}
+
+const tunnel::Tunnel* Endpoint::find_tunnel(std::uint16_t tunnel_id) const {
+  auto it = tunnels_.find(tunnel_id);
+  return it == tunnels_.end() ? nullptr : &it->second;
+}
+
+EndpointStats Endpoint::stats() const {
+  EndpointStats s = stats_;
+  s.channel = closed_channel_stats_;
+  for (const auto& [id, t] : tunnels_)
+    s.channel += t.channel().stats();
+  return s;
+}
+
+}  // namespace hl2tp::engine

@@ -1,0 +1,99 @@
+#pragma once
+// Endpoint: an L2TP LAC and/or LNS as a sans-IO object (architecture.md "The core's interface").
+// The caller feeds it datagrams and the time, asks when to call again, gives it commands, and pulls
+// what it produced — datagrams to send and events — in the order it produced them. No sockets,
+// clocks, threads or global state inside; randomness comes from the caller.
+#include <deque>
+#include <memory>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <unordered_map>
+
+#include "engine/endpoint_config.hpp"
+#include "engine/endpoint_stats.hpp"
+#include "tunnel/tunnel.hpp"
+
+namespace hl2tp::engine {
+
+using tunnel::Datagram;
+using tunnel::Event;
+using tunnel::EventKind;
+using tunnel::PeerAddress;
+
+class Endpoint : private tunnel::TunnelOutputs {
+ public:
+  Endpoint(EndpointConfig config, wire::RandomSource& random);
+  Endpoint(const Endpoint&) = delete;
+  Endpoint& operator=(const Endpoint&) = delete;
+
+  void handle_datagram(Time now, const PeerAddress& from, std::span<const std::byte> datagram);
+  void handle_timeout(Time now);
+  // When handle_timeout wants to be called next; nothing pending at idle but Hellos.
+  std::optional<Time> next_timeout() const;
+
+  // Commands. IDs are ours (the local tunnel and session IDs).
+  Result<std::uint16_t, std::string> open_tunnel(Time now, const PeerAddress& peer);
+  Result<std::uint16_t, std::string> open_session(Time now, std::uint16_t tunnel_id,
+                                                  session::Direction direction,
+                                                  session::CallParameters parameters = {});
+  bool close_session(Time now, std::uint16_t tunnel_id, std::uint16_t session_id,
+                     wire::ResultCode result);
+  bool close_tunnel(Time now, std::uint16_t tunnel_id, wire::ResultCode result);
+
+  std::optional<Datagram> poll_transmit();
+  std::optional<Event> poll_event();
+
+  const tunnel::Tunnel* find_tunnel(std::uint16_t tunnel_id) const;
+  const std::unordered_map<std::uint16_t, tunnel::Tunnel>& tunnels() const { return tunnels_; }
+  std::size_t session_count() const { return total_sessions_; }
+  EndpointStats stats() const;
+
+ private:
+  // TunnelOutputs
+  void transmit(const PeerAddress& peer, wire::Bytes bytes) override;
+  void event(Event e) override;
+
+  void on_tunnel_zero(Time now, const PeerAddress& from, std::span<const std::byte> datagram);
+  // True when the SCCRQ may go on (no tie, or we lost it); false when it must be dropped.
+  bool resolve_tie(Time now, const PeerAddress& from, const wire::ControlMessage& sccrq,
+                   std::vector<session::Session>& adopted);
+  void refuse_tunnel(const PeerAddress& from, const wire::ControlMessage& sccrq);
+  std::shared_ptr<const tunnel::TunnelSettings> settings_for(const PeerAddress& peer) const;
+  std::uint16_t allocate_tunnel_id();
+  tunnel::TunnelContext context();
+  // After any call into a tunnel: refile its deadline, or remove it when dead.
+  void settle(std::uint16_t tunnel_id);
+
+  struct RemoteTunnelKey {
+    PeerAddress peer;
+    std::uint16_t peer_tunnel_id;
+    bool operator==(const RemoteTunnelKey&) const = default;
+  };
+  struct RemoteTunnelKeyHash {
+    std::size_t operator()(const RemoteTunnelKey& k) const {
+      return tunnel::PeerAddressHash{}(k.peer) * 65599 + k.peer_tunnel_id;
+    }
+  };
+
+  EndpointConfig config_;
+  wire::RandomSource& random_;
+  std::shared_ptr<const tunnel::TunnelSettings> default_settings_;
+  std::vector<std::pair<PeerAddress, std::shared_ptr<const tunnel::TunnelSettings>>> peer_settings_;
+
+  std::unordered_map<std::uint16_t, tunnel::Tunnel> tunnels_;
+  // Recipient tunnels by the peer's address and tunnel ID, so that a retransmitted SCCRQ reaches
+  // the tunnel it created instead of creating another (RFC 2661 §5.8 duplicates).
+  std::unordered_map<RemoteTunnelKey, std::uint16_t, RemoteTunnelKeyHash> by_remote_;
+  // Every tunnel with a deadline, filed under it: O(log n) per change, nothing per tick at idle.
+  std::set<std::pair<Time, std::uint16_t>> timers_;
+  std::size_t total_sessions_ = 0;
+
+  std::deque<Datagram> transmit_queue_;
+  std::deque<Event> event_queue_;
+  EndpointStats stats_;
+  channel::ChannelStats closed_channel_stats_;
+};
+
+}  // namespace hl2tp::engine

@@ -1,0 +1,33 @@
+#pragma once
+// One typed configuration for an endpoint, with its defaults in one place (style.md). The daemon's
+// config file and CLI take their names from these fields.
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "tunnel/peer_address.hpp"
+#include "tunnel/tunnel_settings.hpp"
+
+namespace hl2tp::engine {
+
+struct Limits {
+  std::size_t max_tunnels = 8192;
+  std::size_t max_sessions = 262144;  // across all tunnels
+  std::uint32_t max_sessions_per_tunnel = 8192;
+};
+
+// Settings for one peer host, where they differ from the defaults.
+struct PeerSettings {
+  tunnel::PeerAddress host;  // the port is ignored: a peer host may use any source port
+  wire::Bytes secret;
+  bool hide_avps = false;
+};
+
+struct EndpointConfig {
+  tunnel::TunnelSettings tunnel;  // defaults for every peer
+  std::vector<PeerSettings> peers;
+  bool accept_unlisted_peers = true;  // peers not listed get the defaults
+  Limits limits;
+};
+
+}  // namespace hl2tp::engine

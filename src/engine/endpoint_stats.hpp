@@ -1,0 +1,26 @@
+#pragma once
+// An endpoint's counters: every datagram we drop is counted under why.
+#include <cstdint>
+
+#include "channel/channel_stats.hpp"
+
+namespace hl2tp::engine {
+
+struct EndpointStats {
+  std::uint64_t datagrams_received = 0;
+  std::uint64_t data_messages_dropped = 0;  // no data plane behind this endpoint yet
+  std::uint64_t decode_errors = 0;
+  std::uint64_t unknown_tunnel = 0;    // a tunnel ID we do not have
+  std::uint64_t wrong_peer = 0;        // a known tunnel ID from another host
+  std::uint64_t not_sccrq = 0;         // tunnel ID 0 but not an SCCRQ
+  std::uint64_t unlisted_peer = 0;     // SCCRQ from a peer the configuration does not know
+  std::uint64_t refused_tunnels = 0;   // over max_tunnels
+  std::uint64_t refused_sessions = 0;  // peer call requests over a session limit
+  std::uint64_t tie_breaker_lost = 0;
+  std::uint64_t tie_breaker_won = 0;
+  std::uint64_t tunnels_opened = 0;
+  std::uint64_t tunnels_closed = 0;
+  channel::ChannelStats channel;  // summed over the tunnels, closed ones included
+};
+
+}  // namespace hl2tp::engine

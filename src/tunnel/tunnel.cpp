@@ -1,0 +1,493 @@
+#include "tunnel/tunnel.hpp"
+
+#include "wire/challenge.hpp"
+#include "wire/message_builders.hpp"
+
+namespace hl2tp::tunnel {
+namespace {
+
+using wire::AvpType;
+using wire::ControlMessage;
+using wire::MessageType;
+using wire::ResultCode;
+
+constexpr std::size_t kChallengeLength = 16;
+
+ResultCode stop_result(wire::StopCcnResult result, std::string message = {},
+                       std::optional<wire::GeneralError> error = std::nullopt) {
+  ResultCode r{static_cast<std::uint16_t>(result), std::nullopt, std::move(message)};
+  if (error || !r.message.empty()) {
+    r.error = static_cast<std::uint16_t>(error.value_or(wire::GeneralError::none));
+  }
+  return r;
+}
+
+ResultCode cdn_result(wire::CdnResult result, std::string message = {},
+                      std::optional<wire::GeneralError> error = std::nullopt) {
+  ResultCode r{static_cast<std::uint16_t>(result), std::nullopt, std::move(message)};
+  if (error || !r.message.empty()) {
+    r.error = static_cast<std::uint16_t>(error.value_or(wire::GeneralError::none));
+  }
+  return r;
+}
+
+}  // namespace
+
+std::string_view name(State state) {
+  switch (state) {
+    case State::idle:
+      return "idle";
+    case State::wait_ctl_reply:
+      return "wait-ctl-reply";
+    case State::wait_ctl_conn:
+      return "wait-ctl-conn";
+    case State::established:
+      return "established";
+    case State::closing:
+      return "closing";
+    case State::stopped:
+      return "stopped";
+    case State::dead:
+      return "dead";
+  }
+  return "?";
+}
+
+Tunnel::Tunnel(std::shared_ptr<const TunnelSettings> settings, std::uint16_t local_id,
+               PeerAddress peer)
+    : settings_(std::move(settings)),
+      local_id_(local_id),
+      peer_(peer),
+      channel_(settings_->channel) {}
+
+Duration Tunnel::stop_hold() const {
+  // §5.7: a full retransmission cycle (1+2+4+8+16 = 31 s with the defaults).
+  Duration total{0}, interval = settings_->channel.retransmit_initial;
+  for (int i = 0; i < settings_->channel.retransmit_timeouts; ++i) {
+    total += interval;
+    interval = std::min(interval * 2, settings_->channel.retransmit_cap);
+  }
+  return total;
+}
+
+std::optional<wire::Bytes> Tunnel::take_challenge(TunnelContext& ctx) {
+  if (settings_->secret.empty()) return std::nullopt;
+  wire::Bytes challenge(kChallengeLength);
+  ctx.random.fill(challenge);
+  challenge_sent_ = challenge;
+  return challenge;
+}
+
+bool Tunnel::response_is_valid(const ControlMessage& m, MessageType carried_in) const {
+  if (!challenge_sent_) return true;  // we did not ask
+  const auto* response = m.get<AvpType::ChallengeResponse>();
+  return response != nullptr &&
+         *response == wire::challenge_response(carried_in, settings_->secret, *challenge_sent_);
+}
+
+void Tunnel::send(Time now, TunnelContext& ctx, ControlMessage m) {
+  m.header.tunnel_id = peer_id_;
+  const bool hide = settings_->hide_avps && !settings_->secret.empty();
+  if (hide) {
+    // §4.3: a Random Vector before the first hidden AVP; hide what the RFC lets us hide.
+    bool any = false;
+    for (std::size_t i = 1; i < m.avps.size(); ++i) {
+      auto info =
+          m.avps[i].vendor_id == 0 ? wire::avp_info(m.avps[i].attribute_type) : std::nullopt;
+      if (info && info->may_hide) m.avps[i].hidden = any = true;
+    }
+    if (any) m.avps.insert(m.avps.begin() + 1, wire::make_random_vector(ctx.random));
+  }
+  const std::uint8_t padding = hide ? 15 : 0;
+  channel_.send(now, std::move(m), {settings_->secret, &ctx.random, padding});
+}
+
+void Tunnel::flush(TunnelContext& ctx) {
+  for (wire::Bytes& bytes : channel_.outbox())
+    ctx.outputs.transmit(peer_, std::move(bytes));
+  channel_.outbox().clear();
+}
+
+void Tunnel::open(Time now, TunnelContext& ctx, std::optional<wire::TieBreakerValue> tie_breaker) {
+  originator_ = true;
+  tie_breaker_ = tie_breaker;
+  ControlMessage sccrq =
+      wire::make_sccrq(local_id_, settings_->host_name, settings_->framing_capabilities);
+  sccrq.add<AvpType::BearerCapabilities>(settings_->bearer_capabilities)
+      .add<AvpType::FirmwareRevision>(settings_->firmware_revision)
+      .add<AvpType::VendorName>(settings_->vendor_name)
+      .add<AvpType::ReceiveWindowSize>(settings_->channel.receive_window);
+  if (tie_breaker) sccrq.add<AvpType::TieBreaker>(*tie_breaker);
+  if (auto challenge = take_challenge(ctx)) sccrq.add<AvpType::Challenge>(std::move(*challenge));
+  state_ = State::wait_ctl_reply;
+  send(now, ctx, std::move(sccrq));
+  flush(ctx);
+}
+
+void Tunnel::receive(Time now, TunnelContext& ctx, ControlMessage message) {
+  if (state_ == State::dead) return;
+  for (ControlMessage& m : channel_.receive(now, std::move(message))) {
+    if (state_ == State::dead || state_ == State::stopped) break;
+    process(now, ctx, m);
+  }
+  if (state_ == State::established) hello_due_ = now + settings_->hello_interval;
+  flush(ctx);
+}
+
+void Tunnel::process(Time now, TunnelContext& ctx, const ControlMessage& m) {
+  const auto type = m.type();
+  if (!type) return;
+  if (!wire::is_known(*type)) {
+    // §4.4.1: an unknown message type with M=1 clears the tunnel; with M=0 it is ignored.
+    if (m.avps.front().mandatory) {
+      close(now, ctx,
+            stop_result(wire::StopCcnResult::general_error, "unknown mandatory message type",
+                        wire::GeneralError::unknown_mandatory_avp));
+    }
+    return;
+  }
+  if (auto unknown = m.first_unrecognized_mandatory_avp()) {
+    // §4.1: an unrecognised M=1 AVP ends the session, or the tunnel for a tunnel message.
+    const std::string what = "unknown mandatory AVP " + std::to_string(unknown->attribute_type);
+    if (wire::is_session_scoped(*type) && m.header.session_id != 0) {
+      if (auto it = sessions_.find(m.header.session_id); it != sessions_.end()) {
+        apply(now, ctx, it->second,
+              it->second.close(cdn_result(wire::CdnResult::general_error, what,
+                                          wire::GeneralError::unknown_mandatory_avp)));
+      }
+      return;
+    }
+    close(now, ctx,
+          stop_result(wire::StopCcnResult::general_error, what,
+                      wire::GeneralError::unknown_mandatory_avp));
+    return;
+  }
+  if (*type == MessageType::StopCCN) return on_stopccn(now, ctx, m);
+
+  switch (state_) {
+    case State::idle:
+      if (*type == MessageType::SCCRQ) return on_sccrq(now, ctx, m);
+      break;
+    case State::wait_ctl_reply:
+      if (*type == MessageType::SCCRP) return on_sccrp(now, ctx, m);
+      break;
+    case State::wait_ctl_conn:
+      if (*type == MessageType::SCCCN) return on_scccn(now, ctx, m);
+      break;
+    case State::established:
+      if (*type == MessageType::HELLO || *type == MessageType::FSQ || *type == MessageType::FSR) {
+        return;  // Hello only needs its ack; FSQ/FSR come with failover (RFC 4951)
+      }
+      if (wire::is_session_scoped(*type)) return on_session_message(now, ctx, m);
+      break;
+    case State::closing:
+    case State::stopped:
+    case State::dead:
+      return;  // only the channel's acks matter now
+  }
+  // §7.2.1: a message the state table does not allow clears the tunnel.
+  close(now, ctx,
+        stop_result(wire::StopCcnResult::fsm_error,
+                    std::string(wire::name(*type)) + " in state " + std::string(name(state_))));
+}
+
+void Tunnel::on_sccrq(Time now, TunnelContext& ctx, const ControlMessage& m) {
+  peer_id_ = *m.get<AvpType::AssignedTunnelId>();
+  channel_.set_peer_tunnel_id(peer_id_);
+  if (auto* w = m.get<AvpType::ReceiveWindowSize>()) peer_window_ = *w;
+  channel_.set_peer_window(peer_window_);
+  peer_host_name_ = *m.get<AvpType::HostName>();
+  if (*m.get<AvpType::ProtocolVersion>() != wire::ProtocolVersion{1, 0}) {
+    return close(now, ctx,
+                 stop_result(wire::StopCcnResult::unsupported_version, "L2TPv2 only",
+                             wire::GeneralError::none));
+  }
+  ControlMessage sccrp =
+      wire::make_sccrp(local_id_, settings_->host_name, settings_->framing_capabilities);
+  sccrp.add<AvpType::BearerCapabilities>(settings_->bearer_capabilities)
+      .add<AvpType::FirmwareRevision>(settings_->firmware_revision)
+      .add<AvpType::VendorName>(settings_->vendor_name)
+      .add<AvpType::ReceiveWindowSize>(settings_->channel.receive_window);
+  if (const auto* challenge = m.get<AvpType::Challenge>()) {
+    if (settings_->secret.empty()) {
+      // We cannot answer a challenge without a secret (§5.1.1): refuse.
+      return close(now, ctx,
+                   stop_result(wire::StopCcnResult::not_authorized, "no secret for this peer"));
+    }
+    sccrp.add<AvpType::ChallengeResponse>(
+        wire::challenge_response(MessageType::SCCRP, settings_->secret, *challenge));
+  }
+  if (auto challenge = take_challenge(ctx)) sccrp.add<AvpType::Challenge>(std::move(*challenge));
+  state_ = State::wait_ctl_conn;
+  send(now, ctx, std::move(sccrp));
+}
+
+void Tunnel::on_sccrp(Time now, TunnelContext& ctx, const ControlMessage& m) {
+  peer_id_ = *m.get<AvpType::AssignedTunnelId>();
+  channel_.set_peer_tunnel_id(peer_id_);
+  if (auto* w = m.get<AvpType::ReceiveWindowSize>()) peer_window_ = *w;
+  channel_.set_peer_window(peer_window_);
+  peer_host_name_ = *m.get<AvpType::HostName>();
+  if (*m.get<AvpType::ProtocolVersion>() != wire::ProtocolVersion{1, 0}) {
+    return close(now, ctx, stop_result(wire::StopCcnResult::unsupported_version, "L2TPv2 only"));
+  }
+  if (!response_is_valid(m, MessageType::SCCRP)) {
+    return close(now, ctx,
+                 stop_result(wire::StopCcnResult::not_authorized, "challenge response mismatch"));
+  }
+  ControlMessage scccn = wire::make_scccn();
+  if (const auto* challenge = m.get<AvpType::Challenge>()) {
+    if (settings_->secret.empty()) {
+      return close(now, ctx,
+                   stop_result(wire::StopCcnResult::not_authorized, "no secret for this peer"));
+    }
+    scccn.add<AvpType::ChallengeResponse>(
+        wire::challenge_response(MessageType::SCCCN, settings_->secret, *challenge));
+  }
+  send(now, ctx, std::move(scccn));
+  established(now, ctx);
+}
+
+void Tunnel::on_scccn(Time now, TunnelContext& ctx, const ControlMessage& m) {
+  if (!response_is_valid(m, MessageType::SCCCN)) {
+    return close(now, ctx,
+                 stop_result(wire::StopCcnResult::not_authorized, "challenge response mismatch"));
+  }
+  established(now, ctx);
+}
+
+void Tunnel::established(Time now, TunnelContext& ctx) {
+  state_ = State::established;
+  hello_due_ = now + settings_->hello_interval;
+  ctx.outputs.event({EventKind::tunnel_established, local_id_, 0, std::nullopt, peer_host_name_});
+  // §7.4.1/§7.5.2: "tunnel-open" to the sessions waiting for it.
+  for (auto& [id, s] : sessions_) {
+    if (s.state() == session::State::wait_tunnel) apply(now, ctx, s, s.start());
+  }
+}
+
+void Tunnel::on_stopccn(Time now, TunnelContext& ctx, const ControlMessage& m) {
+  // §5.7: clean up, ack (the channel does), and keep the state for a full retransmission cycle.
+  const auto* result = m.get<AvpType::ResultCode>();
+  close_result_ = result ? *result : ResultCode{};
+  end_sessions(ctx, "tunnel stopped by peer");
+  if (state_ != State::closing) {
+    ctx.outputs.event({EventKind::tunnel_closed, local_id_, 0, close_result_, "StopCCN from peer"});
+  }
+  state_ = State::stopped;
+  hold_until_ = now + stop_hold();
+  hello_due_.reset();
+  (void)now;
+}
+
+void Tunnel::on_call_request(Time now, TunnelContext& ctx, const ControlMessage& m) {
+  const bool incoming = *m.type() == MessageType::ICRQ;
+  if (!(incoming ? settings_->accept_incoming_calls : settings_->accept_outgoing_calls)) {
+    return refuse_call(now, ctx, m,
+                       cdn_result(wire::CdnResult::no_facilities_permanent,
+                                  incoming ? "not an LNS" : "not a LAC"));
+  }
+  if (sessions_.size() >= settings_->max_sessions || ctx.total_sessions >= ctx.max_total_sessions) {
+    ++ctx.refused_sessions;
+    return refuse_call(now, ctx, m,
+                       cdn_result(wire::CdnResult::no_facilities_temporary, "session limit",
+                                  wire::GeneralError::insufficient_resources));
+  }
+  const std::uint16_t id = allocate_session_id(ctx);
+  auto [it, inserted] = sessions_.emplace(
+      id,
+      session::Session(id, incoming ? session::Role::lns : session::Role::lac,
+                       incoming ? session::Direction::incoming : session::Direction::outgoing, {}));
+  ++ctx.total_sessions;
+  apply(now, ctx, it->second, it->second.accept_request(m));
+  // Our bearer is virtual: an outgoing call is answered at once (§7.5.1 wait-cs-answer → OCCN).
+  if (!incoming) apply(now, ctx, it->second, it->second.answer());
+}
+
+void Tunnel::refuse_call(Time now, TunnelContext& ctx, const ControlMessage& request,
+                         ResultCode result) {
+  // §7.4.2: ICRQ not acceptable → CDN. We assigned no session, so Assigned Session ID is 0.
+  ControlMessage cdn = wire::make_cdn(0, std::move(result));
+  cdn.header.session_id = *request.get<AvpType::AssignedSessionId>();
+  send(now, ctx, std::move(cdn));
+}
+
+void Tunnel::on_session_message(Time now, TunnelContext& ctx, const ControlMessage& m) {
+  const MessageType type = *m.type();
+  if (type == MessageType::ICRQ || type == MessageType::OCRQ) return on_call_request(now, ctx, m);
+  auto it = sessions_.find(m.header.session_id);
+  if (it == sessions_.end() && type == MessageType::CDN && m.header.session_id == 0) {
+    // §6.12: the peer may not know our ID yet; its Assigned Session ID names the call.
+    const std::uint16_t peer_session = *m.get<AvpType::AssignedSessionId>();
+    for (auto s = sessions_.begin(); s != sessions_.end(); ++s) {
+      if (s->second.peer_id() == peer_session) it = s;
+    }
+  }
+  if (it == sessions_.end()) return;  // a session already cleared: the ack is all it needs
+  if (type == MessageType::WEN || type == MessageType::SLI) {
+    ctx.outputs.event(
+        {type == MessageType::WEN ? EventKind::wan_error_notify : EventKind::set_link_info,
+         local_id_, it->first, std::nullopt, ""});
+    return;
+  }
+  apply(now, ctx, it->second, it->second.receive(m));
+}
+
+void Tunnel::apply(Time now, TunnelContext& ctx, session::Session& s, session::Step step) {
+  const std::uint16_t id = s.local_id();
+  if (step.send) send(now, ctx, std::move(*step.send));
+  if (step.established) {
+    ctx.outputs.event({EventKind::session_established, local_id_, id, std::nullopt, ""});
+  }
+  if (step.ended) {
+    ctx.outputs.event({EventKind::session_closed, local_id_, id, step.ended, ""});
+    sessions_.erase(id);
+    --ctx.total_sessions;
+  }
+}
+
+std::uint16_t Tunnel::allocate_session_id(TunnelContext& ctx) const {
+  // Random, non-zero, unused (§5.3: 0 is never assigned). The table is far from full: the session
+  // limit is below 65535, so a free ID turns up within a few draws; a scan guarantees the end.
+  for (int attempt = 0; attempt < 32; ++attempt) {
+    std::byte raw[2];
+    ctx.random.fill(raw);
+    const auto id = static_cast<std::uint16_t>((std::to_integer<unsigned>(raw[0]) << 8) |
+                                               std::to_integer<unsigned>(raw[1]));
+    if (id != 0 && !sessions_.contains(id)) return id;
+  }
+  for (std::uint32_t id = 1; id <= 0xFFFF; ++id) {
+    if (!sessions_.contains(static_cast<std::uint16_t>(id))) return static_cast<std::uint16_t>(id);
+  }
+  return 0;  // unreachable while max_sessions < 65535
+}
+
+Result<std::uint16_t, std::string> Tunnel::open_session(Time now, TunnelContext& ctx,
+                                                        session::Direction direction,
+                                                        session::CallParameters parameters) {
+  const bool incoming = direction == session::Direction::incoming;
+  if (!(incoming ? settings_->place_incoming_calls : settings_->place_outgoing_calls)) {
+    return unexpected(std::string(incoming ? "not a LAC" : "not an LNS"));
+  }
+  if (state_ != State::established && state_ != State::wait_ctl_reply &&
+      state_ != State::wait_ctl_conn) {
+    return unexpected(std::string("tunnel is ") + std::string(name(state_)));
+  }
+  if (sessions_.size() >= settings_->max_sessions || ctx.total_sessions >= ctx.max_total_sessions) {
+    return unexpected(std::string("session limit"));
+  }
+  if (channel_.queued() >= settings_->channel.max_queued) {
+    return unexpected(std::string("control queue full"));
+  }
+  const std::uint16_t id = allocate_session_id(ctx);
+  auto [it, inserted] =
+      sessions_.emplace(id, session::Session(id, incoming ? session::Role::lac : session::Role::lns,
+                                             direction, std::move(parameters)));
+  ++ctx.total_sessions;
+  if (state_ == State::established) apply(now, ctx, it->second, it->second.start());
+  flush(ctx);
+  return id;
+}
+
+void Tunnel::adopt_waiting_session(Time now, TunnelContext& ctx, session::Session s) {
+  // The session keeps its ID if free here, so the operator's handle stays valid where possible.
+  const std::uint16_t id =
+      sessions_.contains(s.local_id()) ? allocate_session_id(ctx) : s.local_id();
+  session::Session moved(id, s.role(), s.direction(), s.parameters());
+  auto [it, inserted] = sessions_.emplace(id, std::move(moved));
+  ++ctx.total_sessions;
+  if (state_ == State::established) apply(now, ctx, it->second, it->second.start());
+  flush(ctx);
+}
+
+bool Tunnel::close_session(Time now, TunnelContext& ctx, std::uint16_t session_id,
+                           ResultCode result) {
+  auto it = sessions_.find(session_id);
+  if (it == sessions_.end()) return false;
+  apply(now, ctx, it->second, it->second.close(std::move(result)));
+  flush(ctx);
+  return true;
+}
+
+void Tunnel::end_sessions(TunnelContext& ctx, const std::string& reason) {
+  for (auto& [id, s] : sessions_) {
+    ctx.outputs.event({EventKind::session_closed, local_id_, id, std::nullopt, reason});
+  }
+  ctx.total_sessions -= sessions_.size();
+  sessions_.clear();
+}
+
+void Tunnel::close(Time now, TunnelContext& ctx, ResultCode result) {
+  if (state_ == State::closing || state_ == State::stopped || state_ == State::dead) return;
+  end_sessions(ctx, "tunnel closed");
+  ctx.outputs.event({EventKind::tunnel_closed, local_id_, 0, result, "closed by us"});
+  close_result_ = result;
+  hello_due_.reset();
+  if (peer_id_ == 0) {
+    // The peer never told us its tunnel ID (§7.2.1 idle/wait-ctl-reply): no StopCCN can reach it.
+    state_ = State::dead;
+    return;
+  }
+  send(now, ctx, wire::make_stopccn(local_id_, std::move(result)));
+  state_ = State::closing;
+  flush(ctx);
+}
+
+std::vector<session::Session> Tunnel::discard(TunnelContext& ctx, std::string reason) {
+  std::vector<session::Session> waiting;
+  for (auto& [id, s] : sessions_)
+    waiting.push_back(s);
+  ctx.total_sessions -= sessions_.size();
+  sessions_.clear();
+  state_ = State::dead;
+  (void)reason;
+  return waiting;
+}
+
+void Tunnel::finish(TunnelContext& ctx, std::string reason) {
+  if (state_ != State::closing && state_ != State::stopped) {
+    end_sessions(ctx, reason);
+    ctx.outputs.event({EventKind::tunnel_closed, local_id_, 0, std::nullopt, reason});
+  }
+  state_ = State::dead;
+}
+
+void Tunnel::handle_timeout(Time now, TunnelContext& ctx) {
+  if (state_ == State::dead) return;
+  channel_.handle_timeout(now);
+  if (channel_.failed()) {
+    // §5.8: retransmissions spent: the tunnel and all its sessions are cleared, without StopCCN.
+    flush(ctx);
+    return finish(ctx, "retransmissions exhausted");
+  }
+  if (state_ == State::closing && channel_.quiet()) {
+    state_ = State::stopped;
+    hold_until_ = now + stop_hold();
+  }
+  if (state_ == State::stopped && hold_until_ && *hold_until_ <= now) state_ = State::dead;
+  if (state_ == State::established && hello_due_ && *hello_due_ <= now) {
+    // §5.5: nothing heard for the Hello interval: a HELLO; its loss clears the tunnel through §5.8.
+    send(now, ctx, wire::make_hello());
+    hello_due_ = now + settings_->hello_interval;
+  }
+  flush(ctx);
+}
+
+std::optional<Time> Tunnel::next_deadline() const {
+  if (state_ == State::dead) return std::nullopt;
+  std::optional<Time> next = channel_.next_deadline();
+  auto consider = [&next](std::optional<Time> t) {
+    if (t && (!next || *t < *next)) next = t;
+  };
+  if (state_ == State::established) consider(hello_due_);
+  if (state_ == State::stopped) consider(hold_until_);
+  if (state_ == State::closing && channel_.quiet()) consider(Time{});  // move on to stopped now
+  return next;
+}
+
+const session::Session* Tunnel::find_session(std::uint16_t session_id) const {
+  auto it = sessions_.find(session_id);
+  return it == sessions_.end() ? nullptr : &it->second;
+}
+
+}  // namespace hl2tp::tunnel

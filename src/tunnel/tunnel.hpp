@@ -1,0 +1,127 @@
+#pragma once
+// One control connection (RFC 2661 §7.2.1) and its sessions: set-up as originator or recipient,
+// tunnel authentication (§5.1.1), Hello (§5.5), StopCCN with the state kept long enough to re-ack
+// the peer's retransmissions (§5.7), and the calls it carries (§7.4, §7.5). Pure: the engine drives
+// it.
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "channel/control_channel.hpp"
+#include "session/session.hpp"
+#include "tunnel/peer_address.hpp"
+#include "tunnel/tunnel_event.hpp"
+#include "tunnel/tunnel_settings.hpp"
+#include "wire/random_source.hpp"
+#include "wire/result.hpp"
+
+namespace hl2tp::tunnel {
+
+enum class State : std::uint8_t {
+  idle,            // recipient, before its SCCRQ is processed
+  wait_ctl_reply,  // originator: SCCRQ sent
+  wait_ctl_conn,   // recipient: SCCRP sent
+  established,
+  closing,  // our StopCCN is on its way
+  stopped,  // StopCCN exchanged: kept only to re-ack retransmissions (§5.7)
+  dead,     // to be removed
+};
+
+std::string_view name(State state);
+
+// Engine-wide things a tunnel uses while it works.
+struct TunnelContext {
+  wire::RandomSource& random;
+  TunnelOutputs& outputs;
+  std::size_t& total_sessions;  // across all tunnels of the endpoint
+  std::size_t max_total_sessions;
+  std::uint64_t& refused_sessions;  // peer call requests refused at a limit
+};
+
+class Tunnel {
+ public:
+  Tunnel(std::shared_ptr<const TunnelSettings> settings, std::uint16_t local_id, PeerAddress peer);
+
+  // Originator: send SCCRQ (with our Tie Breaker, if given).
+  void open(Time now, TunnelContext& ctx, std::optional<wire::TieBreakerValue> tie_breaker);
+  // Any control message for this tunnel, the recipient's first SCCRQ included.
+  void receive(Time now, TunnelContext& ctx, wire::ControlMessage message);
+  void handle_timeout(Time now, TunnelContext& ctx);
+  std::optional<Time> next_deadline() const;
+
+  // A call we place: ICRQ (incoming call, we are the LAC) or OCRQ (outgoing call, we are the
+  // LNS), sent once the tunnel is established. Fails with a reason when not allowed or at a limit.
+  Result<std::uint16_t, std::string> open_session(Time now, TunnelContext& ctx,
+                                                  session::Direction direction,
+                                                  session::CallParameters parameters);
+  bool close_session(Time now, TunnelContext& ctx, std::uint16_t session_id,
+                     wire::ResultCode result);
+  // StopCCN (§5.7): every session goes with the tunnel.
+  void close(Time now, TunnelContext& ctx, wire::ResultCode result);
+  // Gone without a word (a lost tie breaker, §7.2): sessions still waiting are returned to the
+  // caller so that they can ride on the winning tunnel.
+  std::vector<session::Session> discard(TunnelContext& ctx, std::string reason);
+  // Adopts a session waiting for a tunnel (from a discarded one).
+  void adopt_waiting_session(Time now, TunnelContext& ctx, session::Session session);
+
+  std::uint16_t local_id() const { return local_id_; }
+  std::uint16_t peer_id() const { return peer_id_; }
+  const PeerAddress& peer() const { return peer_; }
+  State state() const { return state_; }
+  bool originator() const { return originator_; }
+  const std::optional<wire::TieBreakerValue>& tie_breaker() const { return tie_breaker_; }
+  const std::string& peer_host_name() const { return peer_host_name_; }
+  const std::unordered_map<std::uint16_t, session::Session>& sessions() const { return sessions_; }
+  const session::Session* find_session(std::uint16_t session_id) const;
+  const channel::ControlChannel& channel() const { return channel_; }
+  std::uint16_t peer_window() const { return peer_window_; }
+
+  // The originator learns the port the peer answers from with its SCCRP (RFC 2661 §8.1: the
+  // responder may answer from any port; from then on neither side's port changes).
+  void learn_peer_port(std::uint16_t port) {
+    if (state_ == State::wait_ctl_reply) peer_.port = port;
+  }
+
+  // The engine's timer bookkeeping: the deadline under which this tunnel is filed.
+  std::optional<Time> filed_deadline;
+
+ private:
+  void process(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
+  void on_sccrq(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
+  void on_sccrp(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
+  void on_scccn(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
+  void on_stopccn(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
+  void on_session_message(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
+  void on_call_request(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
+  void established(Time now, TunnelContext& ctx);
+  void apply(Time now, TunnelContext& ctx, session::Session& s, session::Step step);
+  void refuse_call(Time now, TunnelContext& ctx, const wire::ControlMessage& request,
+                   wire::ResultCode result);
+  void send(Time now, TunnelContext& ctx, wire::ControlMessage m);
+  void end_sessions(TunnelContext& ctx, const std::string& reason);
+  void finish(TunnelContext& ctx, std::string reason);  // dead, with the event
+  void flush(TunnelContext& ctx);
+  std::optional<wire::Bytes> take_challenge(TunnelContext& ctx);
+  bool response_is_valid(const wire::ControlMessage& m, wire::MessageType carried_in) const;
+  std::uint16_t allocate_session_id(TunnelContext& ctx) const;
+  Duration stop_hold() const;
+
+  std::shared_ptr<const TunnelSettings> settings_;
+  std::uint16_t local_id_;
+  std::uint16_t peer_id_ = 0;
+  PeerAddress peer_;
+  State state_ = State::idle;
+  bool originator_ = false;
+  channel::ControlChannel channel_;
+  std::uint16_t peer_window_ = 4;
+  std::string peer_host_name_;
+  std::optional<wire::TieBreakerValue> tie_breaker_;
+  std::optional<wire::Bytes> challenge_sent_;
+  std::optional<Time> hello_due_;
+  std::optional<Time> hold_until_;
+  std::optional<wire::ResultCode> close_result_;
+  std::unordered_map<std::uint16_t, session::Session> sessions_;
+};
+
+}  // namespace hl2tp::tunnel

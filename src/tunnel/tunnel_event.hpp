@@ -1,0 +1,42 @@
+#pragma once
+// What a tunnel tells its owner: datagrams to send and events for the operator and the tests.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "tunnel/peer_address.hpp"
+#include "wire/avp_value.hpp"
+
+namespace hl2tp::tunnel {
+
+enum class EventKind : std::uint8_t {
+  tunnel_established,
+  tunnel_closed,  // cleared: by us, by the peer's StopCCN, or retransmissions spent
+  session_established,
+  session_closed,    // cleared, or refused before it was established
+  wan_error_notify,  // WEN received (RFC 2661 §6.14), passed up
+  set_link_info,     // SLI received (§6.15), passed up
+};
+
+struct Event {
+  EventKind kind;
+  std::uint16_t tunnel_id = 0;   // ours
+  std::uint16_t session_id = 0;  // ours, for session events
+  std::optional<wire::ResultCode> result;
+  std::string reason;
+};
+
+struct Datagram {
+  PeerAddress peer;
+  wire::Bytes bytes;
+};
+
+// Where a tunnel puts what it produces; the engine queues both in production order.
+class TunnelOutputs {
+ public:
+  virtual ~TunnelOutputs() = default;
+  virtual void transmit(const PeerAddress& peer, wire::Bytes bytes) = 0;
+  virtual void event(Event event) = 0;
+};
+
+}  // namespace hl2tp::tunnel

@@ -1,0 +1,109 @@
+#pragma once
+// Two endpoints in the simulator: a LAC at 127.0.0.1 and an LNS at 127.0.0.2, both on port 1701,
+// with helpers to count events and to compare what the two ends hold.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+#include "sim/simulation.hpp"
+
+namespace hl2tp::test {
+
+using engine::EndpointConfig;
+using engine::EventKind;
+using tunnel::PeerAddress;
+
+inline const PeerAddress kLacAddress = PeerAddress::ipv4(0x7F000001, 1701);
+inline const PeerAddress kLnsAddress = PeerAddress::ipv4(0x7F000002, 1701);
+
+inline EndpointConfig lac_config() {
+  EndpointConfig c;
+  c.tunnel.host_name = "lac";
+  c.tunnel.accept_incoming_calls = false;
+  c.tunnel.place_outgoing_calls = false;
+  return c;
+}
+
+inline EndpointConfig lns_config() {
+  EndpointConfig c;
+  c.tunnel.host_name = "lns";
+  c.tunnel.place_incoming_calls = false;
+  c.tunnel.accept_outgoing_calls = false;
+  return c;
+}
+
+// (our tunnel, our session, peer tunnel, peer session) of every established session.
+using SessionKey = std::tuple<std::uint16_t, std::uint16_t, std::uint16_t, std::uint16_t>;
+
+inline std::set<SessionKey> established_sessions(const engine::Endpoint& e) {
+  std::set<SessionKey> out;
+  for (const auto& [tid, t] : e.tunnels()) {
+    if (t.state() != tunnel::State::established) continue;
+    for (const auto& [sid, s] : t.sessions()) {
+      if (s.state() == session::State::established) {
+        out.insert({tid, sid, t.peer_id(), s.peer_id()});
+      }
+    }
+  }
+  return out;
+}
+
+// The other end's view of the same sessions.
+inline std::set<SessionKey> mirrored(const std::set<SessionKey>& keys) {
+  std::set<SessionKey> out;
+  for (auto [t, s, pt, ps] : keys)
+    out.insert({pt, ps, t, s});
+  return out;
+}
+
+struct LacLnsPair {
+  explicit LacLnsPair(std::uint64_t seed, EndpointConfig lac_cfg = lac_config(),
+                      EndpointConfig lns_cfg = lns_config())
+      : sim(seed) {
+    lac = sim.add_endpoint(kLacAddress, std::move(lac_cfg));
+    lns = sim.add_endpoint(kLnsAddress, std::move(lns_cfg));
+  }
+
+  std::size_t count(sim::NodeId node, EventKind kind) const {
+    const auto& events = sim.events(node);
+    return static_cast<std::size_t>(std::count_if(
+        events.begin(), events.end(), [kind](const engine::Event& e) { return e.kind == kind; }));
+  }
+
+  std::uint16_t open_tunnel(sim::NodeId from, sim::NodeId to) {
+    auto id = sim.command(
+        from, [&](engine::Endpoint& e, Time now) { return e.open_tunnel(now, sim.address(to)); });
+    EXPECT_TRUE(id.has_value());
+    return id ? *id : 0;
+  }
+
+  Result<std::uint16_t, std::string> open_session(sim::NodeId node, std::uint16_t tunnel_id,
+                                                  session::Direction direction) {
+    session::CallParameters p;
+    p.call_serial_number = ++serial;
+    p.bearer_type = wire::kBearerDigital;
+    p.calling_number = "subscriber-" + std::to_string(serial);
+    p.tx_connect_speed = 100'000'000;
+    return sim.command(node, [&](engine::Endpoint& e, Time now) {
+      return e.open_session(now, tunnel_id, direction, p);
+    });
+  }
+
+  bool both_agree() const {
+    return established_sessions(sim.endpoint_view(lac)) ==
+           mirrored(established_sessions(sim.endpoint_view(lns)));
+  }
+
+  // What a failing test prints: the seed and the last datagrams, decoded.
+  std::string report() const {
+    return "seed " + std::to_string(sim.seed()) + ", last datagrams:\n" + sim.trace().to_string();
+  }
+
+  sim::Simulation sim;
+  sim::NodeId lac = 0, lns = 0;
+  std::uint32_t serial = 0;
+};
+
+}  // namespace hl2tp::test

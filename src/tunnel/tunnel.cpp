@@ -60,6 +60,11 @@ Tunnel::Tunnel(std::shared_ptr<const TunnelSettings> settings, std::uint16_t loc
       peer_(peer),
       channel_(settings_->channel) {}
 
+Duration Tunnel::setup_timeout() const {
+  // The peer retransmits its SCCRP or SCCCN for a full cycle; past that it has given up.
+  return stop_hold();
+}
+
 Duration Tunnel::stop_hold() const {
   // §5.7: a full retransmission cycle (1+2+4+8+16 = 31 s with the defaults).
   Duration total{0}, interval = settings_->channel.retransmit_initial;
@@ -120,6 +125,7 @@ void Tunnel::open(Time now, TunnelContext& ctx, std::optional<wire::TieBreakerVa
   if (tie_breaker) sccrq.add<AvpType::TieBreaker>(*tie_breaker);
   if (auto challenge = take_challenge(ctx)) sccrq.add<AvpType::Challenge>(std::move(*challenge));
   state_ = State::wait_ctl_reply;
+  setup_deadline_ = now + setup_timeout();
   send(now, ctx, std::move(sccrq));
   flush(ctx);
 }
@@ -219,6 +225,7 @@ void Tunnel::on_sccrq(Time now, TunnelContext& ctx, const ControlMessage& m) {
   }
   if (auto challenge = take_challenge(ctx)) sccrp.add<AvpType::Challenge>(std::move(*challenge));
   state_ = State::wait_ctl_conn;
+  setup_deadline_ = now + setup_timeout();
   send(now, ctx, std::move(sccrp));
 }
 
@@ -258,6 +265,7 @@ void Tunnel::on_scccn(Time now, TunnelContext& ctx, const ControlMessage& m) {
 
 void Tunnel::established(Time now, TunnelContext& ctx) {
   state_ = State::established;
+  setup_deadline_.reset();
   hello_due_ = now + settings_->hello_interval;
   ctx.outputs.event({EventKind::tunnel_established, local_id_, 0, std::nullopt, peer_host_name_});
   // §7.4.1/§7.5.2: "tunnel-open" to the sessions waiting for it.
@@ -299,6 +307,7 @@ void Tunnel::on_call_request(Time now, TunnelContext& ctx, const ControlMessage&
       session::Session(id, incoming ? session::Role::lns : session::Role::lac,
                        incoming ? session::Direction::incoming : session::Direction::outgoing, {}));
   ++ctx.total_sessions;
+  track_setup(now, id);
   apply(now, ctx, it->second, it->second.accept_request(m));
   // Our bearer is virtual: an outgoing call is answered at once (§7.5.1 wait-cs-answer → OCCN).
   if (!incoming) apply(now, ctx, it->second, it->second.answer());
@@ -324,6 +333,14 @@ void Tunnel::on_session_message(Time now, TunnelContext& ctx, const ControlMessa
     }
   }
   if (it == sessions_.end()) return;  // a session already cleared: the ack is all it needs
+  if (type == MessageType::CDN) {
+    // §6.12: the CDN's Assigned Session ID is the sender's ID for the call. Once we know it, a CDN
+    // naming another is about an earlier call that had this ID: stale, and only acked.
+    const std::uint16_t peer_session = *m.get<AvpType::AssignedSessionId>();
+    if (it->second.peer_id() != 0 && peer_session != 0 && peer_session != it->second.peer_id()) {
+      return;
+    }
+  }
   if (type == MessageType::WEN || type == MessageType::SLI) {
     ctx.outputs.event(
         {type == MessageType::WEN ? EventKind::wan_error_notify : EventKind::set_link_info,
@@ -341,25 +358,40 @@ void Tunnel::apply(Time now, TunnelContext& ctx, session::Session& s, session::S
   }
   if (step.ended) {
     ctx.outputs.event({EventKind::session_closed, local_id_, id, step.ended, ""});
+    // Its set-up deadline, if any, is dropped lazily by expire_setups().
     sessions_.erase(id);
     --ctx.total_sessions;
   }
 }
 
-std::uint16_t Tunnel::allocate_session_id(TunnelContext& ctx) const {
-  // Random, non-zero, unused (§5.3: 0 is never assigned). The table is far from full: the session
-  // limit is below 65535, so a free ID turns up within a few draws; a scan guarantees the end.
-  for (int attempt = 0; attempt < 32; ++attempt) {
+std::uint16_t Tunnel::allocate_session_id(TunnelContext& ctx) {
+  if (!next_session_id_) {
     std::byte raw[2];
     ctx.random.fill(raw);
-    const auto id = static_cast<std::uint16_t>((std::to_integer<unsigned>(raw[0]) << 8) |
-                                               std::to_integer<unsigned>(raw[1]));
+    next_session_id_ = static_cast<std::uint16_t>((std::to_integer<unsigned>(raw[0]) << 8) |
+                                                  std::to_integer<unsigned>(raw[1]));
+  }
+  // §5.3: 0 is never assigned. max_sessions < 65535 guarantees a free ID within one lap.
+  for (std::uint32_t tries = 0; tries <= 0xFFFF; ++tries) {
+    const std::uint16_t id = (*next_session_id_)++;
     if (id != 0 && !sessions_.contains(id)) return id;
   }
-  for (std::uint32_t id = 1; id <= 0xFFFF; ++id) {
-    if (!sessions_.contains(static_cast<std::uint16_t>(id))) return static_cast<std::uint16_t>(id);
+  return 0;
+}
+
+void Tunnel::track_setup(Time now, std::uint16_t session_id) {
+  setup_deadlines_.insert({now + settings_->session_setup_timeout, session_id});
+}
+
+void Tunnel::expire_setups(Time now, TunnelContext& ctx) {
+  while (!setup_deadlines_.empty() && setup_deadlines_.begin()->first <= now) {
+    const std::uint16_t id = setup_deadlines_.begin()->second;
+    setup_deadlines_.erase(setup_deadlines_.begin());
+    auto it = sessions_.find(id);
+    if (it == sessions_.end() || it->second.state() == session::State::established) continue;
+    apply(now, ctx, it->second,
+          it->second.close(cdn_result(wire::CdnResult::timeout, "call set-up timed out")));
   }
-  return 0;  // unreachable while max_sessions < 65535
 }
 
 Result<std::uint16_t, std::string> Tunnel::open_session(Time now, TunnelContext& ctx,
@@ -384,6 +416,7 @@ Result<std::uint16_t, std::string> Tunnel::open_session(Time now, TunnelContext&
       sessions_.emplace(id, session::Session(id, incoming ? session::Role::lac : session::Role::lns,
                                              direction, std::move(parameters)));
   ++ctx.total_sessions;
+  track_setup(now, id);
   if (state_ == State::established) apply(now, ctx, it->second, it->second.start());
   flush(ctx);
   return id;
@@ -396,6 +429,7 @@ void Tunnel::adopt_waiting_session(Time now, TunnelContext& ctx, session::Sessio
   session::Session moved(id, s.role(), s.direction(), s.parameters());
   auto [it, inserted] = sessions_.emplace(id, std::move(moved));
   ++ctx.total_sessions;
+  track_setup(now, id);
   if (state_ == State::established) apply(now, ctx, it->second, it->second.start());
   flush(ctx);
 }
@@ -415,6 +449,7 @@ void Tunnel::end_sessions(TunnelContext& ctx, const std::string& reason) {
   }
   ctx.total_sessions -= sessions_.size();
   sessions_.clear();
+  setup_deadlines_.clear();
 }
 
 void Tunnel::close(Time now, TunnelContext& ctx, ResultCode result) {
@@ -439,6 +474,7 @@ std::vector<session::Session> Tunnel::discard(TunnelContext& ctx, std::string re
     waiting.push_back(s);
   ctx.total_sessions -= sessions_.size();
   sessions_.clear();
+  setup_deadlines_.clear();
   state_ = State::dead;
   (void)reason;
   return waiting;
@@ -465,6 +501,11 @@ void Tunnel::handle_timeout(Time now, TunnelContext& ctx) {
     hold_until_ = now + stop_hold();
   }
   if (state_ == State::stopped && hold_until_ && *hold_until_ <= now) state_ = State::dead;
+  if ((state_ == State::wait_ctl_reply || state_ == State::wait_ctl_conn) && setup_deadline_ &&
+      *setup_deadline_ <= now) {
+    close(now, ctx, stop_result(wire::StopCcnResult::general_error, "tunnel set-up timed out"));
+  }
+  if (state_ == State::established) expire_setups(now, ctx);
   if (state_ == State::established && hello_due_ && *hello_due_ <= now) {
     // §5.5: nothing heard for the Hello interval: a HELLO; its loss clears the tunnel through §5.8.
     send(now, ctx, wire::make_hello());
@@ -480,6 +521,10 @@ std::optional<Time> Tunnel::next_deadline() const {
     if (t && (!next || *t < *next)) next = t;
   };
   if (state_ == State::established) consider(hello_due_);
+  if (state_ == State::established && !setup_deadlines_.empty()) {
+    consider(setup_deadlines_.begin()->first);
+  }
+  if (state_ == State::wait_ctl_reply || state_ == State::wait_ctl_conn) consider(setup_deadline_);
   if (state_ == State::stopped) consider(hold_until_);
   if (state_ == State::closing && channel_.quiet()) consider(Time{});  // move on to stopped now
   return next;

@@ -5,6 +5,7 @@
 // it.
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 
@@ -104,8 +105,11 @@ class Tunnel {
   void flush(TunnelContext& ctx);
   std::optional<wire::Bytes> take_challenge(TunnelContext& ctx);
   bool response_is_valid(const wire::ControlMessage& m, wire::MessageType carried_in) const;
-  std::uint16_t allocate_session_id(TunnelContext& ctx) const;
+  std::uint16_t allocate_session_id(TunnelContext& ctx);
+  void track_setup(Time now, std::uint16_t session_id);
+  void expire_setups(Time now, TunnelContext& ctx);
   Duration stop_hold() const;
+  Duration setup_timeout() const;
 
   std::shared_ptr<const TunnelSettings> settings_;
   std::uint16_t local_id_;
@@ -119,9 +123,18 @@ class Tunnel {
   std::optional<wire::TieBreakerValue> tie_breaker_;
   std::optional<wire::Bytes> challenge_sent_;
   std::optional<Time> hello_due_;
+  // Set-up must finish by then: once our SCCRQ/SCCRP is acknowledged nothing else would ever wake
+  // a tunnel whose peer's reply is lost for good (found by the randomized simulation, seed 615).
+  std::optional<Time> setup_deadline_;
   std::optional<Time> hold_until_;
   std::optional<wire::ResultCode> close_result_;
   std::unordered_map<std::uint16_t, session::Session> sessions_;
+  // Calls still being set up, by the time they must be established.
+  std::set<std::pair<Time, std::uint16_t>> setup_deadlines_;
+  // Session IDs are handed out in sequence from a random start, skipping those in use, so that an
+  // ID comes back only after 65535 others: a late CDN for a cleared call cannot hit a new call that
+  // took its ID (found by the randomized simulation, seed 23074; RFC 4951 §3.3 advises the same).
+  std::optional<std::uint16_t> next_session_id_;
 };
 
 }  // namespace hl2tp::tunnel

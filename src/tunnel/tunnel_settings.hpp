@@ -20,6 +20,8 @@ struct TunnelSettings {
   bool hide_avps = false;  // hide what may be hidden (RFC 2661 §4.3); needs a secret
   channel::ChannelConfig channel;
   Duration hello_interval = std::chrono::seconds(60);  // §5.5, after this long without a message
+  // A call not established this long after it began is cleared (CDN result 10, §4.4.2).
+  Duration session_setup_timeout = std::chrono::seconds(60);
   std::uint32_t max_sessions = 8192;  // per tunnel; the engine sets it from its limits
   bool place_incoming_calls = true;   // may act as LAC for ICRQ (send ICRQ)
   bool accept_incoming_calls = true;  // may act as LNS for ICRQ (answer ICRQ)

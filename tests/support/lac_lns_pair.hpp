@@ -91,14 +91,36 @@ struct LacLnsPair {
     });
   }
 
+  // Nothing queued, in flight or waiting for an ack on any tunnel of either end: the end state.
+  bool quiet() const {
+    for (auto node : {lac, lns}) {
+      for (const auto& [id, t] : sim.endpoint_view(node).tunnels()) {
+        if (!t.channel().quiet()) return false;
+      }
+    }
+    return true;
+  }
+
   bool both_agree() const {
     return established_sessions(sim.endpoint_view(lac)) ==
            mirrored(established_sessions(sim.endpoint_view(lns)));
   }
 
-  // What a failing test prints: the seed and the last datagrams, decoded.
+  // What a failing test prints: the seed, what each end holds, and the last datagrams, decoded.
   std::string report() const {
-    return "seed " + std::to_string(sim.seed()) + ", last datagrams:\n" + sim.trace().to_string();
+    std::string s = "seed " + std::to_string(sim.seed()) + "\n";
+    for (auto [node, who] : {std::pair(lac, "LAC"), std::pair(lns, "LNS")}) {
+      for (const auto& [tid, t] : sim.endpoint_view(node).tunnels()) {
+        s += std::string(who) + " tunnel " + std::to_string(tid) + "->" +
+             std::to_string(t.peer_id()) + " " + std::string(tunnel::name(t.state())) + ":";
+        for (const auto& [sid, ses] : t.sessions()) {
+          s += " " + std::to_string(sid) + "->" + std::to_string(ses.peer_id()) + "(" +
+               std::string(session::name(ses.state())) + ")";
+        }
+        s += "\n";
+      }
+    }
+    return s + "last datagrams:\n" + sim.trace().to_string();
   }
 
   sim::Simulation sim;

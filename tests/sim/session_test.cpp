@@ -1,0 +1,184 @@
+// Calls (RFC 2661 §7.4, §7.5), their teardown from either end, the limits, and the control window
+// under loss, duplication and reordering, through the simulator.
+#include <gtest/gtest.h>
+
+#include "support/lac_lns_pair.hpp"
+
+namespace hl2tp::test {
+namespace {
+
+using namespace std::chrono_literals;
+using session::Direction;
+
+std::uint16_t established_tunnel(LacLnsPair& p, sim::NodeId from, sim::NodeId to) {
+  const auto tid = p.open_tunnel(from, to);
+  EXPECT_TRUE(p.sim.run_until([&] { return p.count(to, EventKind::tunnel_established) >= 1; }, 5s));
+  return tid;
+}
+
+TEST(IncomingCall, lac_places_an_icrq_call_that_both_ends_hold_as_established) {
+  LacLnsPair p(11);
+  const auto tid = p.open_tunnel(p.lac, p.lns);
+  // Requested before the tunnel is up: it waits for it (§7.4.1 wait-tunnel).
+  auto sid = p.open_session(p.lac, tid, Direction::incoming);
+  ASSERT_TRUE(sid.has_value());
+  ASSERT_TRUE(
+      p.sim.run_until([&] { return p.count(p.lns, EventKind::session_established) == 1; }, 5s))
+      << p.report();
+  EXPECT_EQ(p.count(p.lac, EventKind::session_established), 1u);
+  EXPECT_TRUE(p.both_agree());
+  const auto* lac_session = p.sim.endpoint(p.lac).find_tunnel(tid)->find_session(*sid);
+  ASSERT_NE(lac_session, nullptr);
+  EXPECT_EQ(lac_session->role(), session::Role::lac);
+  const auto& lns_tunnel = p.sim.endpoint(p.lns).tunnels().begin()->second;
+  const auto* lns_session = lns_tunnel.find_session(lac_session->peer_id());
+  ASSERT_NE(lns_session, nullptr);
+  EXPECT_EQ(lns_session->role(), session::Role::lns);
+  EXPECT_EQ(lns_session->parameters().calling_number, "subscriber-1");
+  EXPECT_EQ(lns_session->parameters().tx_connect_speed, 100'000'000u);
+}
+
+TEST(OutgoingCall, lns_places_an_ocrq_call_that_the_lac_answers) {
+  LacLnsPair p(12);
+  const auto tid = established_tunnel(p, p.lns, p.lac);
+  ASSERT_TRUE(p.open_session(p.lns, tid, Direction::outgoing).has_value());
+  ASSERT_TRUE(
+      p.sim.run_until([&] { return p.count(p.lns, EventKind::session_established) == 1; }, 5s))
+      << p.report();
+  EXPECT_EQ(p.count(p.lac, EventKind::session_established), 1u);
+  EXPECT_TRUE(p.both_agree());
+  const std::string trace = p.sim.trace().to_string();
+  EXPECT_NE(trace.find("OCRQ"), std::string::npos);
+  EXPECT_NE(trace.find("OCRP"), std::string::npos);
+  EXPECT_NE(trace.find("OCCN"), std::string::npos);
+}
+
+TEST(CallRoles, an_endpoint_refuses_the_calls_its_role_does_not_take) {
+  LacLnsPair p(13);
+  const auto tid = established_tunnel(p, p.lac, p.lns);
+  EXPECT_FALSE(p.open_session(p.lac, tid, Direction::outgoing).has_value())
+      << "a LAC sends no OCRQ";
+  const auto lns_tid = p.sim.endpoint(p.lns).tunnels().begin()->first;
+  EXPECT_FALSE(p.open_session(p.lns, lns_tid, Direction::incoming).has_value())
+      << "an LNS sends no ICRQ";
+}
+
+TEST(CallTeardown, cdn_from_either_end_clears_the_call_on_both) {
+  for (bool from_lac : {true, false}) {
+    SCOPED_TRACE(from_lac ? "LAC hangs up" : "LNS hangs up");
+    LacLnsPair p(14);
+    const auto tid = established_tunnel(p, p.lac, p.lns);
+    ASSERT_TRUE(p.open_session(p.lac, tid, Direction::incoming).has_value());
+    ASSERT_TRUE(p.open_session(p.lac, tid, Direction::incoming).has_value());
+    p.sim.run_for(1s);
+    ASSERT_EQ(established_sessions(p.sim.endpoint(p.lac)).size(), 2u);
+    const auto node = from_lac ? p.lac : p.lns;
+    const auto& [t, s, pt, ps] = *established_sessions(p.sim.endpoint(node)).begin();
+    p.sim.command(node, [&, t = t, s = s](engine::Endpoint& e, Time now) {
+      return e.close_session(now, t, s, {3, std::nullopt, ""});
+    });
+    p.sim.run_for(1s);
+    EXPECT_EQ(established_sessions(p.sim.endpoint(p.lac)).size(), 1u) << p.report();
+    EXPECT_TRUE(p.both_agree());
+    const auto other = from_lac ? p.lns : p.lac;
+    const auto& closed = p.sim.events(other).back();
+    EXPECT_EQ(closed.kind, EventKind::session_closed);
+    ASSERT_TRUE(closed.result.has_value());
+    EXPECT_EQ(closed.result->result, 3) << "the CDN's result code reaches the other end";
+  }
+}
+
+TEST(Limits, tunnels_over_the_limit_are_refused_with_insufficient_resources) {
+  EndpointConfig lns = lns_config();
+  lns.limits.max_tunnels = 1;
+  LacLnsPair p(15, lac_config(), lns);
+  established_tunnel(p, p.lac, p.lns);
+  p.open_tunnel(p.lac, p.lns);
+  p.sim.run_for(2s);
+  EXPECT_EQ(p.sim.endpoint(p.lns).stats().refused_tunnels, 1u);
+  EXPECT_EQ(p.sim.endpoint(p.lns).tunnels().size(), 1u);
+  ASSERT_EQ(p.count(p.lac, EventKind::tunnel_closed), 1u) << p.report();
+  const auto& refused = p.sim.events(p.lac).back();
+  ASSERT_TRUE(refused.result.has_value());
+  EXPECT_EQ(refused.result->result, 2);
+  EXPECT_EQ(refused.result->error, 4) << "general error 4: insufficient resources";
+}
+
+TEST(Limits, sessions_over_the_per_tunnel_or_total_limit_are_refused_with_cdn_result_4) {
+  for (bool per_tunnel : {true, false}) {
+    SCOPED_TRACE(per_tunnel ? "per tunnel" : "total");
+    EndpointConfig lns = lns_config();
+    if (per_tunnel) {
+      lns.limits.max_sessions_per_tunnel = 2;
+    } else {
+      lns.limits.max_sessions = 2;
+    }
+    LacLnsPair p(16, lac_config(), lns);
+    const auto tid = established_tunnel(p, p.lac, p.lns);
+    for (int i = 0; i < 3; ++i) {
+      ASSERT_TRUE(p.open_session(p.lac, tid, Direction::incoming).has_value());
+    }
+    p.sim.run_for(2s);
+    EXPECT_EQ(established_sessions(p.sim.endpoint(p.lns)).size(), 2u);
+    EXPECT_EQ(p.sim.endpoint(p.lns).stats().refused_sessions, 1u);
+    ASSERT_EQ(p.count(p.lac, EventKind::session_closed), 1u) << p.report();
+    const auto& refused = p.sim.events(p.lac).back();
+    EXPECT_EQ(refused.result->result, 4) << "CDN result 4: no appropriate facilities, temporary";
+    EXPECT_TRUE(p.both_agree());
+  }
+}
+
+TEST(Limits, local_requests_beyond_the_control_queue_are_refused) {
+  EndpointConfig lac = lac_config();
+  lac.tunnel.channel.max_queued = 8;
+  LacLnsPair p(17, lac, lns_config());
+  const auto tid = established_tunnel(p, p.lac, p.lns);
+  // Without time passing the window stays at its slow-start size, so requests pile up.
+  int refused = 0;
+  for (int i = 0; i < 40; ++i)
+    refused += !p.open_session(p.lac, tid, Direction::incoming);
+  EXPECT_GT(refused, 0);
+  p.sim.run_for(5s);
+  EXPECT_EQ(established_sessions(p.sim.endpoint(p.lac)).size(),
+            static_cast<std::size_t>(40 - refused));
+  EXPECT_TRUE(p.both_agree());
+}
+
+TEST(ControlWindow, duplicates_and_reordering_deliver_each_message_once_in_order) {
+  LacLnsPair p(18);
+  sim::LinkConfig noisy{std::chrono::milliseconds(5), std::chrono::milliseconds(40), 0.0, 0.3};
+  p.sim.set_link(p.lac, p.lns, noisy);
+  p.sim.set_link(p.lns, p.lac, noisy);
+  const auto tid = established_tunnel(p, p.lac, p.lns);
+  for (int i = 0; i < 60; ++i)
+    ASSERT_TRUE(p.open_session(p.lac, tid, Direction::incoming));
+  ASSERT_TRUE(p.sim.run_until(
+      [&] { return established_sessions(p.sim.endpoint(p.lns)).size() == 60; }, 30s))
+      << p.report();
+  p.sim.run_for(5s);
+  EXPECT_EQ(p.count(p.lns, EventKind::session_established), 60u) << "none delivered twice";
+  EXPECT_EQ(p.count(p.lac, EventKind::session_established), 60u);
+  const auto lns = p.sim.endpoint(p.lns).stats().channel;
+  EXPECT_GT(lns.duplicates, 0u);
+  EXPECT_GT(lns.out_of_order, 0u);
+  EXPECT_TRUE(p.both_agree());
+}
+
+TEST(ControlWindow, twenty_percent_loss_still_sets_up_every_call) {
+  LacLnsPair p(19);
+  sim::LinkConfig lossy{std::chrono::milliseconds(10), std::chrono::milliseconds(5), 0.2, 0.0};
+  p.sim.set_link(p.lac, p.lns, lossy);
+  p.sim.set_link(p.lns, p.lac, lossy);
+  const auto tid = established_tunnel(p, p.lac, p.lns);
+  for (int i = 0; i < 30; ++i)
+    ASSERT_TRUE(p.open_session(p.lac, tid, Direction::incoming));
+  ASSERT_TRUE(p.sim.run_until(
+      [&] { return established_sessions(p.sim.endpoint(p.lac)).size() == 30 && p.quiet(); }, 300s))
+      << p.report();
+  EXPECT_EQ(established_sessions(p.sim.endpoint(p.lns)).size(), 30u);
+  EXPECT_TRUE(p.both_agree()) << p.report();
+  EXPECT_GT(p.sim.endpoint(p.lac).stats().channel.retransmitted, 0u);
+}
+
+}  // namespace
+}  // namespace hl2tp::test

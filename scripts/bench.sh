@@ -5,8 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
-cmake -S . -B build/bench -G Ninja -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build/bench --target codec_bench >/dev/null
+cmake -S . -B build/benchmarks -G Ninja -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build/benchmarks --target codec_bench engine_bench >/dev/null
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-./build/bench/bench/codec_bench --benchmark_repetitions=9 --benchmark_report_aggregates_only=true \
-  --benchmark_display_aggregates_only=true "$@"
+echo "== codec"
+./build/benchmarks/bench/codec_bench --benchmark_repetitions=9 --benchmark_report_aggregates_only=true \
+  --benchmark_display_aggregates_only=true
+echo
+echo "== engine in the simulator: memory and set-up throughput (5 runs)"
+./build/benchmarks/bench/engine_bench 5

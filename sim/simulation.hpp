@@ -29,6 +29,11 @@ class Simulation {
   const tunnel::PeerAddress& address(NodeId node) const { return nodes_.at(node).address; }
   // Every event the node's endpoint produced, in order.
   const std::vector<engine::Event>& events(NodeId node) const { return nodes_.at(node).events; }
+  // Forgets the events collected so far (benchmarks measure the engine, not this log).
+  void clear_events() {
+    for (Node& n : nodes_)
+      std::vector<engine::Event>().swap(n.events);
+  }
 
   void set_default_link(LinkConfig link) { default_link_ = link; }
   void set_link(NodeId from, NodeId to, LinkConfig link) { links_[{from, to}] = link; }

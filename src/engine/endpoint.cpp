@@ -275,6 +275,26 @@ bool Endpoint::close_tunnel(Time now, std::uint16_t tunnel_id, wire::ResultCode 
   return true;
 }
 
+bool Endpoint::send_wan_error_notify(Time now, std::uint16_t tunnel_id, std::uint16_t session_id,
+                                     wire::CallErrors errors) {
+  auto it = tunnels_.find(tunnel_id);
+  if (it == tunnels_.end()) return false;
+  auto ctx = context();
+  const bool sent = it->second.send_call_info(now, ctx, session_id, wire::make_wen(errors));
+  settle(tunnel_id);
+  return sent;
+}
+
+bool Endpoint::send_set_link_info(Time now, std::uint16_t tunnel_id, std::uint16_t session_id,
+                                  wire::Accm accm) {
+  auto it = tunnels_.find(tunnel_id);
+  if (it == tunnels_.end()) return false;
+  auto ctx = context();
+  const bool sent = it->second.send_call_info(now, ctx, session_id, wire::make_sli(accm));
+  settle(tunnel_id);
+  return sent;
+}
+
 std::optional<Datagram> Endpoint::poll_transmit() {
   if (transmit_queue_.empty()) return std::nullopt;
   Datagram d = std::move(transmit_queue_.front());

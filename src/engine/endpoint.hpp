@@ -41,6 +41,11 @@ class Endpoint : private tunnel::TunnelOutputs {
   bool close_session(Time now, std::uint16_t tunnel_id, std::uint16_t session_id,
                      wire::ResultCode result);
   bool close_tunnel(Time now, std::uint16_t tunnel_id, wire::ResultCode result);
+  // The LAC reports line errors (WEN, RFC 2661 §6.14); the LNS sets the PPP ACCM (SLI, §6.15).
+  bool send_wan_error_notify(Time now, std::uint16_t tunnel_id, std::uint16_t session_id,
+                             wire::CallErrors errors);
+  bool send_set_link_info(Time now, std::uint16_t tunnel_id, std::uint16_t session_id,
+                          wire::Accm accm);
 
   std::optional<Datagram> poll_transmit();
   std::optional<Event> poll_event();

@@ -443,6 +443,19 @@ bool Tunnel::close_session(Time now, TunnelContext& ctx, std::uint16_t session_i
   return true;
 }
 
+bool Tunnel::send_call_info(Time now, TunnelContext& ctx, std::uint16_t session_id,
+                            ControlMessage message) {
+  auto it = sessions_.find(session_id);
+  if (state_ != State::established || it == sessions_.end() ||
+      it->second.state() != session::State::established) {
+    return false;
+  }
+  message.header.session_id = it->second.peer_id();
+  send(now, ctx, std::move(message));
+  flush(ctx);
+  return true;
+}
+
 void Tunnel::end_sessions(TunnelContext& ctx, const std::string& reason) {
   for (auto& [id, s] : sessions_) {
     ctx.outputs.event({EventKind::session_closed, local_id_, id, std::nullopt, reason});

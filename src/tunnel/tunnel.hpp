@@ -58,6 +58,9 @@ class Tunnel {
                                                   session::CallParameters parameters);
   bool close_session(Time now, TunnelContext& ctx, std::uint16_t session_id,
                      wire::ResultCode result);
+  // WEN (§6.14, LAC to LNS) or SLI (§6.15, LNS to LAC) on an established session.
+  bool send_call_info(Time now, TunnelContext& ctx, std::uint16_t session_id,
+                      wire::ControlMessage message);
   // StopCCN (§5.7): every session goes with the tunnel.
   void close(Time now, TunnelContext& ctx, wire::ResultCode result);
   // Gone without a word (a lost tie breaker, §7.2): sessions still waiting are returned to the

@@ -88,6 +88,27 @@ TEST(CallTeardown, cdn_from_either_end_clears_the_call_on_both) {
   }
 }
 
+TEST(CallInfo, wen_and_sli_reach_the_other_end_as_events_on_the_right_session) {
+  LacLnsPair p(20);
+  const auto tid = established_tunnel(p, p.lac, p.lns);
+  const auto sid = p.open_session(p.lac, tid, Direction::incoming);
+  ASSERT_TRUE(sid.has_value());
+  p.sim.run_for(1s);
+  const auto [lns_tid, lns_sid, t, s] = *established_sessions(p.sim.endpoint(p.lns)).begin();
+  EXPECT_TRUE(p.sim.command(p.lac, [&](engine::Endpoint& e, Time now) {
+    return e.send_wan_error_notify(now, tid, *sid, {1, 2, 3, 4, 5, 6});
+  }));
+  EXPECT_TRUE(p.sim.command(p.lns, [&, lt = lns_tid, ls = lns_sid](engine::Endpoint& e, Time now) {
+    return e.send_set_link_info(now, lt, ls, {0xFFFFFFFF, 0});
+  }));
+  p.sim.run_for(1s);
+  ASSERT_EQ(p.count(p.lns, EventKind::wan_error_notify), 1u) << p.report();
+  ASSERT_EQ(p.count(p.lac, EventKind::set_link_info), 1u);
+  EXPECT_EQ(p.sim.events(p.lns).back().session_id, lns_sid);
+  EXPECT_EQ(p.sim.events(p.lac).back().session_id, *sid);
+  EXPECT_TRUE(p.both_agree()) << "WEN and SLI change no call state";
+}
+
 TEST(Limits, tunnels_over_the_limit_are_refused_with_insufficient_resources) {
   EndpointConfig lns = lns_config();
   lns.limits.max_tunnels = 1;

@@ -57,6 +57,9 @@ void Simulation::schedule_delivery(NodeId from, NodeId to, const tunnel::PeerAdd
 
 void Simulation::pump(NodeId node) {
   Node& n = nodes_[node];
+  // Write-ahead, as the daemon does it: the turn's records are "committed" before its datagrams.
+  while (auto c = n.endpoint->poll_checkpoint())
+    n.checkpoints.push_back(std::move(*c));
   while (auto d = n.endpoint->poll_transmit()) {
     ++datagrams_sent_;
     tunnel::PeerAddress source = n.address;

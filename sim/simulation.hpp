@@ -29,10 +29,16 @@ class Simulation {
   const tunnel::PeerAddress& address(NodeId node) const { return nodes_.at(node).address; }
   // Every event the node's endpoint produced, in order.
   const std::vector<engine::Event>& events(NodeId node) const { return nodes_.at(node).events; }
+  // Every checkpoint record the node's endpoint produced, in order (the simulator's "store").
+  const std::vector<tunnel::Checkpoint>& checkpoints(NodeId node) const {
+    return nodes_.at(node).checkpoints;
+  }
   // Forgets the events collected so far (benchmarks measure the engine, not this log).
   void clear_events() {
-    for (Node& n : nodes_)
+    for (Node& n : nodes_) {
       std::vector<engine::Event>().swap(n.events);
+      std::vector<tunnel::Checkpoint>().swap(n.checkpoints);
+    }
   }
 
   void set_default_link(LinkConfig link) { default_link_ = link; }
@@ -62,6 +68,7 @@ class Simulation {
     std::unique_ptr<SeededRandom> random;
     std::unique_ptr<engine::Endpoint> endpoint;
     std::vector<engine::Event> events;
+    std::vector<tunnel::Checkpoint> checkpoints;
     std::optional<Time> timer;  // the pending timer step
   };
   struct Step {

@@ -8,7 +8,7 @@
 namespace hl2tp::channel {
 namespace {
 
-constexpr std::size_t kNsOffset = 8, kNrOffset = 10;
+constexpr std::size_t kNrOffset = 10;  // Nr sits at octets 10–11 of the control header
 
 void patch_u16(wire::Bytes& bytes, std::size_t at, std::uint16_t v) {
   bytes[at] = static_cast<std::byte>(v >> 8);

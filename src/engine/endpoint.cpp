@@ -44,6 +44,17 @@ void Endpoint::event(Event e) {
   event_queue_.push_back(std::move(e));
 }
 
+void Endpoint::checkpoint(tunnel::Checkpoint record) {
+  checkpoint_queue_.push_back(std::move(record));
+}
+
+std::optional<tunnel::Checkpoint> Endpoint::poll_checkpoint() {
+  if (checkpoint_queue_.empty()) return std::nullopt;
+  tunnel::Checkpoint record = std::move(checkpoint_queue_.front());
+  checkpoint_queue_.pop_front();
+  return record;
+}
+
 std::uint16_t Endpoint::allocate_tunnel_id() {
   // Random, non-zero and unused: unpredictable IDs make blind injection harder (RFC 4951 §8), and
   // max_tunnels keeps the table far from full, so a free one turns up within a few draws.

@@ -47,6 +47,8 @@ class Endpoint : private tunnel::TunnelOutputs {
   bool send_set_link_info(Time now, std::uint16_t tunnel_id, std::uint16_t session_id,
                           wire::Accm accm);
 
+  // Records to commit before this turn's datagrams are sent (architecture.md: write-ahead).
+  std::optional<tunnel::Checkpoint> poll_checkpoint();
   std::optional<Datagram> poll_transmit();
   std::optional<Event> poll_event();
 
@@ -59,6 +61,7 @@ class Endpoint : private tunnel::TunnelOutputs {
   // TunnelOutputs
   void transmit(const PeerAddress& peer, wire::Bytes bytes) override;
   void event(Event e) override;
+  void checkpoint(tunnel::Checkpoint record) override;
 
   void on_tunnel_zero(Time now, const PeerAddress& from, std::span<const std::byte> datagram);
   // True when the SCCRQ may go on (no tie, or we lost it); false when it must be dropped.
@@ -97,6 +100,7 @@ class Endpoint : private tunnel::TunnelOutputs {
 
   std::deque<Datagram> transmit_queue_;
   std::deque<Event> event_queue_;
+  std::deque<tunnel::Checkpoint> checkpoint_queue_;
   EndpointStats stats_;
   channel::ChannelStats closed_channel_stats_;
 };

@@ -127,6 +127,7 @@ Step Session::answer() {
   step.send = std::move(occn);
   step.established = true;
   state_ = State::established;
+  was_established_ = true;
   return step;
 }
 
@@ -159,6 +160,7 @@ Step Session::receive(const ControlMessage& m) {
         step.send = std::move(iccn);
         step.established = true;
         state_ = State::established;
+        was_established_ = true;
         return step;
       }
       if (direction_ == Direction::outgoing && *type == MessageType::OCRP) {
@@ -178,6 +180,7 @@ Step Session::receive(const ControlMessage& m) {
         parameters_.sequencing_required = m.has<AvpType::SequencingRequired>();
         step.established = true;
         state_ = State::established;
+        was_established_ = true;
         return step;
       }
       return fsm_error("unexpected message while waiting for the call to connect");

@@ -66,6 +66,8 @@ class Session {
   Role role() const { return role_; }
   Direction direction() const { return direction_; }
   State state() const { return state_; }
+  // Whether the call reached established at some point (and so is in the checkpointed database).
+  bool was_established() const { return was_established_; }
   const CallParameters& parameters() const { return parameters_; }
 
   // A session created by the peer's ICRQ (we are the LNS) or OCRQ (we are the LAC): adopts its
@@ -81,6 +83,7 @@ class Session {
   Role role_;
   Direction direction_;
   State state_ = State::wait_tunnel;
+  bool was_established_ = false;
   CallParameters parameters_;
 };
 

@@ -266,6 +266,9 @@ void Tunnel::on_scccn(Time now, TunnelContext& ctx, const ControlMessage& m) {
 void Tunnel::established(Time now, TunnelContext& ctx) {
   state_ = State::established;
   setup_deadline_.reset();
+  checkpointed_ = true;
+  ctx.outputs.checkpoint(
+      TunnelEstablished{local_id_, peer_id_, peer_, originator_, peer_host_name_, peer_window_});
   hello_due_ = now + settings_->hello_interval;
   ctx.outputs.event({EventKind::tunnel_established, local_id_, 0, std::nullopt, peer_host_name_});
   // §7.4.1/§7.5.2: "tunnel-open" to the sessions waiting for it.
@@ -354,9 +357,12 @@ void Tunnel::apply(Time now, TunnelContext& ctx, session::Session& s, session::S
   const std::uint16_t id = s.local_id();
   if (step.send) send(now, ctx, std::move(*step.send));
   if (step.established) {
+    ctx.outputs.checkpoint(
+        SessionEstablished{local_id_, id, s.peer_id(), s.role(), s.direction(), s.parameters()});
     ctx.outputs.event({EventKind::session_established, local_id_, id, std::nullopt, ""});
   }
   if (step.ended) {
+    if (s.was_established()) ctx.outputs.checkpoint(SessionRemoved{local_id_, id});
     ctx.outputs.event({EventKind::session_closed, local_id_, id, step.ended, ""});
     // Its set-up deadline, if any, is dropped lazily by expire_setups().
     sessions_.erase(id);
@@ -457,6 +463,11 @@ bool Tunnel::send_call_info(Time now, TunnelContext& ctx, std::uint16_t session_
 }
 
 void Tunnel::end_sessions(TunnelContext& ctx, const std::string& reason) {
+  // The tunnel leaves the database, and its sessions with it: one record says both.
+  if (checkpointed_) {
+    ctx.outputs.checkpoint(TunnelRemoved{local_id_});
+    checkpointed_ = false;
+  }
   for (auto& [id, s] : sessions_) {
     ctx.outputs.event({EventKind::session_closed, local_id_, id, std::nullopt, reason});
   }

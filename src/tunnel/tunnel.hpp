@@ -131,6 +131,7 @@ class Tunnel {
   std::optional<Time> setup_deadline_;
   std::optional<Time> hold_until_;
   std::optional<wire::ResultCode> close_result_;
+  bool checkpointed_ = false;  // a TunnelEstablished record was emitted
   std::unordered_map<std::uint16_t, session::Session> sessions_;
   // Calls still being set up, by the time they must be established.
   std::set<std::pair<Time, std::uint16_t>> setup_deadlines_;

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "tunnel/checkpoint.hpp"
 #include "tunnel/peer_address.hpp"
 #include "wire/avp_value.hpp"
 
@@ -37,6 +38,7 @@ class TunnelOutputs {
   virtual ~TunnelOutputs() = default;
   virtual void transmit(const PeerAddress& peer, wire::Bytes bytes) = 0;
   virtual void event(Event event) = 0;
+  virtual void checkpoint(Checkpoint record) = 0;
 };
 
 }  // namespace hl2tp::tunnel

@@ -73,7 +73,7 @@ TEST(CallTeardown, cdn_from_either_end_clears_the_call_on_both) {
     p.sim.run_for(1s);
     ASSERT_EQ(established_sessions(p.sim.endpoint(p.lac)).size(), 2u);
     const auto node = from_lac ? p.lac : p.lns;
-    const auto& [t, s, pt, ps] = *established_sessions(p.sim.endpoint(node)).begin();
+    const auto [t, s, pt, ps] = *established_sessions(p.sim.endpoint(node)).begin();
     p.sim.command(node, [&, t = t, s = s](engine::Endpoint& e, Time now) {
       return e.close_session(now, t, s, {3, std::nullopt, ""});
     });
@@ -107,6 +107,37 @@ TEST(CallInfo, wen_and_sli_reach_the_other_end_as_events_on_the_right_session) {
   EXPECT_EQ(p.sim.events(p.lns).back().session_id, lns_sid);
   EXPECT_EQ(p.sim.events(p.lac).back().session_id, *sid);
   EXPECT_TRUE(p.both_agree()) << "WEN and SLI change no call state";
+}
+
+TEST(Checkpoints, the_database_changes_are_recorded_in_order_and_rebuild_what_is_held) {
+  LacLnsPair p(21);
+  const auto tid = established_tunnel(p, p.lac, p.lns);
+  ASSERT_TRUE(p.open_session(p.lac, tid, Direction::incoming).has_value());
+  ASSERT_TRUE(p.open_session(p.lac, tid, Direction::incoming).has_value());
+  p.sim.run_for(1s);
+  EXPECT_TRUE(p.records_match());
+  EXPECT_EQ(replayed_sessions(p.sim.checkpoints(p.lns)).size(), 2u);
+  const auto [t, s, pt, ps] = *established_sessions(p.sim.endpoint(p.lac)).begin();
+  p.sim.command(p.lac, [&, t = t, s = s](engine::Endpoint& e, Time now) {
+    return e.close_session(now, t, s, {3, std::nullopt, ""});
+  });
+  p.sim.run_for(1s);
+  EXPECT_TRUE(p.records_match());
+  p.sim.command(p.lac, [&](engine::Endpoint& e, Time now) {
+    return e.close_tunnel(now, tid, {1, std::nullopt, ""});
+  });
+  p.sim.run_for(1s);
+  const auto& records = p.sim.checkpoints(p.lns);
+  ASSERT_EQ(records.size(), 5u);
+  EXPECT_TRUE(std::holds_alternative<tunnel::TunnelEstablished>(records[0]));
+  EXPECT_TRUE(std::holds_alternative<tunnel::SessionEstablished>(records[1]));
+  EXPECT_TRUE(std::holds_alternative<tunnel::SessionEstablished>(records[2]));
+  EXPECT_TRUE(std::holds_alternative<tunnel::SessionRemoved>(records[3]));
+  EXPECT_TRUE(std::holds_alternative<tunnel::TunnelRemoved>(records[4]));
+  EXPECT_TRUE(replayed_sessions(records).empty());
+  const auto& first = std::get<tunnel::TunnelEstablished>(records[0]);
+  EXPECT_EQ(first.peer_host_name, "lac");
+  EXPECT_EQ(first.peer, kLacAddress);
 }
 
 TEST(Limits, tunnels_over_the_limit_are_refused_with_insufficient_resources) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <tuple>
 
@@ -46,6 +47,28 @@ inline std::set<SessionKey> established_sessions(const engine::Endpoint& e) {
         out.insert({tid, sid, t.peer_id(), s.peer_id()});
       }
     }
+  }
+  return out;
+}
+
+// The established sessions an endpoint would rebuild from its checkpoint records alone.
+inline std::set<SessionKey> replayed_sessions(const std::vector<tunnel::Checkpoint>& records) {
+  std::map<std::uint16_t, std::pair<std::uint16_t, std::map<std::uint16_t, std::uint16_t>>> db;
+  for (const auto& r : records) {
+    if (auto* t = std::get_if<tunnel::TunnelEstablished>(&r)) {
+      db[t->tunnel_id] = {t->peer_tunnel_id, {}};
+    } else if (auto* tr = std::get_if<tunnel::TunnelRemoved>(&r)) {
+      db.erase(tr->tunnel_id);
+    } else if (auto* s = std::get_if<tunnel::SessionEstablished>(&r)) {
+      db.at(s->tunnel_id).second[s->session_id] = s->peer_session_id;
+    } else if (auto* sr = std::get_if<tunnel::SessionRemoved>(&r)) {
+      db.at(sr->tunnel_id).second.erase(sr->session_id);
+    }
+  }
+  std::set<SessionKey> out;
+  for (const auto& [tid, t] : db) {
+    for (const auto& [sid, peer_sid] : t.second)
+      out.insert({tid, sid, t.first, peer_sid});
   }
   return out;
 }
@@ -96,6 +119,17 @@ struct LacLnsPair {
     for (auto node : {lac, lns}) {
       for (const auto& [id, t] : sim.endpoint_view(node).tunnels()) {
         if (!t.channel().quiet()) return false;
+      }
+    }
+    return true;
+  }
+
+  // Each end's checkpoint records rebuild exactly the sessions it holds.
+  bool records_match() const {
+    for (auto node : {lac, lns}) {
+      if (replayed_sessions(sim.checkpoints(node)) !=
+          established_sessions(sim.endpoint_view(node))) {
+        return false;
       }
     }
     return true;

@@ -1,0 +1,46 @@
+#pragma once
+// Checkpoint records: the changes to the tunnel and session database that a restarted endpoint
+// needs to recover (architecture.md "What is checkpointed"). The engine emits them in order; the
+// shell commits a turn's records before it sends that turn's datagrams, so nothing a peer may rely
+// on is announced before it is durable. What more a record must carry for RFC 4951 recovery is
+// decided with the store (issue: failover).
+#include <cstdint>
+#include <string>
+#include <variant>
+
+#include "session/session.hpp"
+#include "tunnel/peer_address.hpp"
+
+namespace hl2tp::tunnel {
+
+struct TunnelEstablished {
+  std::uint16_t tunnel_id = 0;
+  std::uint16_t peer_tunnel_id = 0;
+  PeerAddress peer;
+  bool originator = false;
+  std::string peer_host_name;
+  std::uint16_t peer_window = 4;
+};
+
+struct TunnelRemoved {
+  std::uint16_t tunnel_id = 0;  // its sessions go with it
+};
+
+struct SessionEstablished {
+  std::uint16_t tunnel_id = 0;
+  std::uint16_t session_id = 0;
+  std::uint16_t peer_session_id = 0;
+  session::Role role = session::Role::lac;
+  session::Direction direction = session::Direction::incoming;
+  session::CallParameters parameters;
+};
+
+struct SessionRemoved {
+  std::uint16_t tunnel_id = 0;
+  std::uint16_t session_id = 0;
+};
+
+using Checkpoint =
+    std::variant<TunnelEstablished, TunnelRemoved, SessionEstablished, SessionRemoved>;
+
+}  // namespace hl2tp::tunnel

@@ -181,7 +181,7 @@ bool Endpoint::resolve_tie(Time now, const PeerAddress& from, const wire::Contro
   bool accept = true;
   for (std::uint16_t id : ours_outstanding) {
     tunnel::Tunnel& t = tunnels_.at(id);
-    const auto& mine = *t.tie_breaker();
+    const wire::TieBreakerValue mine = *t.tie_breaker();  // a copy: settle() below may erase t
     if (theirs == nullptr || mine < *theirs) {
       ++stats_.tie_breaker_won;  // the peer discards its tunnel and answers ours
       accept = false;
@@ -189,7 +189,7 @@ bool Endpoint::resolve_tie(Time now, const PeerAddress& from, const wire::Contro
     }
     ++stats_.tie_breaker_lost;
     auto ctx = context();
-    auto waiting = t.discard(ctx, "lost the tie breaker");
+    auto waiting = t.discard(ctx);  // lost the tie breaker
     adopted.insert(adopted.end(), waiting.begin(), waiting.end());
     settle(id);
     if (mine == *theirs) accept = false;  // both discard
@@ -286,24 +286,24 @@ bool Endpoint::close_tunnel(Time now, std::uint16_t tunnel_id, wire::ResultCode 
   return true;
 }
 
-bool Endpoint::send_wan_error_notify(Time now, std::uint16_t tunnel_id, std::uint16_t session_id,
-                                     wire::CallErrors errors) {
+bool Endpoint::send_call_info(Time now, std::uint16_t tunnel_id, std::uint16_t session_id,
+                              wire::ControlMessage message) {
   auto it = tunnels_.find(tunnel_id);
   if (it == tunnels_.end()) return false;
   auto ctx = context();
-  const bool sent = it->second.send_call_info(now, ctx, session_id, wire::make_wen(errors));
+  const bool sent = it->second.send_call_info(now, ctx, session_id, std::move(message));
   settle(tunnel_id);
   return sent;
 }
 
+bool Endpoint::send_wan_error_notify(Time now, std::uint16_t tunnel_id, std::uint16_t session_id,
+                                     wire::CallErrors errors) {
+  return send_call_info(now, tunnel_id, session_id, wire::make_wen(errors));
+}
+
 bool Endpoint::send_set_link_info(Time now, std::uint16_t tunnel_id, std::uint16_t session_id,
                                   wire::Accm accm) {
-  auto it = tunnels_.find(tunnel_id);
-  if (it == tunnels_.end()) return false;
-  auto ctx = context();
-  const bool sent = it->second.send_call_info(now, ctx, session_id, wire::make_sli(accm));
-  settle(tunnel_id);
-  return sent;
+  return send_call_info(now, tunnel_id, session_id, wire::make_sli(accm));
 }
 
 std::optional<Datagram> Endpoint::poll_transmit() {

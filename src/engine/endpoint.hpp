@@ -63,6 +63,8 @@ class Endpoint : private tunnel::TunnelOutputs {
   void event(Event e) override;
   void checkpoint(tunnel::Checkpoint record) override;
 
+  bool send_call_info(Time now, std::uint16_t tunnel_id, std::uint16_t session_id,
+                      wire::ControlMessage message);
   void on_tunnel_zero(Time now, const PeerAddress& from, std::span<const std::byte> datagram);
   // True when the SCCRQ may go on (no tie, or we lost it); false when it must be dropped.
   bool resolve_tie(Time now, const PeerAddress& from, const wire::ControlMessage& sccrq,

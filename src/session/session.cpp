@@ -86,6 +86,18 @@ Step Session::start() {
   return step;
 }
 
+ControlMessage Session::connected_message(MessageType type) const {
+  // ICCN (§6.10) and OCCN (§6.13) carry the same call facts.
+  ControlMessage m = type == MessageType::ICCN
+                         ? wire::make_iccn(parameters_.tx_connect_speed, parameters_.framing_type)
+                         : wire::make_occn(parameters_.tx_connect_speed, parameters_.framing_type);
+  if (parameters_.rx_connect_speed != 0)
+    m.add<AvpType::RxConnectSpeed>(parameters_.rx_connect_speed);
+  if (parameters_.sequencing_required) m.add<AvpType::SequencingRequired>({});
+  m.header.session_id = peer_id_;
+  return m;
+}
+
 Step Session::cdn(wire::ResultCode result) {
   Step step;
   ControlMessage m = wire::make_cdn(local_id_, result);
@@ -119,12 +131,7 @@ Step Session::answer() {
   if (role_ != Role::lac || direction_ != Direction::outgoing || state_ != State::wait_cs_answer) {
     return step;
   }
-  ControlMessage occn = wire::make_occn(parameters_.tx_connect_speed, parameters_.framing_type);
-  if (parameters_.rx_connect_speed != 0) {
-    occn.add<AvpType::RxConnectSpeed>(parameters_.rx_connect_speed);
-  }
-  occn.header.session_id = peer_id_;
-  step.send = std::move(occn);
+  step.send = connected_message(MessageType::OCCN);
   step.established = true;
   state_ = State::established;
   was_established_ = true;
@@ -150,14 +157,7 @@ Step Session::receive(const ControlMessage& m) {
       if (direction_ == Direction::incoming && *type == MessageType::ICRP) {
         // §7.4.1 LAC: ICRP acceptable → send ICCN, established.
         peer_id_ = *m.get<AvpType::AssignedSessionId>();
-        ControlMessage iccn =
-            wire::make_iccn(parameters_.tx_connect_speed, parameters_.framing_type);
-        if (parameters_.rx_connect_speed != 0) {
-          iccn.add<AvpType::RxConnectSpeed>(parameters_.rx_connect_speed);
-        }
-        if (parameters_.sequencing_required) iccn.add<AvpType::SequencingRequired>({});
-        iccn.header.session_id = peer_id_;
-        step.send = std::move(iccn);
+        step.send = connected_message(MessageType::ICCN);
         step.established = true;
         state_ = State::established;
         was_established_ = true;

@@ -76,6 +76,7 @@ class Session {
 
  private:
   Step cdn(wire::ResultCode result);
+  wire::ControlMessage connected_message(wire::MessageType type) const;  // ICCN or OCCN
   Step fsm_error(std::string_view what);
 
   std::uint16_t local_id_;

@@ -13,17 +13,10 @@ using wire::ResultCode;
 
 constexpr std::size_t kChallengeLength = 16;
 
-ResultCode stop_result(wire::StopCcnResult result, std::string message = {},
+// A Result Code AVP value (§4.4.2): an error code is written whenever there is one or a message.
+template <typename Result>
+ResultCode result_code(Result result, std::string message = {},
                        std::optional<wire::GeneralError> error = std::nullopt) {
-  ResultCode r{static_cast<std::uint16_t>(result), std::nullopt, std::move(message)};
-  if (error || !r.message.empty()) {
-    r.error = static_cast<std::uint16_t>(error.value_or(wire::GeneralError::none));
-  }
-  return r;
-}
-
-ResultCode cdn_result(wire::CdnResult result, std::string message = {},
-                      std::optional<wire::GeneralError> error = std::nullopt) {
   ResultCode r{static_cast<std::uint16_t>(result), std::nullopt, std::move(message)};
   if (error || !r.message.empty()) {
     r.error = static_cast<std::uint16_t>(error.value_or(wire::GeneralError::none));
@@ -113,15 +106,52 @@ void Tunnel::flush(TunnelContext& ctx) {
   channel_.outbox().clear();
 }
 
-void Tunnel::open(Time now, TunnelContext& ctx, std::optional<wire::TieBreakerValue> tie_breaker) {
-  originator_ = true;
-  tie_breaker_ = tie_breaker;
-  ControlMessage sccrq =
-      wire::make_sccrq(local_id_, settings_->host_name, settings_->framing_capabilities);
-  sccrq.add<AvpType::BearerCapabilities>(settings_->bearer_capabilities)
+ControlMessage Tunnel::start_control_message(MessageType type) const {
+  ControlMessage m =
+      type == MessageType::SCCRQ
+          ? wire::make_sccrq(local_id_, settings_->host_name, settings_->framing_capabilities)
+          : wire::make_sccrp(local_id_, settings_->host_name, settings_->framing_capabilities);
+  m.add<AvpType::BearerCapabilities>(settings_->bearer_capabilities)
       .add<AvpType::FirmwareRevision>(settings_->firmware_revision)
       .add<AvpType::VendorName>(settings_->vendor_name)
       .add<AvpType::ReceiveWindowSize>(settings_->channel.receive_window);
+  return m;
+}
+
+bool Tunnel::learn_peer(Time now, TunnelContext& ctx, const ControlMessage& m) {
+  peer_id_ = *m.get<AvpType::AssignedTunnelId>();
+  channel_.set_peer_tunnel_id(peer_id_);
+  // §4.4.3: a peer that sends no Receive Window Size can take 4.
+  if (auto* w = m.get<AvpType::ReceiveWindowSize>()) peer_window_ = *w;
+  channel_.set_peer_window(peer_window_);
+  peer_host_name_ = *m.get<AvpType::HostName>();
+  if (*m.get<AvpType::ProtocolVersion>() != wire::ProtocolVersion{1, 0}) {
+    close(now, ctx,
+          result_code(wire::StopCcnResult::unsupported_version, "L2TPv2 only",
+                      wire::GeneralError::none));
+    return false;
+  }
+  return true;
+}
+
+bool Tunnel::answer_challenge(Time now, TunnelContext& ctx, const ControlMessage& m,
+                              MessageType carried_in, ControlMessage& reply) {
+  const auto* challenge = m.get<AvpType::Challenge>();
+  if (challenge == nullptr) return true;
+  if (settings_->secret.empty()) {
+    // We cannot answer a challenge without a secret (§5.1.1): refuse.
+    close(now, ctx, result_code(wire::StopCcnResult::not_authorized, "no secret for this peer"));
+    return false;
+  }
+  reply.add<AvpType::ChallengeResponse>(
+      wire::challenge_response(carried_in, settings_->secret, *challenge));
+  return true;
+}
+
+void Tunnel::open(Time now, TunnelContext& ctx, std::optional<wire::TieBreakerValue> tie_breaker) {
+  originator_ = true;
+  tie_breaker_ = tie_breaker;
+  ControlMessage sccrq = start_control_message(MessageType::SCCRQ);
   if (tie_breaker) sccrq.add<AvpType::TieBreaker>(*tie_breaker);
   if (auto challenge = take_challenge(ctx)) sccrq.add<AvpType::Challenge>(std::move(*challenge));
   state_ = State::wait_ctl_reply;
@@ -147,7 +177,7 @@ void Tunnel::process(Time now, TunnelContext& ctx, const ControlMessage& m) {
     // §4.4.1: an unknown message type with M=1 clears the tunnel; with M=0 it is ignored.
     if (m.avps.front().mandatory) {
       close(now, ctx,
-            stop_result(wire::StopCcnResult::general_error, "unknown mandatory message type",
+            result_code(wire::StopCcnResult::general_error, "unknown mandatory message type",
                         wire::GeneralError::unknown_mandatory_avp));
     }
     return;
@@ -158,13 +188,13 @@ void Tunnel::process(Time now, TunnelContext& ctx, const ControlMessage& m) {
     if (wire::is_session_scoped(*type) && m.header.session_id != 0) {
       if (auto it = sessions_.find(m.header.session_id); it != sessions_.end()) {
         apply(now, ctx, it->second,
-              it->second.close(cdn_result(wire::CdnResult::general_error, what,
-                                          wire::GeneralError::unknown_mandatory_avp)));
+              it->second.close(result_code(wire::CdnResult::general_error, what,
+                                           wire::GeneralError::unknown_mandatory_avp)));
       }
       return;
     }
     close(now, ctx,
-          stop_result(wire::StopCcnResult::general_error, what,
+          result_code(wire::StopCcnResult::general_error, what,
                       wire::GeneralError::unknown_mandatory_avp));
     return;
   }
@@ -193,36 +223,14 @@ void Tunnel::process(Time now, TunnelContext& ctx, const ControlMessage& m) {
   }
   // §7.2.1: a message the state table does not allow clears the tunnel.
   close(now, ctx,
-        stop_result(wire::StopCcnResult::fsm_error,
+        result_code(wire::StopCcnResult::fsm_error,
                     std::string(wire::name(*type)) + " in state " + std::string(name(state_))));
 }
 
 void Tunnel::on_sccrq(Time now, TunnelContext& ctx, const ControlMessage& m) {
-  peer_id_ = *m.get<AvpType::AssignedTunnelId>();
-  channel_.set_peer_tunnel_id(peer_id_);
-  if (auto* w = m.get<AvpType::ReceiveWindowSize>()) peer_window_ = *w;
-  channel_.set_peer_window(peer_window_);
-  peer_host_name_ = *m.get<AvpType::HostName>();
-  if (*m.get<AvpType::ProtocolVersion>() != wire::ProtocolVersion{1, 0}) {
-    return close(now, ctx,
-                 stop_result(wire::StopCcnResult::unsupported_version, "L2TPv2 only",
-                             wire::GeneralError::none));
-  }
-  ControlMessage sccrp =
-      wire::make_sccrp(local_id_, settings_->host_name, settings_->framing_capabilities);
-  sccrp.add<AvpType::BearerCapabilities>(settings_->bearer_capabilities)
-      .add<AvpType::FirmwareRevision>(settings_->firmware_revision)
-      .add<AvpType::VendorName>(settings_->vendor_name)
-      .add<AvpType::ReceiveWindowSize>(settings_->channel.receive_window);
-  if (const auto* challenge = m.get<AvpType::Challenge>()) {
-    if (settings_->secret.empty()) {
-      // We cannot answer a challenge without a secret (§5.1.1): refuse.
-      return close(now, ctx,
-                   stop_result(wire::StopCcnResult::not_authorized, "no secret for this peer"));
-    }
-    sccrp.add<AvpType::ChallengeResponse>(
-        wire::challenge_response(MessageType::SCCRP, settings_->secret, *challenge));
-  }
+  if (!learn_peer(now, ctx, m)) return;
+  ControlMessage sccrp = start_control_message(MessageType::SCCRP);
+  if (!answer_challenge(now, ctx, m, MessageType::SCCRP, sccrp)) return;
   if (auto challenge = take_challenge(ctx)) sccrp.add<AvpType::Challenge>(std::move(*challenge));
   state_ = State::wait_ctl_conn;
   setup_deadline_ = now + setup_timeout();
@@ -230,27 +238,13 @@ void Tunnel::on_sccrq(Time now, TunnelContext& ctx, const ControlMessage& m) {
 }
 
 void Tunnel::on_sccrp(Time now, TunnelContext& ctx, const ControlMessage& m) {
-  peer_id_ = *m.get<AvpType::AssignedTunnelId>();
-  channel_.set_peer_tunnel_id(peer_id_);
-  if (auto* w = m.get<AvpType::ReceiveWindowSize>()) peer_window_ = *w;
-  channel_.set_peer_window(peer_window_);
-  peer_host_name_ = *m.get<AvpType::HostName>();
-  if (*m.get<AvpType::ProtocolVersion>() != wire::ProtocolVersion{1, 0}) {
-    return close(now, ctx, stop_result(wire::StopCcnResult::unsupported_version, "L2TPv2 only"));
-  }
+  if (!learn_peer(now, ctx, m)) return;
   if (!response_is_valid(m, MessageType::SCCRP)) {
     return close(now, ctx,
-                 stop_result(wire::StopCcnResult::not_authorized, "challenge response mismatch"));
+                 result_code(wire::StopCcnResult::not_authorized, "challenge response mismatch"));
   }
   ControlMessage scccn = wire::make_scccn();
-  if (const auto* challenge = m.get<AvpType::Challenge>()) {
-    if (settings_->secret.empty()) {
-      return close(now, ctx,
-                   stop_result(wire::StopCcnResult::not_authorized, "no secret for this peer"));
-    }
-    scccn.add<AvpType::ChallengeResponse>(
-        wire::challenge_response(MessageType::SCCCN, settings_->secret, *challenge));
-  }
+  if (!answer_challenge(now, ctx, m, MessageType::SCCCN, scccn)) return;
   send(now, ctx, std::move(scccn));
   established(now, ctx);
 }
@@ -258,7 +252,7 @@ void Tunnel::on_sccrp(Time now, TunnelContext& ctx, const ControlMessage& m) {
 void Tunnel::on_scccn(Time now, TunnelContext& ctx, const ControlMessage& m) {
   if (!response_is_valid(m, MessageType::SCCCN)) {
     return close(now, ctx,
-                 stop_result(wire::StopCcnResult::not_authorized, "challenge response mismatch"));
+                 result_code(wire::StopCcnResult::not_authorized, "challenge response mismatch"));
   }
   established(now, ctx);
 }
@@ -288,21 +282,20 @@ void Tunnel::on_stopccn(Time now, TunnelContext& ctx, const ControlMessage& m) {
   state_ = State::stopped;
   hold_until_ = now + stop_hold();
   hello_due_.reset();
-  (void)now;
 }
 
 void Tunnel::on_call_request(Time now, TunnelContext& ctx, const ControlMessage& m) {
   const bool incoming = *m.type() == MessageType::ICRQ;
   if (!(incoming ? settings_->accept_incoming_calls : settings_->accept_outgoing_calls)) {
     return refuse_call(now, ctx, m,
-                       cdn_result(wire::CdnResult::no_facilities_permanent,
-                                  incoming ? "not an LNS" : "not a LAC"));
+                       result_code(wire::CdnResult::no_facilities_permanent,
+                                   incoming ? "not an LNS" : "not a LAC"));
   }
   if (sessions_.size() >= settings_->max_sessions || ctx.total_sessions >= ctx.max_total_sessions) {
     ++ctx.refused_sessions;
     return refuse_call(now, ctx, m,
-                       cdn_result(wire::CdnResult::no_facilities_temporary, "session limit",
-                                  wire::GeneralError::insufficient_resources));
+                       result_code(wire::CdnResult::no_facilities_temporary, "session limit",
+                                   wire::GeneralError::insufficient_resources));
   }
   const std::uint16_t id = allocate_session_id(ctx);
   auto [it, inserted] = sessions_.emplace(
@@ -396,7 +389,7 @@ void Tunnel::expire_setups(Time now, TunnelContext& ctx) {
     auto it = sessions_.find(id);
     if (it == sessions_.end() || it->second.state() == session::State::established) continue;
     apply(now, ctx, it->second,
-          it->second.close(cdn_result(wire::CdnResult::timeout, "call set-up timed out")));
+          it->second.close(result_code(wire::CdnResult::timeout, "call set-up timed out")));
   }
 }
 
@@ -492,7 +485,7 @@ void Tunnel::close(Time now, TunnelContext& ctx, ResultCode result) {
   flush(ctx);
 }
 
-std::vector<session::Session> Tunnel::discard(TunnelContext& ctx, std::string reason) {
+std::vector<session::Session> Tunnel::discard(TunnelContext& ctx) {
   std::vector<session::Session> waiting;
   for (auto& [id, s] : sessions_)
     waiting.push_back(s);
@@ -500,7 +493,6 @@ std::vector<session::Session> Tunnel::discard(TunnelContext& ctx, std::string re
   sessions_.clear();
   setup_deadlines_.clear();
   state_ = State::dead;
-  (void)reason;
   return waiting;
 }
 
@@ -527,7 +519,7 @@ void Tunnel::handle_timeout(Time now, TunnelContext& ctx) {
   if (state_ == State::stopped && hold_until_ && *hold_until_ <= now) state_ = State::dead;
   if ((state_ == State::wait_ctl_reply || state_ == State::wait_ctl_conn) && setup_deadline_ &&
       *setup_deadline_ <= now) {
-    close(now, ctx, stop_result(wire::StopCcnResult::general_error, "tunnel set-up timed out"));
+    close(now, ctx, result_code(wire::StopCcnResult::general_error, "tunnel set-up timed out"));
   }
   if (state_ == State::established) expire_setups(now, ctx);
   if (state_ == State::established && hello_due_ && *hello_due_ <= now) {

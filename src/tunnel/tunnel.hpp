@@ -65,7 +65,7 @@ class Tunnel {
   void close(Time now, TunnelContext& ctx, wire::ResultCode result);
   // Gone without a word (a lost tie breaker, §7.2): sessions still waiting are returned to the
   // caller so that they can ride on the winning tunnel.
-  std::vector<session::Session> discard(TunnelContext& ctx, std::string reason);
+  std::vector<session::Session> discard(TunnelContext& ctx);
   // Adopts a session waiting for a tunnel (from a discarded one).
   void adopt_waiting_session(Time now, TunnelContext& ctx, session::Session session);
 
@@ -92,6 +92,13 @@ class Tunnel {
 
  private:
   void process(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
+  wire::ControlMessage start_control_message(wire::MessageType type) const;  // SCCRQ or SCCRP
+  // Takes the peer's tunnel ID, window and host name from its SCCRQ/SCCRP; false if refused.
+  bool learn_peer(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
+  // Adds the Challenge Response the peer's Challenge asks for; false (tunnel refused) without a
+  // secret.
+  bool answer_challenge(Time now, TunnelContext& ctx, const wire::ControlMessage& m,
+                        wire::MessageType carried_in, wire::ControlMessage& reply);
   void on_sccrq(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
   void on_sccrp(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
   void on_scccn(Time now, TunnelContext& ctx, const wire::ControlMessage& m);

@@ -243,6 +243,7 @@ Result<std::uint16_t, std::string> Endpoint::open_tunnel(Time now, const PeerAdd
   auto settings = settings_for(peer);
   if (!settings) return unexpected(std::string("peer not in the configuration"));
   if (tunnels_.size() >= config_.limits.max_tunnels) {
+    ++stats_.refused_commands;
     return unexpected(std::string("tunnel limit reached"));
   }
   const std::uint16_t id = allocate_tunnel_id();
@@ -264,6 +265,7 @@ Result<std::uint16_t, std::string> Endpoint::open_session(Time now, std::uint16_
   auto ctx = context();
   auto result = it->second.open_session(now, ctx, direction, std::move(parameters));
   settle(tunnel_id);
+  if (!result) ++stats_.refused_commands;
   return result;
 }
 

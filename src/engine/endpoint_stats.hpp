@@ -16,6 +16,7 @@ struct EndpointStats {
   std::uint64_t unlisted_peer = 0;     // SCCRQ from a peer the configuration does not know
   std::uint64_t refused_tunnels = 0;   // over max_tunnels
   std::uint64_t refused_sessions = 0;  // peer call requests over a session limit
+  std::uint64_t refused_commands = 0;  // our own open_tunnel/open_session refused
   std::uint64_t tie_breaker_lost = 0;
   std::uint64_t tie_breaker_won = 0;
   std::uint64_t tunnels_opened = 0;

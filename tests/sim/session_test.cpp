@@ -38,6 +38,26 @@ TEST(IncomingCall, lac_places_an_icrq_call_that_both_ends_hold_as_established) {
   EXPECT_EQ(lns_session->parameters().tx_connect_speed, 100'000'000u);
 }
 
+TEST(IncomingCall, the_lac_can_require_sequencing_and_the_lns_learns_it_from_the_iccn) {
+  LacLnsPair p(22);
+  const auto tid = established_tunnel(p, p.lac, p.lns);
+  session::CallParameters call;
+  call.call_serial_number = 7;
+  call.tx_connect_speed = 10'000'000;
+  call.rx_connect_speed = 2'000'000;
+  call.sequencing_required = true;
+  ASSERT_TRUE(p.sim.command(p.lac, [&](engine::Endpoint& e, Time now) {
+    return e.open_session(now, tid, Direction::incoming, call);
+  }));
+  p.sim.run_for(1s);
+  const auto [t, s, pt, ps] = *established_sessions(p.sim.endpoint(p.lns)).begin();
+  const auto& learned = p.sim.endpoint(p.lns).find_tunnel(t)->find_session(s)->parameters();
+  EXPECT_TRUE(learned.sequencing_required) << "RFC 2661 §4.4.6 Sequencing Required in ICCN";
+  EXPECT_EQ(learned.call_serial_number, 7u);
+  EXPECT_EQ(learned.tx_connect_speed, 10'000'000u);
+  EXPECT_EQ(learned.rx_connect_speed, 2'000'000u);
+}
+
 TEST(OutgoingCall, lns_places_an_ocrq_call_that_the_lac_answers) {
   LacLnsPair p(12);
   const auto tid = established_tunnel(p, p.lns, p.lac);
@@ -190,6 +210,7 @@ TEST(Limits, local_requests_beyond_the_control_queue_are_refused) {
   for (int i = 0; i < 40; ++i)
     refused += !p.open_session(p.lac, tid, Direction::incoming);
   EXPECT_GT(refused, 0);
+  EXPECT_EQ(p.sim.endpoint(p.lac).stats().refused_commands, static_cast<std::uint64_t>(refused));
   p.sim.run_for(5s);
   EXPECT_EQ(established_sessions(p.sim.endpoint(p.lac)).size(),
             static_cast<std::size_t>(40 - refused));

@@ -50,6 +50,7 @@ void ControlChannel::transmit(Time now) {
     queued_.pop_front();
     emit(in_flight_.back().bytes);
     if (!retransmit_deadline_) retransmit_deadline_ = now + retransmit_interval_;
+    if (!unacked_since_) unacked_since_ = now;
   }
 }
 
@@ -99,7 +100,11 @@ void ControlChannel::acknowledge(Time now, std::uint16_t nr) {
     timeouts_ = 0;
     retransmit_interval_ = config_.retransmit_initial;
     retransmit_deadline_.reset();
-    if (!in_flight_.empty()) retransmit_deadline_ = now + retransmit_interval_;
+    unacked_since_.reset();
+    if (!in_flight_.empty()) {
+      retransmit_deadline_ = now + retransmit_interval_;
+      unacked_since_ = now;
+    }
     transmit(now);
   }
 }
@@ -138,7 +143,9 @@ std::vector<wire::ControlMessage> ControlChannel::receive(Time now, wire::Contro
 void ControlChannel::handle_timeout(Time now) {
   if (failed_) return;
   if (retransmit_deadline_ && *retransmit_deadline_ <= now) {
-    if (++timeouts_ >= config_.retransmit_timeouts) {
+    const bool cycle_spent = ++timeouts_ >= config_.retransmit_timeouts;
+    const Time hold_end = unacked_since_.value_or(now) + recovery_hold_;
+    if (cycle_spent && hold_end <= now) {
       failed_ = true;
       retransmit_deadline_.reset();
       ack_deadline_.reset();
@@ -152,6 +159,8 @@ void ControlChannel::handle_timeout(Time now) {
     emit(in_flight_.front().bytes);
     retransmit_interval_ = std::min(retransmit_interval_ * 2, config_.retransmit_cap);
     retransmit_deadline_ = now + retransmit_interval_;
+    // Past the cycle we retransmit at the cap only while the peer's Recovery Time lasts.
+    if (cycle_spent && hold_end < *retransmit_deadline_) retransmit_deadline_ = hold_end;
   }
   if (ack_deadline_ && *ack_deadline_ <= now) send_zlb();
 }

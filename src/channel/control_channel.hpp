@@ -25,6 +25,10 @@ class ControlChannel {
   // The Receive Window Size the peer advertised (RFC 2661 §4.4.3: 4 when it sent none). It caps the
   // messages in flight and is the slow-start threshold (Appendix A).
   void set_peer_window(std::uint16_t window);
+  // RFC 4951 §5.1: a peer that advertised a Recovery Time may be recovering when it stops
+  // answering; the channel fails only once both the retransmission cycle and this hold, counted
+  // from the oldest unacknowledged transmission, have run out. Zero: the plain cycle.
+  void set_recovery_hold(Duration hold) { recovery_hold_ = hold; }
   // The peer's tunnel ID, for the header of the ZLBs the channel sends on its own.
   void set_peer_tunnel_id(std::uint16_t tunnel_id) { peer_tunnel_id_ = tunnel_id; }
 
@@ -86,6 +90,8 @@ class ControlChannel {
   std::uint32_t ssthresh_ = 4;
 
   std::optional<Time> retransmit_deadline_;
+  std::optional<Time> unacked_since_;  // first transmission of the oldest unacked message
+  Duration recovery_hold_{0};
   Duration retransmit_interval_;
   std::uint8_t timeouts_ = 0;  // retransmission intervals passed without progress
   std::optional<Time> ack_deadline_;

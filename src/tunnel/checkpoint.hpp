@@ -5,11 +5,14 @@
 // on is announced before it is durable. What more a record must carry for RFC 4951 recovery is
 // decided with the store (issue: failover).
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 
 #include "session/session.hpp"
+#include "tunnel/failover_negotiation.hpp"
 #include "tunnel/peer_address.hpp"
+#include "wire/avp_value.hpp"
 
 namespace hl2tp::tunnel {
 
@@ -20,6 +23,8 @@ struct TunnelEstablished {
   bool originator = false;
   std::string peer_host_name;
   std::uint16_t peer_window = 4;
+  std::optional<wire::FailoverCapability> peer_capability;  // the peer's AVP, if it sent one
+  ResyncMethod resync_method = ResyncMethod::none;          // decided at establishment
 };
 
 struct TunnelRemoved {

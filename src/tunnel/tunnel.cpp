@@ -115,6 +115,10 @@ ControlMessage Tunnel::start_control_message(MessageType type) const {
       .add<AvpType::FirmwareRevision>(settings_->firmware_revision)
       .add<AvpType::VendorName>(settings_->vendor_name)
       .add<AvpType::ReceiveWindowSize>(settings_->channel.receive_window);
+  // RFC 4951 §3.1: capability goes in the SCCRQ/SCCRP of a normal tunnel, with M=0.
+  if (auto capability = advertised_capability(settings_->failover)) {
+    m.add<AvpType::FailoverCapability>(*capability);
+  }
   return m;
 }
 
@@ -125,6 +129,9 @@ bool Tunnel::learn_peer(Time now, TunnelContext& ctx, const ControlMessage& m) {
   if (auto* w = m.get<AvpType::ReceiveWindowSize>()) peer_window_ = *w;
   channel_.set_peer_window(peer_window_);
   peer_host_name_ = *m.get<AvpType::HostName>();
+  if (const auto* capability = m.get<AvpType::FailoverCapability>()) {
+    peer_capability_ = *capability;
+  }
   if (*m.get<AvpType::ProtocolVersion>() != wire::ProtocolVersion{1, 0}) {
     close(now, ctx,
           result_code(wire::StopCcnResult::unsupported_version, "L2TPv2 only",
@@ -261,8 +268,12 @@ void Tunnel::established(Time now, TunnelContext& ctx) {
   state_ = State::established;
   setup_deadline_.reset();
   checkpointed_ = true;
-  ctx.outputs.checkpoint(
-      TunnelEstablished{local_id_, peer_id_, peer_, originator_, peer_host_name_, peer_window_});
+  // The method is fixed now, and stored with the tunnel (spec §2).
+  resync_method_ = effective_method(settings_->failover.resync, peer_capability_);
+  channel_.set_recovery_hold(
+      std::chrono::milliseconds(recovery_hold_ms(settings_->failover, peer_capability_)));
+  ctx.outputs.checkpoint(TunnelEstablished{local_id_, peer_id_, peer_, originator_, peer_host_name_,
+                                           peer_window_, peer_capability_, resync_method_});
   hello_due_ = now + settings_->hello_interval;
   ctx.outputs.event({EventKind::tunnel_established, local_id_, 0, std::nullopt, peer_host_name_});
   // §7.4.1/§7.5.2: "tunnel-open" to the sessions waiting for it.

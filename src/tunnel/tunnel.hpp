@@ -80,6 +80,10 @@ class Tunnel {
   const session::Session* find_session(std::uint16_t session_id) const;
   const channel::ControlChannel& channel() const { return channel_; }
   std::uint16_t peer_window() const { return peer_window_; }
+  const std::optional<wire::FailoverCapability>& peer_capability() const {
+    return peer_capability_;
+  }
+  ResyncMethod resync_method() const { return resync_method_; }
 
   // The originator learns the port the peer answers from with its SCCRP (RFC 2661 §8.1: the
   // responder may answer from any port; from then on neither side's port changes).
@@ -130,6 +134,8 @@ class Tunnel {
   channel::ControlChannel channel_;
   std::uint16_t peer_window_ = 4;
   std::string peer_host_name_;
+  std::optional<wire::FailoverCapability> peer_capability_;
+  ResyncMethod resync_method_ = ResyncMethod::none;
   std::optional<wire::TieBreakerValue> tie_breaker_;
   std::optional<wire::Bytes> challenge_sent_;
   std::optional<Time> hello_due_;

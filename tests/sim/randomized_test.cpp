@@ -76,11 +76,12 @@ std::string run_seed(std::uint64_t seed, Outcome& outcome) {
 
   // Let every exchange finish under the faults. Then the faults stop, and we wait long enough for
   // a tunnel that one end cleared (its retransmissions spent, §5.8) to be noticed by the other end
-  // through its own Hello (60 s) and retransmission cycle (31 s).
+  // through its own Hello (60 s) and then the longer of its retransmission cycle (31 s) and the
+  // peer's Recovery Time hold (60 s by default, RFC 4951 §5.1).
   p.sim.run_until([&] { return p.quiet(); }, 600s);
   p.sim.set_link(p.lac, p.lns, {});
   p.sim.set_link(p.lns, p.lac, {});
-  p.sim.run_for(100s);
+  p.sim.run_for(200s);
   if (!p.sim.run_until([&] { return p.quiet(); }, 600s)) return "never became quiet\n" + p.report();
 
   if (!p.both_agree()) return "the two ends hold different sessions\n" + p.report();

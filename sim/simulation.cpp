@@ -2,8 +2,8 @@
 
 namespace hl2tp::sim {
 
-Simulation::Simulation(std::uint64_t seed, std::size_t trace_capacity)
-    : seed_(seed), rng_(seed), trace_(trace_capacity) {}
+Simulation::Simulation(std::uint64_t seed, std::size_t trace_capacity, bool with_store)
+    : seed_(seed), with_store_(with_store), rng_(seed), trace_(trace_capacity) {}
 
 NodeId Simulation::add_endpoint(tunnel::PeerAddress address, engine::EndpointConfig config) {
   Node node;
@@ -11,6 +11,7 @@ NodeId Simulation::add_endpoint(tunnel::PeerAddress address, engine::EndpointCon
   // Each endpoint's randomness is its own stream, derived from the seed and its place.
   node.random = std::make_unique<SeededRandom>(seed_ * 0x9E3779B97F4A7C15ull + nodes_.size() + 1);
   node.endpoint = std::make_unique<engine::Endpoint>(std::move(config), *node.random);
+  if (with_store_) node.store = std::make_unique<store::MemoryStore>();
   nodes_.push_back(std::move(node));
   return nodes_.size() - 1;
 }
@@ -57,9 +58,15 @@ void Simulation::schedule_delivery(NodeId from, NodeId to, const tunnel::PeerAdd
 
 void Simulation::pump(NodeId node) {
   Node& n = nodes_[node];
-  // Write-ahead, as the daemon does it: the turn's records are "committed" before its datagrams.
-  while (auto c = n.endpoint->poll_checkpoint())
+  // Write-ahead, as the daemon does it: the turn's records are committed, in one batch, before
+  // any of its datagrams leaves.
+  bool any_record = false;
+  while (auto c = n.endpoint->poll_checkpoint()) {
+    if (n.store) n.store->append(*c);
     n.checkpoints.push_back(std::move(*c));
+    any_record = true;
+  }
+  if (any_record && n.store) (void)n.store->commit();
   while (auto d = n.endpoint->poll_transmit()) {
     ++datagrams_sent_;
     tunnel::PeerAddress source = n.address;

@@ -14,6 +14,7 @@
 #include "sim/link.hpp"
 #include "sim/seeded_random.hpp"
 #include "sim/trace.hpp"
+#include "store/memory_store.hpp"
 
 namespace hl2tp::sim {
 
@@ -21,7 +22,8 @@ using NodeId = std::size_t;
 
 class Simulation {
  public:
-  explicit Simulation(std::uint64_t seed, std::size_t trace_capacity = 200);
+  // `with_store`: give every endpoint a MemoryStore (benchmarks of the engine alone turn it off).
+  explicit Simulation(std::uint64_t seed, std::size_t trace_capacity = 200, bool with_store = true);
 
   NodeId add_endpoint(tunnel::PeerAddress address, engine::EndpointConfig config);
   engine::Endpoint& endpoint(NodeId node) { return *nodes_.at(node).endpoint; }
@@ -33,6 +35,9 @@ class Simulation {
   const std::vector<tunnel::Checkpoint>& checkpoints(NodeId node) const {
     return nodes_.at(node).checkpoints;
   }
+  // The node's durable store: a turn's records are committed to it before its datagrams leave.
+  store::MemoryStore& store(NodeId node) { return *nodes_.at(node).store; }
+  const store::MemoryStore& store_view(NodeId node) const { return *nodes_.at(node).store; }
   // Forgets the events collected so far (benchmarks measure the engine, not this log).
   void clear_events() {
     for (Node& n : nodes_) {
@@ -69,6 +74,7 @@ class Simulation {
     std::unique_ptr<engine::Endpoint> endpoint;
     std::vector<engine::Event> events;
     std::vector<tunnel::Checkpoint> checkpoints;
+    std::unique_ptr<store::MemoryStore> store;
     std::optional<Time> timer;  // the pending timer step
   };
   struct Step {
@@ -88,6 +94,7 @@ class Simulation {
   std::optional<NodeId> node_at(const tunnel::PeerAddress& address) const;
 
   std::uint64_t seed_;
+  bool with_store_;
   std::mt19937_64 rng_;
   Time now_{};
   std::uint64_t sequence_ = 0;

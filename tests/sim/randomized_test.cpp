@@ -86,6 +86,7 @@ std::string run_seed(std::uint64_t seed, Outcome& outcome) {
 
   if (!p.both_agree()) return "the two ends hold different sessions\n" + p.report();
   if (!p.records_match()) return "checkpoint records do not rebuild the sessions\n" + p.report();
+  if (!p.store_matches()) return "the store does not hold what the endpoint holds\n" + p.report();
   const auto lac_sessions = established_sessions(p.sim.endpoint(p.lac));
   std::set<std::pair<std::uint16_t, std::uint16_t>> closed_at_lac;
   for (const auto& e : p.sim.events(p.lac)) {

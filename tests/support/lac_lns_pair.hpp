@@ -135,6 +135,20 @@ struct LacLnsPair {
     return true;
   }
 
+  // Each end's committed store holds exactly the sessions it holds.
+  bool store_matches() const {
+    for (auto node : {lac, lns}) {
+      std::set<SessionKey> stored;
+      for (const auto& [tid, t] : sim.store_view(node).load().tunnels) {
+        for (const auto& [sid, s] : t.sessions) {
+          stored.insert({tid, sid, t.tunnel.peer_tunnel_id, s.peer_session_id});
+        }
+      }
+      if (stored != established_sessions(sim.endpoint_view(node))) return false;
+    }
+    return true;
+  }
+
   bool both_agree() const {
     return established_sessions(sim.endpoint_view(lac)) ==
            mirrored(established_sessions(sim.endpoint_view(lns)));

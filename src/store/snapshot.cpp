@@ -1,0 +1,65 @@
+#include "store/snapshot.hpp"
+
+#include <variant>
+
+namespace hl2tp::store {
+namespace {
+
+struct Applier {
+  Snapshot& s;
+  bool operator()(const tunnel::TunnelEstablished& r) const {
+    s.tunnels[r.tunnel_id] = StoredTunnel{r, {}};
+    return true;
+  }
+  bool operator()(const tunnel::TunnelRemoved& r) const {
+    return s.tunnels.erase(r.tunnel_id) == 1;
+  }
+  bool operator()(const tunnel::SessionEstablished& r) const {
+    auto it = s.tunnels.find(r.tunnel_id);
+    if (it == s.tunnels.end()) return false;
+    it->second.sessions[r.session_id] = r;
+    return true;
+  }
+  bool operator()(const tunnel::SessionRemoved& r) const {
+    auto it = s.tunnels.find(r.tunnel_id);
+    return it != s.tunnels.end() && it->second.sessions.erase(r.session_id) == 1;
+  }
+};
+
+bool same_session(const tunnel::SessionEstablished& a, const tunnel::SessionEstablished& b) {
+  return a.tunnel_id == b.tunnel_id && a.session_id == b.session_id &&
+         a.peer_session_id == b.peer_session_id && a.role == b.role && a.direction == b.direction;
+}
+
+}  // namespace
+
+std::size_t Snapshot::session_count() const {
+  std::size_t n = 0;
+  for (const auto& [id, t] : tunnels)
+    n += t.sessions.size();
+  return n;
+}
+
+bool Snapshot::operator==(const Snapshot& o) const {
+  if (tunnels.size() != o.tunnels.size()) return false;
+  for (const auto& [id, t] : tunnels) {
+    auto it = o.tunnels.find(id);
+    if (it == o.tunnels.end() || it->second.tunnel.peer_tunnel_id != t.tunnel.peer_tunnel_id ||
+        it->second.tunnel.peer != t.tunnel.peer ||
+        it->second.tunnel.resync_method != t.tunnel.resync_method ||
+        it->second.sessions.size() != t.sessions.size()) {
+      return false;
+    }
+    for (const auto& [sid, s] : t.sessions) {
+      auto other = it->second.sessions.find(sid);
+      if (other == it->second.sessions.end() || !same_session(s, other->second)) return false;
+    }
+  }
+  return true;
+}
+
+bool apply(Snapshot& snapshot, const tunnel::Checkpoint& record) {
+  return std::visit(Applier{snapshot}, record);
+}
+
+}  // namespace hl2tp::store

@@ -15,6 +15,13 @@ void patch_u16(wire::Bytes& bytes, std::size_t at, std::uint16_t v) {
   bytes[at + 1] = static_cast<std::byte>(v & 0xFF);
 }
 
+// The durable form of a queued message: its Nr is restamped at every transmission, so it is kept
+// as zero rather than as whatever it was when last sent.
+wire::Bytes durable_form(wire::Bytes bytes) {
+  patch_u16(bytes, kNrOffset, 0);
+  return bytes;
+}
+
 }  // namespace
 
 ControlChannel::ControlChannel(const ChannelConfig& config)
@@ -37,6 +44,7 @@ bool ControlChannel::send(Time now, wire::ControlMessage message,
   // Our own messages always encode: a failure is a bug in the caller, not a peer's doing.
   assert(bytes.has_value());
   if (!bytes) return false;
+  journal_.push_back({JournalEntry::Kind::queued, next_ns_, durable_form(*bytes)});
   queued_.push_back({next_ns_, std::move(*bytes)});
   next_ns_ = static_cast<std::uint16_t>(next_ns_ + 1);
   ++stats_.sent;
@@ -97,6 +105,7 @@ void ControlChannel::acknowledge(Time now, std::uint16_t nr) {
     }
   }
   if (progress) {
+    journal_.push_back({JournalEntry::Kind::acked, nr, {}});
     timeouts_ = 0;
     retransmit_interval_ = config_.retransmit_initial;
     retransmit_deadline_.reset();
@@ -125,6 +134,8 @@ std::vector<wire::ControlMessage> ControlChannel::receive(Time now, wire::Contro
       expected_ns_ = static_cast<std::uint16_t>(expected_ns_ + 1);
     }
     stats_.received += delivered.size();
+    // Our Nr moves: the store must know it before any ack carrying it leaves.
+    journal_.push_back({JournalEntry::Kind::received, expected_ns_, {}});
     schedule_ack(now + config_.ack_delay);
   } else if (sequence_before(ns, expected_ns_)) {
     // A duplicate: our ack was lost or is late. It MUST be acknowledged, and is not delivered
@@ -163,6 +174,19 @@ void ControlChannel::handle_timeout(Time now) {
     if (cycle_spent && hold_end < *retransmit_deadline_) retransmit_deadline_ = hold_end;
   }
   if (ack_deadline_ && *ack_deadline_ <= now) send_zlb();
+}
+
+ChannelState ControlChannel::state() const {
+  ChannelState s;
+  s.next_ns = next_ns_;
+  s.expected_ns = expected_ns_;
+  s.acked_ns = in_flight_.empty() ? (queued_.empty() ? next_ns_ : queued_.front().ns)
+                                  : in_flight_.front().ns;
+  for (const auto* queue : {&in_flight_, &queued_}) {
+    for (const Outgoing& o : *queue)
+      s.unacked.emplace_back(o.ns, durable_form(o.bytes));
+  }
+  return s;
 }
 
 std::optional<Time> ControlChannel::next_deadline() const {

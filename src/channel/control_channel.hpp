@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "channel/channel_config.hpp"
+#include "channel/channel_state.hpp"
 #include "channel/channel_stats.hpp"
 #include "channel/time.hpp"
 #include "wire/control_codec.hpp"
@@ -46,6 +47,11 @@ class ControlChannel {
 
   // Encoded datagrams to send, in order; the caller takes them (and clears the vector).
   std::vector<wire::Bytes>& outbox() { return outbox_; }
+
+  // What changed since the journal was last taken (the caller clears it).
+  std::vector<JournalEntry>& journal() { return journal_; }
+  // The whole durable state now.
+  ChannelState state() const;
 
   // The retransmissions of a message were spent: the tunnel must be cleared (§5.8).
   bool failed() const { return failed_; }
@@ -99,6 +105,7 @@ class ControlChannel {
   bool failed_ = false;
 
   std::vector<wire::Bytes> outbox_;
+  std::vector<JournalEntry> journal_;
   ChannelStats stats_;
 };
 

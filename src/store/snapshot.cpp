@@ -24,6 +24,34 @@ struct Applier {
     auto it = s.tunnels.find(r.tunnel_id);
     return it != s.tunnels.end() && it->second.sessions.erase(r.session_id) == 1;
   }
+  channel::ChannelState* channel_of(std::uint16_t tunnel_id) const {
+    auto it = s.tunnels.find(tunnel_id);
+    return it == s.tunnels.end() ? nullptr : &it->second.tunnel.channel;
+  }
+  bool operator()(const tunnel::ChannelQueued& r) const {
+    auto* c = channel_of(r.tunnel_id);
+    if (c == nullptr) return false;
+    c->unacked.emplace_back(r.ns, r.bytes);
+    c->next_ns = static_cast<std::uint16_t>(r.ns + 1);
+    return true;
+  }
+  bool operator()(const tunnel::ChannelAcked& r) const {
+    auto* c = channel_of(r.tunnel_id);
+    if (c == nullptr) return false;
+    // RFC 2661 §5.8: an Nr acknowledges every Ns before it (serial order).
+    while (!c->unacked.empty() &&
+           static_cast<std::uint16_t>(r.nr - c->unacked.front().first - 1) < 0x8000) {
+      c->unacked.erase(c->unacked.begin());
+    }
+    c->acked_ns = r.nr;
+    return true;
+  }
+  bool operator()(const tunnel::ChannelReceived& r) const {
+    auto* c = channel_of(r.tunnel_id);
+    if (c == nullptr) return false;
+    c->expected_ns = r.nr;
+    return true;
+  }
 };
 
 bool same_session(const tunnel::SessionEstablished& a, const tunnel::SessionEstablished& b) {
@@ -47,6 +75,7 @@ bool Snapshot::operator==(const Snapshot& o) const {
     if (it == o.tunnels.end() || it->second.tunnel.peer_tunnel_id != t.tunnel.peer_tunnel_id ||
         it->second.tunnel.peer != t.tunnel.peer ||
         it->second.tunnel.resync_method != t.tunnel.resync_method ||
+        !(it->second.tunnel.channel == t.tunnel.channel) ||
         it->second.sessions.size() != t.sessions.size()) {
       return false;
     }

@@ -9,6 +9,7 @@
 #include <string>
 #include <variant>
 
+#include "channel/channel_state.hpp"
 #include "session/session.hpp"
 #include "tunnel/failover_negotiation.hpp"
 #include "tunnel/peer_address.hpp"
@@ -25,6 +26,24 @@ struct TunnelEstablished {
   std::uint16_t peer_window = 4;
   std::optional<wire::FailoverCapability> peer_capability;  // the peer's AVP, if it sent one
   ResyncMethod resync_method = ResyncMethod::none;          // decided at establishment
+  channel::ChannelState channel;  // the control channel as it stood at establishment
+};
+
+// The control channel's changes after establishment (docs/recovery-design.md).
+struct ChannelQueued {  // a message got its Ns; kept until the peer acknowledges it
+  std::uint16_t tunnel_id = 0;
+  std::uint16_t ns = 0;
+  wire::Bytes bytes;
+};
+
+struct ChannelAcked {  // the peer's Nr released every message before it
+  std::uint16_t tunnel_id = 0;
+  std::uint16_t nr = 0;
+};
+
+struct ChannelReceived {  // our Nr advanced
+  std::uint16_t tunnel_id = 0;
+  std::uint16_t nr = 0;
 };
 
 struct TunnelRemoved {
@@ -45,7 +64,7 @@ struct SessionRemoved {
   std::uint16_t session_id = 0;
 };
 
-using Checkpoint =
-    std::variant<TunnelEstablished, TunnelRemoved, SessionEstablished, SessionRemoved>;
+using Checkpoint = std::variant<TunnelEstablished, TunnelRemoved, SessionEstablished,
+                                SessionRemoved, ChannelQueued, ChannelAcked, ChannelReceived>;
 
 }  // namespace hl2tp::tunnel

@@ -101,6 +101,24 @@ void Tunnel::send(Time now, TunnelContext& ctx, ControlMessage m) {
 }
 
 void Tunnel::flush(TunnelContext& ctx) {
+  // The channel's changes become records once the tunnel is in the database; before that its whole
+  // state goes into TunnelEstablished.
+  if (checkpointed_) {
+    for (channel::JournalEntry& j : channel_.journal()) {
+      switch (j.kind) {
+        case channel::JournalEntry::Kind::queued:
+          ctx.outputs.checkpoint(ChannelQueued{local_id_, j.value, std::move(j.bytes)});
+          break;
+        case channel::JournalEntry::Kind::acked:
+          ctx.outputs.checkpoint(ChannelAcked{local_id_, j.value});
+          break;
+        case channel::JournalEntry::Kind::received:
+          ctx.outputs.checkpoint(ChannelReceived{local_id_, j.value});
+          break;
+      }
+    }
+  }
+  channel_.journal().clear();
   for (wire::Bytes& bytes : channel_.outbox())
     ctx.outputs.transmit(peer_, std::move(bytes));
   channel_.outbox().clear();
@@ -272,8 +290,10 @@ void Tunnel::established(Time now, TunnelContext& ctx) {
   resync_method_ = effective_method(settings_->failover.resync, peer_capability_);
   channel_.set_recovery_hold(
       std::chrono::milliseconds(recovery_hold_ms(settings_->failover, peer_capability_)));
+  channel_.journal().clear();  // what it held is in the state below
   ctx.outputs.checkpoint(TunnelEstablished{local_id_, peer_id_, peer_, originator_, peer_host_name_,
-                                           peer_window_, peer_capability_, resync_method_});
+                                           peer_window_, peer_capability_, resync_method_,
+                                           channel_.state()});
   hello_due_ = now + settings_->hello_interval;
   ctx.outputs.event({EventKind::tunnel_established, local_id_, 0, std::nullopt, peer_host_name_});
   // §7.4.1/§7.5.2: "tunnel-open" to the sessions waiting for it.

@@ -54,6 +54,10 @@ std::string run_seed(std::uint64_t seed, Outcome& outcome) {
   const int total_calls = pick(1, 30);
   for (int i = 0; i < total_calls; ++i) {
     p.sim.run_for(Duration(static_cast<std::int64_t>(uniform(0, 300e3))));
+    // A crash here would find the store exact: checked at every step of the run.
+    if (auto mismatch = p.channel_state_mismatch(); !mismatch.empty()) {
+      return "store behind the channel: " + mismatch + "\n" + p.report();
+    }
     const auto tid =
         tunnels[static_cast<std::size_t>(pick(0, static_cast<int>(tunnels.size()) - 1))];
     if (auto sid = p.open_session(p.lac, tid, session::Direction::incoming)) {

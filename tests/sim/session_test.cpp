@@ -147,7 +147,16 @@ TEST(Checkpoints, the_database_changes_are_recorded_in_order_and_rebuild_what_is
     return e.close_tunnel(now, tid, {1, std::nullopt, ""});
   });
   p.sim.run_for(1s);
-  const auto& records = p.sim.checkpoints(p.lns);
+  // The database records, in order (channel records sit between them).
+  std::vector<tunnel::Checkpoint> records;
+  for (const auto& r : p.sim.checkpoints(p.lns)) {
+    if (std::holds_alternative<tunnel::TunnelEstablished>(r) ||
+        std::holds_alternative<tunnel::TunnelRemoved>(r) ||
+        std::holds_alternative<tunnel::SessionEstablished>(r) ||
+        std::holds_alternative<tunnel::SessionRemoved>(r)) {
+      records.push_back(r);
+    }
+  }
   ASSERT_EQ(records.size(), 5u);
   EXPECT_TRUE(std::holds_alternative<tunnel::TunnelEstablished>(records[0]));
   EXPECT_TRUE(std::holds_alternative<tunnel::SessionEstablished>(records[1]));

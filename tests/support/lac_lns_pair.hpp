@@ -149,6 +149,30 @@ struct LacLnsPair {
     return true;
   }
 
+  // At a turn boundary each end's committed store holds every established tunnel's control channel
+  // exactly as it is: a crash now would lose nothing (docs/recovery-design.md).
+  std::string channel_state_mismatch() const {
+    for (auto node : {lac, lns}) {
+      const auto snapshot = sim.store_view(node).load();
+      for (const auto& [tid, t] : sim.endpoint_view(node).tunnels()) {
+        if (t.state() != tunnel::State::established) continue;
+        auto it = snapshot.tunnels.find(tid);
+        if (it == snapshot.tunnels.end()) return "tunnel " + std::to_string(tid) + " not stored";
+        const auto live = t.channel().state();
+        const auto& stored = it->second.tunnel.channel;
+        if (!(live == stored)) {
+          return "tunnel " + std::to_string(tid) + ": stored Ns/Nr/acked " +
+                 std::to_string(stored.next_ns) + "/" + std::to_string(stored.expected_ns) + "/" +
+                 std::to_string(stored.acked_ns) + " unacked " +
+                 std::to_string(stored.unacked.size()) + ", live " + std::to_string(live.next_ns) +
+                 "/" + std::to_string(live.expected_ns) + "/" + std::to_string(live.acked_ns) +
+                 " unacked " + std::to_string(live.unacked.size());
+        }
+      }
+    }
+    return "";
+  }
+
   bool both_agree() const {
     return established_sessions(sim.endpoint_view(lac)) ==
            mirrored(established_sessions(sim.endpoint_view(lns)));

@@ -16,6 +16,25 @@ NodeId Simulation::add_endpoint(tunnel::PeerAddress address, engine::EndpointCon
   return nodes_.size() - 1;
 }
 
+void Simulation::crash(NodeId node) {
+  Node& n = nodes_.at(node);
+  n.endpoint.reset();
+  n.timer.reset();
+  n.crash_after_commit = false;  // this crash is the one that was pending, if any
+  if (n.store) n.store->crash();
+}
+
+engine::Endpoint::RecoveryReport Simulation::restart(NodeId node, engine::EndpointConfig config) {
+  Node& n = nodes_.at(node);
+  ++n.incarnation;
+  n.random = std::make_unique<SeededRandom>(seed_ * 0x9E3779B97F4A7C15ull + node + 1 +
+                                            n.incarnation * 0x100000001B3ull);
+  n.endpoint = std::make_unique<engine::Endpoint>(std::move(config), *n.random);
+  auto report = n.endpoint->recover(now_, n.store ? n.store->load() : store::Snapshot{});
+  pump(node);
+  return report;
+}
+
 LinkConfig& Simulation::link(NodeId from, NodeId to) {
   auto it = links_.find({from, to});
   if (it == links_.end()) it = links_.emplace(std::pair(from, to), default_link_).first;
@@ -58,6 +77,7 @@ void Simulation::schedule_delivery(NodeId from, NodeId to, const tunnel::PeerAdd
 
 void Simulation::pump(NodeId node) {
   Node& n = nodes_[node];
+  if (!n.endpoint) return;
   // Write-ahead, as the daemon does it: the turn's records are committed, in one batch, before
   // any of its datagrams leaves.
   bool any_record = false;
@@ -67,6 +87,14 @@ void Simulation::pump(NodeId node) {
     any_record = true;
   }
   if (any_record && n.store) (void)n.store->commit();
+  if (n.crash_after_commit) {
+    // The worst instant: durable, but nothing of this turn reached the wire.
+    n.crash_after_commit = false;
+    while (n.endpoint->poll_transmit()) {
+    }
+    crash(node);
+    return;
+  }
   while (auto d = n.endpoint->poll_transmit()) {
     ++datagrams_sent_;
     tunnel::PeerAddress source = n.address;
@@ -100,6 +128,7 @@ bool Simulation::step(Time limit) {
   Node& n = nodes_[s.node];
   now_ = std::max(now_, s.at);
   ++steps_;
+  if (!n.endpoint) return true;  // the process is down: the datagram is lost, no timer runs
   if (s.is_timer) {
     n.timer.reset();
     n.endpoint->handle_timeout(now_);

@@ -46,6 +46,16 @@ class Simulation {
     }
   }
 
+  // The node's process dies now: its endpoint is gone, what its store had not committed is lost,
+  // and datagrams that reach it are dropped until restart().
+  void crash(NodeId node);
+  // The node's process dies in the worst window of its next turn: after the turn's records were
+  // committed and before any of its datagrams left (they are lost).
+  void crash_after_next_commit(NodeId node) { nodes_.at(node).crash_after_commit = true; }
+  // A new process with `config` recovers from the node's store (Endpoint::recover).
+  engine::Endpoint::RecoveryReport restart(NodeId node, engine::EndpointConfig config);
+  bool is_down(NodeId node) const { return !nodes_.at(node).endpoint; }
+
   void set_default_link(LinkConfig link) { default_link_ = link; }
   void set_link(NodeId from, NodeId to, LinkConfig link) { links_[{from, to}] = link; }
   LinkConfig& link(NodeId from, NodeId to);
@@ -76,6 +86,8 @@ class Simulation {
     std::vector<tunnel::Checkpoint> checkpoints;
     std::unique_ptr<store::MemoryStore> store;
     std::optional<Time> timer;  // the pending timer step
+    bool crash_after_commit = false;
+    std::uint64_t incarnation = 0;  // restarts so far: each gets its own random stream
   };
   struct Step {
     Time at;

@@ -86,16 +86,29 @@ void ControlChannel::acknowledge(Time now, std::uint16_t nr) {
   // Nr may acknowledge up to the last message we transmitted, never one still queued or never sent.
   const std::uint16_t base = in_flight_.empty() ? (queued_.empty() ? next_ns_ : queued_.front().ns)
                                                 : in_flight_.front().ns;
-  const std::uint16_t transmitted_end = static_cast<std::uint16_t>(base + in_flight_.size());
+  std::uint16_t transmitted_end = static_cast<std::uint16_t>(base + in_flight_.size());
+  // After a restart, a previous incarnation may have sent every restored message: the peer may
+  // acknowledge any of them (found by the crash-after-commit scenario).
+  if (restored_end_ &&
+      sequence_distance(base, *restored_end_) > sequence_distance(base, transmitted_end)) {
+    transmitted_end = *restored_end_;
+  }
   if (sequence_distance(base, nr) > sequence_distance(base, transmitted_end)) {
     // An Nr from before our oldest in-flight message is merely old; one past what we sent is bogus.
     if (!sequence_before(nr, base)) ++stats_.bogus_nr;
     return;
   }
-  bool progress = false;
+  std::size_t released = 0;
   while (!in_flight_.empty() && sequence_before(in_flight_.front().ns, nr)) {
     in_flight_.pop_front();
-    progress = true;
+    ++released;
+  }
+  // Restored messages not yet resent in this incarnation, which the peer had already received.
+  while (in_flight_.empty() && !queued_.empty() && sequence_before(queued_.front().ns, nr)) {
+    queued_.pop_front();
+    ++released;
+  }
+  for (std::size_t i = 0; i < released; ++i) {
     // Appendix A: slow start below the threshold, then about one more message per window.
     if (cwnd_ < ssthresh_) {
       ++cwnd_;
@@ -104,6 +117,7 @@ void ControlChannel::acknowledge(Time now, std::uint16_t nr) {
       cwnd_ = std::min<std::uint32_t>(cwnd_ + 1, peer_window_);
     }
   }
+  const bool progress = released > 0;
   if (progress) {
     journal_.push_back({JournalEntry::Kind::acked, nr, {}});
     timeouts_ = 0;
@@ -174,6 +188,26 @@ void ControlChannel::handle_timeout(Time now) {
     if (cycle_spent && hold_end < *retransmit_deadline_) retransmit_deadline_ = hold_end;
   }
   if (ack_deadline_ && *ack_deadline_ <= now) send_zlb();
+}
+
+void ControlChannel::restore(Time now, const ChannelState& state) {
+  next_ns_ = state.next_ns;
+  expected_ns_ = state.expected_ns;
+  in_flight_.clear();
+  queued_.clear();
+  held_.clear();
+  for (const auto& [ns, bytes] : state.unacked)
+    queued_.push_back({ns, bytes});
+  cwnd_ = 1;
+  cwnd_acks_ = 0;
+  timeouts_ = 0;
+  retransmit_interval_ = config_.retransmit_initial;
+  retransmit_deadline_.reset();
+  unacked_since_.reset();
+  ack_deadline_.reset();
+  failed_ = false;
+  restored_end_ = next_ns_;
+  transmit(now);
 }
 
 ChannelState ControlChannel::state() const {

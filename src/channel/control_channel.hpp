@@ -48,6 +48,10 @@ class ControlChannel {
   // Encoded datagrams to send, in order; the caller takes them (and clears the vector).
   std::vector<wire::Bytes>& outbox() { return outbox_; }
 
+  // A restarted endpoint's channel, from its durable state (docs/recovery-design.md): the same Ns,
+  // Nr and unacked queue; the queue goes out again oldest first, with full timer periods.
+  void restore(Time now, const ChannelState& state);
+
   // What changed since the journal was last taken (the caller clears it).
   std::vector<JournalEntry>& journal() { return journal_; }
   // The whole durable state now.
@@ -96,7 +100,9 @@ class ControlChannel {
   std::uint32_t ssthresh_ = 4;
 
   std::optional<Time> retransmit_deadline_;
-  std::optional<Time> unacked_since_;  // first transmission of the oldest unacked message
+  std::optional<Time> unacked_since_;
+  std::optional<std::uint16_t> restored_end_;  // next Ns at restore: the limit of what was sent  //
+                                               // first transmission of the oldest unacked message
   Duration recovery_hold_{0};
   Duration retransmit_interval_;
   std::uint8_t timeouts_ = 0;  // retransmission intervals passed without progress

@@ -32,7 +32,12 @@ std::shared_ptr<const tunnel::TunnelSettings> Endpoint::settings_for(
 }
 
 tunnel::TunnelContext Endpoint::context() {
-  return {random_, *this, total_sessions_, config_.limits.max_sessions, stats_.refused_sessions};
+  return {random_,
+          *this,
+          total_sessions_,
+          config_.limits.max_sessions,
+          stats_.refused_sessions,
+          stats_.disowned_calls};
 }
 
 void Endpoint::transmit(const PeerAddress& peer, wire::Bytes bytes) {
@@ -87,6 +92,34 @@ void Endpoint::settle(std::uint16_t tunnel_id) {
     t.filed_deadline = deadline;
     timers_.insert({*deadline, tunnel_id});
   }
+}
+
+Endpoint::RecoveryReport Endpoint::recover(Time now, const store::Snapshot& snapshot) {
+  RecoveryReport report;
+  for (const auto& [id, stored] : snapshot.tunnels) {
+    auto settings = settings_for(stored.tunnel.peer);
+    if (!settings || stored.tunnel.resync_method == tunnel::ResyncMethod::none) {
+      // Not recoverable: the peer was removed from the configuration, or the tunnel negotiated no
+      // method (failover-resync = none, or failover-protocol against a peer without capability).
+      checkpoint(tunnel::TunnelRemoved{id});
+      event({EventKind::tunnel_closed, id, 0, std::nullopt, "not recoverable after restart"});
+      ++report.tunnels_cleared;
+      continue;
+    }
+    std::vector<tunnel::SessionEstablished> sessions;
+    for (const auto& [sid, s] : stored.sessions)
+      sessions.push_back(s);
+    auto ctx = context();
+    tunnels_.emplace(id, tunnel::Tunnel::restored(now, ctx, settings, stored.tunnel, sessions));
+    if (!stored.tunnel.originator)
+      by_remote_[{stored.tunnel.peer, stored.tunnel.peer_tunnel_id}] = id;
+    event({EventKind::tunnel_recovered, id, 0, std::nullopt,
+           std::string(tunnel::name(stored.tunnel.resync_method))});
+    ++report.tunnels_recovered;
+    report.sessions_recovered += sessions.size();
+    settle(id);
+  }
+  return report;
 }
 
 void Endpoint::handle_datagram(Time now, const PeerAddress& from,

@@ -13,6 +13,7 @@
 
 #include "engine/endpoint_config.hpp"
 #include "engine/endpoint_stats.hpp"
+#include "store/snapshot.hpp"
 #include "tunnel/tunnel.hpp"
 
 namespace hl2tp::engine {
@@ -27,6 +28,16 @@ class Endpoint : private tunnel::TunnelOutputs {
   Endpoint(EndpointConfig config, wire::RandomSource& random);
   Endpoint(const Endpoint&) = delete;
   Endpoint& operator=(const Endpoint&) = delete;
+
+  // A restarted endpoint rebuilds itself from its store (spec §3): every stored tunnel whose
+  // negotiated method allows recovery resumes its control channel where the store left it, with its
+  // established sessions; the others are cleared (a TunnelRemoved record, nothing on the wire).
+  struct RecoveryReport {
+    std::size_t tunnels_recovered = 0;
+    std::size_t sessions_recovered = 0;
+    std::size_t tunnels_cleared = 0;
+  };
+  RecoveryReport recover(Time now, const store::Snapshot& snapshot);
 
   void handle_datagram(Time now, const PeerAddress& from, std::span<const std::byte> datagram);
   void handle_timeout(Time now);

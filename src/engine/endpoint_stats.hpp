@@ -17,6 +17,7 @@ struct EndpointStats {
   std::uint64_t refused_tunnels = 0;   // over max_tunnels
   std::uint64_t refused_sessions = 0;  // peer call requests over a session limit
   std::uint64_t refused_commands = 0;  // our own open_tunnel/open_session refused
+  std::uint64_t disowned_calls = 0;    // replies/connects for calls we do not hold: CDN sent
   std::uint64_t tie_breaker_lost = 0;
   std::uint64_t tie_breaker_won = 0;
   std::uint64_t tunnels_opened = 0;

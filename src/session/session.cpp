@@ -61,6 +61,15 @@ Step Session::accept_request(const ControlMessage& request) {
   return step;
 }
 
+Session Session::restored(std::uint16_t local_id, std::uint16_t peer_id, Role role,
+                          Direction direction, CallParameters parameters) {
+  Session s(local_id, role, direction, std::move(parameters));
+  s.peer_id_ = peer_id;
+  s.state_ = State::established;
+  s.was_established_ = true;
+  return s;
+}
+
 Step Session::start() {
   Step step;
   if (state_ != State::wait_tunnel) return step;

@@ -70,6 +70,10 @@ class Session {
   bool was_established() const { return was_established_; }
   const CallParameters& parameters() const { return parameters_; }
 
+  // An established call as the store kept it, for a restarted endpoint.
+  static Session restored(std::uint16_t local_id, std::uint16_t peer_id, Role role,
+                          Direction direction, CallParameters parameters);
+
   // A session created by the peer's ICRQ (we are the LNS) or OCRQ (we are the LAC): adopts its
   // Assigned Session ID and parameters and answers with ICRP (§7.4.2) or OCRP (§7.5.1).
   Step accept_request(const wire::ControlMessage& request);

@@ -46,6 +46,12 @@ struct Applier {
     c->acked_ns = r.nr;
     return true;
   }
+  bool operator()(const tunnel::SessionIdsReserved& r) const {
+    auto it = s.tunnels.find(r.tunnel_id);
+    if (it == s.tunnels.end()) return false;
+    it->second.tunnel.session_id_limit = r.limit;
+    return true;
+  }
   bool operator()(const tunnel::ChannelReceived& r) const {
     auto* c = channel_of(r.tunnel_id);
     if (c == nullptr) return false;

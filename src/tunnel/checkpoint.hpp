@@ -27,6 +27,9 @@ struct TunnelEstablished {
   std::optional<wire::FailoverCapability> peer_capability;  // the peer's AVP, if it sent one
   ResyncMethod resync_method = ResyncMethod::none;          // decided at establishment
   channel::ChannelState channel;  // the control channel as it stood at establishment
+  // Session IDs up to (not including) this one may have been handed out: a restarted tunnel
+  // allocates from here on, so that no ID the peer may know is given to another call.
+  std::uint16_t session_id_limit = 0;
 };
 
 // The control channel's changes after establishment (docs/recovery-design.md).
@@ -44,6 +47,11 @@ struct ChannelAcked {  // the peer's Nr released every message before it
 struct ChannelReceived {  // our Nr advanced
   std::uint16_t tunnel_id = 0;
   std::uint16_t nr = 0;
+};
+
+struct SessionIdsReserved {  // the session-ID allocator reserved a block, up to `limit`
+  std::uint16_t tunnel_id = 0;
+  std::uint16_t limit = 0;
 };
 
 struct TunnelRemoved {
@@ -64,7 +72,8 @@ struct SessionRemoved {
   std::uint16_t session_id = 0;
 };
 
-using Checkpoint = std::variant<TunnelEstablished, TunnelRemoved, SessionEstablished,
-                                SessionRemoved, ChannelQueued, ChannelAcked, ChannelReceived>;
+using Checkpoint =
+    std::variant<TunnelEstablished, TunnelRemoved, SessionEstablished, SessionRemoved,
+                 ChannelQueued, ChannelAcked, ChannelReceived, SessionIdsReserved>;
 
 }  // namespace hl2tp::tunnel

@@ -12,6 +12,7 @@ using wire::MessageType;
 using wire::ResultCode;
 
 constexpr std::size_t kChallengeLength = 16;
+constexpr std::uint16_t kSessionIdBlock = 256;  // session IDs reserved durably at a time
 
 // A Result Code AVP value (§4.4.2): an error code is written whenever there is one or a message.
 template <typename Result>
@@ -173,6 +174,40 @@ bool Tunnel::answer_challenge(Time now, TunnelContext& ctx, const ControlMessage
   return true;
 }
 
+Tunnel Tunnel::restored(Time now, TunnelContext& ctx,
+                        std::shared_ptr<const TunnelSettings> settings,
+                        const TunnelEstablished& record,
+                        const std::vector<SessionEstablished>& sessions) {
+  Tunnel t(std::move(settings), record.tunnel_id, record.peer);
+  t.state_ = State::established;
+  t.originator_ = record.originator;
+  t.peer_id_ = record.peer_tunnel_id;
+  t.peer_window_ = record.peer_window;
+  t.peer_host_name_ = record.peer_host_name;
+  t.peer_capability_ = record.peer_capability;
+  t.resync_method_ = record.resync_method;
+  t.checkpointed_ = true;  // it is in the store already
+  t.channel_.set_peer_tunnel_id(t.peer_id_);
+  t.channel_.set_peer_window(t.peer_window_);
+  t.channel_.set_recovery_hold(
+      std::chrono::milliseconds(recovery_hold_ms(t.settings_->failover, t.peer_capability_)));
+  for (const SessionEstablished& s : sessions) {
+    t.sessions_.emplace(s.session_id,
+                        session::Session::restored(s.session_id, s.peer_session_id, s.role,
+                                                   s.direction, s.parameters));
+    ++ctx.total_sessions;
+  }
+  // Session IDs resume past every one the previous incarnation may have handed out: the peer may
+  // still hold a call on one of them (found by the crash campaign, seed 10).
+  t.next_session_id_ = record.session_id_limit;
+  t.session_id_limit_.reset();
+  t.channel_.restore(now, record.channel);
+  t.hello_due_ = now + t.settings_->hello_interval;
+  t.channel_.journal().clear();  // restoring changes nothing durable
+  t.flush(ctx);
+  return t;
+}
+
 void Tunnel::open(Time now, TunnelContext& ctx, std::optional<wire::TieBreakerValue> tie_breaker) {
   originator_ = true;
   tie_breaker_ = tie_breaker;
@@ -291,9 +326,9 @@ void Tunnel::established(Time now, TunnelContext& ctx) {
   channel_.set_recovery_hold(
       std::chrono::milliseconds(recovery_hold_ms(settings_->failover, peer_capability_)));
   channel_.journal().clear();  // what it held is in the state below
-  ctx.outputs.checkpoint(TunnelEstablished{local_id_, peer_id_, peer_, originator_, peer_host_name_,
-                                           peer_window_, peer_capability_, resync_method_,
-                                           channel_.state()});
+  ctx.outputs.checkpoint(TunnelEstablished{
+      local_id_, peer_id_, peer_, originator_, peer_host_name_, peer_window_, peer_capability_,
+      resync_method_, channel_.state(), session_id_limit_.value_or(next_session_id_.value_or(0))});
   hello_due_ = now + settings_->hello_interval;
   ctx.outputs.event({EventKind::tunnel_established, local_id_, 0, std::nullopt, peer_host_name_});
   // §7.4.1/§7.5.2: "tunnel-open" to the sessions waiting for it.
@@ -359,7 +394,7 @@ void Tunnel::on_session_message(Time now, TunnelContext& ctx, const ControlMessa
       if (s->second.peer_id() == peer_session) it = s;
     }
   }
-  if (it == sessions_.end()) return;  // a session already cleared: the ack is all it needs
+  if (it == sessions_.end()) return disown_call(now, ctx, m);
   if (type == MessageType::CDN) {
     // §6.12: the CDN's Assigned Session ID is the sender's ID for the call. Once we know it, a CDN
     // naming another is about an earlier call that had this ID: stale, and only acked.
@@ -375,6 +410,27 @@ void Tunnel::on_session_message(Time now, TunnelContext& ctx, const ControlMessa
     return;
   }
   apply(now, ctx, it->second, it->second.receive(m));
+}
+
+void Tunnel::disown_call(Time now, TunnelContext& ctx, const ControlMessage& m) {
+  // A reply or connect for a call we do not hold: the peer holds a call we forgot (a restart
+  // between answering it and its becoming established) or one we just cleared. Tell it, so that its
+  // half does not stay up (spec §3 step 1). Our CDN names our former ID; a peer that already
+  // cleared the call ignores it. Anything else (CDN, WEN, SLI) only needs its ack.
+  const MessageType type = *m.type();
+  if (type != MessageType::ICRP && type != MessageType::OCRP && type != MessageType::ICCN &&
+      type != MessageType::OCCN) {
+    return;
+  }
+  ControlMessage cdn = wire::make_cdn(m.header.session_id,
+                                      result_code(wire::CdnResult::general_error, "no such call",
+                                                  wire::GeneralError::invalid_session_id));
+  // ICRP/OCRP name the peer's ID for the call; after ICCN/OCCN only our own is known, and the peer
+  // finds its call by it (§6.12, header session ID 0).
+  const auto* peer_session = m.get<AvpType::AssignedSessionId>();
+  cdn.header.session_id = peer_session ? *peer_session : 0;
+  ++ctx.disowned_calls;
+  send(now, ctx, std::move(cdn));
 }
 
 void Tunnel::apply(Time now, TunnelContext& ctx, session::Session& s, session::Step step) {
@@ -403,6 +459,12 @@ std::uint16_t Tunnel::allocate_session_id(TunnelContext& ctx) {
   }
   // §5.3: 0 is never assigned. max_sessions < 65535 guarantees a free ID within one lap.
   for (std::uint32_t tries = 0; tries <= 0xFFFF; ++tries) {
+    if (!session_id_limit_ || *next_session_id_ == *session_id_limit_) {
+      // Reserve the next block durably before any ID of it can reach the peer (write-ahead):
+      // one record per block keeps this off the per-call cost.
+      session_id_limit_ = static_cast<std::uint16_t>(*next_session_id_ + kSessionIdBlock);
+      if (checkpointed_) ctx.outputs.checkpoint(SessionIdsReserved{local_id_, *session_id_limit_});
+    }
     const std::uint16_t id = (*next_session_id_)++;
     if (id != 0 && !sessions_.contains(id)) return id;
   }

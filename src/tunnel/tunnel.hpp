@@ -11,6 +11,7 @@
 
 #include "channel/control_channel.hpp"
 #include "session/session.hpp"
+#include "tunnel/checkpoint.hpp"
 #include "tunnel/peer_address.hpp"
 #include "tunnel/tunnel_event.hpp"
 #include "tunnel/tunnel_settings.hpp"
@@ -38,11 +39,20 @@ struct TunnelContext {
   std::size_t& total_sessions;  // across all tunnels of the endpoint
   std::size_t max_total_sessions;
   std::uint64_t& refused_sessions;  // peer call requests refused at a limit
+  std::uint64_t& disowned_calls;    // replies/connects for calls we do not hold, answered with CDN
 };
 
 class Tunnel {
  public:
   Tunnel(std::shared_ptr<const TunnelSettings> settings, std::uint16_t local_id, PeerAddress peer);
+
+  // A restarted endpoint's tunnel, rebuilt from its stored record and established sessions: the
+  // control channel resumes exactly where the store left it, timers restart with full periods
+  // (spec §3 step 5), and nothing is announced: the peer sees retransmissions, not a new tunnel.
+  static Tunnel restored(Time now, TunnelContext& ctx,
+                         std::shared_ptr<const TunnelSettings> settings,
+                         const TunnelEstablished& record,
+                         const std::vector<SessionEstablished>& sessions);
 
   // Originator: send SCCRQ (with our Tie Breaker, if given).
   void open(Time now, TunnelContext& ctx, std::optional<wire::TieBreakerValue> tie_breaker);
@@ -111,6 +121,7 @@ class Tunnel {
   void on_call_request(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
   void established(Time now, TunnelContext& ctx);
   void apply(Time now, TunnelContext& ctx, session::Session& s, session::Step step);
+  void disown_call(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
   void refuse_call(Time now, TunnelContext& ctx, const wire::ControlMessage& request,
                    wire::ResultCode result);
   void send(Time now, TunnelContext& ctx, wire::ControlMessage m);
@@ -152,6 +163,7 @@ class Tunnel {
   // ID comes back only after 65535 others: a late CDN for a cleared call cannot hit a new call that
   // took its ID (found by the randomized simulation, seed 23074; RFC 4951 §3.3 advises the same).
   std::optional<std::uint16_t> next_session_id_;
+  std::optional<std::uint16_t> session_id_limit_;  // end of the durably reserved block
 };
 
 }  // namespace hl2tp::tunnel

@@ -17,6 +17,7 @@ enum class EventKind : std::uint8_t {
   session_closed,    // cleared, or refused before it was established
   wan_error_notify,  // WEN received (RFC 2661 §6.14), passed up
   set_link_info,     // SLI received (§6.15), passed up
+  tunnel_recovered,  // rebuilt from the store after a restart, resuming its control channel
 };
 
 struct Event {

@@ -66,7 +66,8 @@ std::string run_seed(std::uint64_t seed, Outcome& outcome, bool with_crash = fal
       const auto mirrored_lns = mirrored(established_sessions(p.sim.endpoint(p.lns)));
       std::erase_if(before_crash, [&](const SessionKey& k) { return !mirrored_lns.contains(k); });
       if (lac_crashed) {
-        for (auto [t, s] : calls) {
+        for (const auto& call : calls) {
+          const std::uint16_t t = call.first, s = call.second;
           const bool up = std::any_of(before_crash.begin(), before_crash.end(), [&](auto& k) {
             return std::get<0>(k) == t && std::get<1>(k) == s;
           });

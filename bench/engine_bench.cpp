@@ -59,7 +59,8 @@ Measurement run(std::uint64_t seed, int tunnels, int sessions_per_tunnel) {
   malloc_trim(0);
   const std::size_t before = heap_in_use();
   {
-    sim::Simulation s(seed, 0, /*with_store=*/false);  // the engine's memory, not the store's
+    // The engine's memory and CPU, not the store's or the test log's.
+    sim::Simulation s(seed, 0, /*with_store=*/false, /*keep_checkpoint_log=*/false);
     const auto lac = s.add_endpoint(kLac, config(true));
     const auto lns = s.add_endpoint(kLns, config(false));
     std::vector<std::uint16_t> ids;

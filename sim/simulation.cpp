@@ -2,8 +2,13 @@
 
 namespace hl2tp::sim {
 
-Simulation::Simulation(std::uint64_t seed, std::size_t trace_capacity, bool with_store)
-    : seed_(seed), with_store_(with_store), rng_(seed), trace_(trace_capacity) {}
+Simulation::Simulation(std::uint64_t seed, std::size_t trace_capacity, bool with_store,
+                       bool keep_checkpoint_log)
+    : seed_(seed),
+      with_store_(with_store),
+      keep_checkpoint_log_(keep_checkpoint_log),
+      rng_(seed),
+      trace_(trace_capacity) {}
 
 NodeId Simulation::add_endpoint(tunnel::PeerAddress address, engine::EndpointConfig config) {
   Node node;
@@ -83,7 +88,7 @@ void Simulation::pump(NodeId node) {
   bool any_record = false;
   while (auto c = n.endpoint->poll_checkpoint()) {
     if (n.store) n.store->append(*c);
-    n.checkpoints.push_back(std::move(*c));
+    if (keep_checkpoint_log_) n.checkpoints.push_back(std::move(*c));
     any_record = true;
   }
   if (any_record && n.store) (void)n.store->commit();

@@ -22,8 +22,10 @@ using NodeId = std::size_t;
 
 class Simulation {
  public:
-  // `with_store`: give every endpoint a MemoryStore (benchmarks of the engine alone turn it off).
-  explicit Simulation(std::uint64_t seed, std::size_t trace_capacity = 200, bool with_store = true);
+  // `with_store`: give every endpoint a MemoryStore; `keep_checkpoint_log`: keep every record for
+  // checkpoints(). Benchmarks of the engine alone turn both off.
+  explicit Simulation(std::uint64_t seed, std::size_t trace_capacity = 200, bool with_store = true,
+                      bool keep_checkpoint_log = true);
 
   NodeId add_endpoint(tunnel::PeerAddress address, engine::EndpointConfig config);
   engine::Endpoint& endpoint(NodeId node) { return *nodes_.at(node).endpoint; }
@@ -107,6 +109,7 @@ class Simulation {
 
   std::uint64_t seed_;
   bool with_store_;
+  bool keep_checkpoint_log_;
   std::mt19937_64 rng_;
   Time now_{};
   std::uint64_t sequence_ = 0;

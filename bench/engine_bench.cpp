@@ -3,49 +3,27 @@
 // (and the simulator's too: both endpoints and the network run in this one process).
 // Usage: engine_bench [repetitions]; prints one line per measurement and the medians.
 #include <malloc.h>
-#include <time.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <vector>
 
+#include "bench/bench_support.hpp"
 #include "sim/simulation.hpp"
 
 namespace {
 
 using namespace hl2tp;
 using namespace std::chrono_literals;
-
-const tunnel::PeerAddress kLac = tunnel::PeerAddress::ipv4(0x7F000001, 1701);
-const tunnel::PeerAddress kLns = tunnel::PeerAddress::ipv4(0x7F000002, 1701);
-
-engine::EndpointConfig config(bool lac) {
-  engine::EndpointConfig c;
-  c.tunnel.host_name = lac ? "lac" : "lns";
-  c.tunnel.accept_incoming_calls = !lac;
-  c.tunnel.place_incoming_calls = lac;
-  c.limits.max_tunnels = 16384;
-  return c;
-}
+using bench::config;
+using bench::cpu_seconds;
+using bench::kLac;
+using bench::kLns;
+using bench::quiet;
 
 std::size_t heap_in_use() {
   return mallinfo2().uordblks;
-}
-
-double cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
-bool quiet(sim::Simulation& s, sim::NodeId a, sim::NodeId b) {
-  for (auto node : {a, b}) {
-    for (const auto& [id, t] : s.endpoint_view(node).tunnels()) {
-      if (!t.channel().quiet()) return false;
-    }
-  }
-  return true;
 }
 
 struct Measurement {

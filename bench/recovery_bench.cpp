@@ -6,36 +6,23 @@
 // received per session set-up. Today both negotiated methods recover by exact restore of the
 // durable channel state (docs/recovery-design.md); the RFC 4951 recovery tunnel is still to come.
 // Usage: recovery_bench [repetitions]
-#include <time.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <vector>
 
+#include "bench/bench_support.hpp"
 #include "sim/simulation.hpp"
 
 namespace {
 
 using namespace hl2tp;
 using namespace std::chrono_literals;
-
-const tunnel::PeerAddress kLac = tunnel::PeerAddress::ipv4(0x7F000001, 1701);
-const tunnel::PeerAddress kLns = tunnel::PeerAddress::ipv4(0x7F000002, 1701);
-
-engine::EndpointConfig config(bool lac) {
-  engine::EndpointConfig c;
-  c.tunnel.host_name = lac ? "lac" : "lns";
-  c.tunnel.accept_incoming_calls = !lac;
-  c.tunnel.place_incoming_calls = lac;
-  c.limits.max_tunnels = 16384;
-  return c;
-}
-
-double cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
+using bench::config;
+using bench::cpu_seconds;
+using bench::kLac;
+using bench::kLns;
+using bench::quiet;
 
 std::size_t established(const engine::Endpoint& e) {
   std::size_t n = 0;
@@ -44,15 +31,6 @@ std::size_t established(const engine::Endpoint& e) {
       n += s.state() == session::State::established;
   }
   return n;
-}
-
-bool quiet(const sim::Simulation& s, sim::NodeId a, sim::NodeId b) {
-  for (auto node : {a, b}) {
-    for (const auto& [id, t] : s.endpoint_view(node).tunnels()) {
-      if (!t.channel().quiet()) return false;
-    }
-  }
-  return true;
 }
 
 struct Measurement {

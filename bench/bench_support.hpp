@@ -3,6 +3,9 @@
 // process CPU time, and whether every control channel is quiet.
 #include <time.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "sim/simulation.hpp"
 
 namespace hl2tp::bench {
@@ -32,6 +35,25 @@ inline bool quiet(const sim::Simulation& s, sim::NodeId a, sim::NodeId b) {
     }
   }
   return true;
+}
+
+// Opens `count` tunnels from the LAC to the LNS and runs until all are established and quiet.
+inline std::vector<std::uint16_t> open_tunnels(sim::Simulation& s, sim::NodeId lac, sim::NodeId lns,
+                                               int count) {
+  using namespace std::chrono_literals;
+  std::vector<std::uint16_t> ids;
+  for (int i = 0; i < count; ++i) {
+    ids.push_back(
+        *s.command(lac, [&](engine::Endpoint& e, Time now) { return e.open_tunnel(now, kLns); }));
+  }
+  s.run_until([&] { return s.endpoint(lns).tunnels().size() == ids.size() && quiet(s, lac, lns); },
+              60s);
+  return ids;
+}
+
+inline double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
 }
 
 }  // namespace hl2tp::bench

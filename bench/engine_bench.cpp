@@ -20,6 +20,7 @@ using bench::config;
 using bench::cpu_seconds;
 using bench::kLac;
 using bench::kLns;
+using bench::median;
 using bench::quiet;
 
 std::size_t heap_in_use() {
@@ -41,13 +42,7 @@ Measurement run(std::uint64_t seed, int tunnels, int sessions_per_tunnel) {
     sim::Simulation s(seed, 0, /*with_store=*/false, /*keep_checkpoint_log=*/false);
     const auto lac = s.add_endpoint(kLac, config(true));
     const auto lns = s.add_endpoint(kLns, config(false));
-    std::vector<std::uint16_t> ids;
-    for (int i = 0; i < tunnels; ++i) {
-      ids.push_back(
-          *s.command(lac, [&](engine::Endpoint& e, Time now) { return e.open_tunnel(now, kLns); }));
-    }
-    s.run_until(
-        [&] { return s.endpoint(lns).tunnels().size() == ids.size() && quiet(s, lac, lns); }, 60s);
+    const std::vector<std::uint16_t> ids = bench::open_tunnels(s, lac, lns, tunnels);
     s.clear_events();
     const std::size_t with_tunnels = heap_in_use();
 
@@ -84,11 +79,6 @@ Measurement run(std::uint64_t seed, int tunnels, int sessions_per_tunnel) {
     }
   }
   return r;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 }  // namespace

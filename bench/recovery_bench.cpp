@@ -22,6 +22,7 @@ using bench::config;
 using bench::cpu_seconds;
 using bench::kLac;
 using bench::kLns;
+using bench::median;
 using bench::quiet;
 
 std::size_t established(const engine::Endpoint& e) {
@@ -43,13 +44,7 @@ Measurement run(std::uint64_t seed) {
   sim::Simulation s(seed, 0, /*with_store=*/true, /*keep_checkpoint_log=*/false);
   const auto lac = s.add_endpoint(kLac, config(true));
   const auto lns = s.add_endpoint(kLns, config(false));
-  std::vector<std::uint16_t> ids;
-  for (int i = 0; i < kTunnels; ++i) {
-    ids.push_back(
-        *s.command(lac, [&](engine::Endpoint& e, Time now) { return e.open_tunnel(now, kLns); }));
-  }
-  s.run_until([&] { return s.endpoint(lns).tunnels().size() == ids.size() && quiet(s, lac, lns); },
-              60s);
+  const std::vector<std::uint16_t> ids = bench::open_tunnels(s, lac, lns, kTunnels);
   const auto records_before = s.store(lns).records_committed();
   session::CallParameters p;
   p.tx_connect_speed = 100'000'000;
@@ -84,11 +79,6 @@ Measurement run(std::uint64_t seed) {
   const long lost =
       static_cast<long>(total + ids.size()) - static_cast<long>(established(s.endpoint(lns)));
   return {restart_cpu * 1e3, virtual_ms, records_per_setup, std::max(lost, 0L)};
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 }  // namespace

@@ -25,10 +25,12 @@ struct JournalEntry {
     queued,    // a message got its Ns (value) and bytes
     acked,     // the peer's Nr (value) released messages
     received,  // our Nr advanced to value
+    reset,     // RFC 4951 §3.2.2: both windows flushed, Ns := value, Nr := reset_nr
   };
   Kind kind;
   std::uint16_t value;
   wire::Bytes bytes;  // queued only
+  std::uint16_t reset_nr = 0;
 };
 
 }  // namespace hl2tp::channel

@@ -53,6 +53,7 @@ bool ControlChannel::send(Time now, wire::ControlMessage message,
 }
 
 void ControlChannel::transmit(Time now) {
+  if (paused_) return;
   while (!queued_.empty() && in_flight_.size() < window()) {
     in_flight_.push_back(std::move(queued_.front()));
     queued_.pop_front();
@@ -82,18 +83,23 @@ void ControlChannel::schedule_ack(Time at) {
   if (!ack_deadline_ || at < *ack_deadline_) ack_deadline_ = at;
 }
 
-void ControlChannel::acknowledge(Time now, std::uint16_t nr) {
+std::uint16_t ControlChannel::transmitted_end() const {
   // Nr may acknowledge up to the last message we transmitted, never one still queued or never sent.
   const std::uint16_t base = in_flight_.empty() ? (queued_.empty() ? next_ns_ : queued_.front().ns)
                                                 : in_flight_.front().ns;
-  std::uint16_t transmitted_end = static_cast<std::uint16_t>(base + in_flight_.size());
+  const auto end = static_cast<std::uint16_t>(base + in_flight_.size());
   // After a restart, a previous incarnation may have sent every restored message: the peer may
   // acknowledge any of them (found by the crash-after-commit scenario).
-  if (restored_end_ &&
-      sequence_distance(base, *restored_end_) > sequence_distance(base, transmitted_end)) {
-    transmitted_end = *restored_end_;
+  if (restored_end_ && sequence_distance(base, *restored_end_) > sequence_distance(base, end)) {
+    return *restored_end_;
   }
-  if (sequence_distance(base, nr) > sequence_distance(base, transmitted_end)) {
+  return end;
+}
+
+void ControlChannel::acknowledge(Time now, std::uint16_t nr) {
+  const std::uint16_t base = in_flight_.empty() ? (queued_.empty() ? next_ns_ : queued_.front().ns)
+                                                : in_flight_.front().ns;
+  if (sequence_distance(base, nr) > sequence_distance(base, transmitted_end())) {
     // An Nr from before our oldest in-flight message is merely old; one past what we sent is bogus.
     if (!sequence_before(nr, base)) ++stats_.bogus_nr;
     return;
@@ -134,8 +140,31 @@ void ControlChannel::acknowledge(Time now, std::uint16_t nr) {
 
 std::vector<wire::ControlMessage> ControlChannel::receive(Time now, wire::ControlMessage message) {
   std::vector<wire::ControlMessage> delivered;
+  if (paused_) {
+    ++stats_.discarded_paused;
+    return delivered;
+  }
+  if (config_.model == SequencingModel::xl2tpd) {
+    receive_as_xl2tpd(now, message, delivered);
+    return delivered;
+  }
+  if (config_.model == SequencingModel::accel_ppp &&
+      sequence_distance(transmitted_end(), message.header.nr) < 0x8000 &&
+      message.header.nr != transmitted_end()) {
+    ++stats_.bogus_nr;  // accel-ppp: an Nr ahead of what it sent discards the whole message
+    return delivered;
+  }
   last_received_ = now;
+  const std::size_t unacked_before = in_flight_.size() + queued_.size();
   acknowledge(now, message.header.nr);
+  if (timeouts_ > 0 && !in_flight_.empty() &&
+      in_flight_.size() + queued_.size() == unacked_before) {
+    // Our oldest message is overdue and the peer speaks without acknowledging it: it has lost it,
+    // or it has just restarted (a peer's silent failover). Resend it now rather than at the next
+    // back-off expiry, which may lie past the end of the cycle.
+    ++stats_.retransmitted;
+    emit(in_flight_.front().bytes);
+  }
   if (message.is_zlb()) return delivered;  // never acked, never advances Nr
 
   const std::uint16_t ns = message.header.ns;
@@ -161,12 +190,36 @@ std::vector<wire::ControlMessage> ControlChannel::receive(Time now, wire::Contro
     schedule_ack(now + config_.ack_delay);
   } else {
     ++stats_.beyond_window;
+    if (config_.model == SequencingModel::accel_ppp) schedule_ack(now);
   }
   return delivered;
 }
 
+void ControlChannel::receive_as_xl2tpd(Time now, wire::ControlMessage& message,
+                                       std::vector<wire::ControlMessage>& delivered) {
+  // protocol-reference §3.4 (xl2tpd check_control): only an in-order message, or a ZLB whose Ns is
+  // the expected one, has its Nr processed; the staleness test is numeric, without wrap-around.
+  last_received_ = now;
+  const std::uint16_t ns = message.header.ns;
+  if (ns == expected_ns_) {
+    acknowledge(now, message.header.nr);
+    if (message.is_zlb()) return;
+    delivered.push_back(std::move(message));
+    expected_ns_ = static_cast<std::uint16_t>(expected_ns_ + 1);
+    ++stats_.received;
+    journal_.push_back({JournalEntry::Kind::received, expected_ns_, {}});
+    schedule_ack(now + config_.ack_delay);
+  } else if (ns < expected_ns_ && expected_ns_ - ns < 0x8000) {
+    if (message.is_zlb()) return;
+    ++stats_.duplicates;
+    schedule_ack(now);
+  } else {
+    ++stats_.beyond_window;  // ahead (or across the wrap): dropped without an ack
+  }
+}
+
 void ControlChannel::handle_timeout(Time now) {
-  if (failed_) return;
+  if (failed_ || paused_) return;
   if (retransmit_deadline_ && *retransmit_deadline_ <= now) {
     const bool cycle_spent = ++timeouts_ >= config_.retransmit_timeouts;
     const Time hold_end = unacked_since_.value_or(now) + recovery_hold_;
@@ -210,6 +263,48 @@ void ControlChannel::restore(Time now, const ChannelState& state) {
   transmit(now);
 }
 
+void ControlChannel::resume(Time now) {
+  if (!paused_) return;
+  paused_ = false;
+  // The peer has heard nothing from us for a while: start a fresh retransmission cycle.
+  timeouts_ = 0;
+  retransmit_interval_ = config_.retransmit_initial;
+  retransmit_deadline_.reset();
+  unacked_since_.reset();
+  if (!in_flight_.empty()) {
+    emit(in_flight_.front().bytes);
+    retransmit_deadline_ = now + retransmit_interval_;
+    unacked_since_ = now;
+  }
+  transmit(now);
+}
+
+std::vector<wire::Bytes> ControlChannel::reset(Time now, std::uint16_t ns, std::uint16_t nr) {
+  std::vector<wire::Bytes> flushed;
+  for (auto* queue : {&in_flight_, &queued_}) {
+    for (Outgoing& o : *queue)
+      flushed.push_back(durable_form(std::move(o.bytes)));
+    queue->clear();
+  }
+  held_.clear();
+  next_ns_ = ns;
+  expected_ns_ = nr;
+  restored_end_.reset();
+  cwnd_ = 1;
+  cwnd_acks_ = 0;
+  ssthresh_ = peer_window_;
+  timeouts_ = 0;
+  retransmit_interval_ = config_.retransmit_initial;
+  retransmit_deadline_.reset();
+  unacked_since_.reset();
+  ack_deadline_.reset();
+  failed_ = false;
+  paused_ = false;
+  last_received_ = now;
+  journal_.push_back({JournalEntry::Kind::reset, ns, {}, nr});
+  return flushed;
+}
+
 ChannelState ControlChannel::state() const {
   ChannelState s;
   s.next_ns = next_ns_;
@@ -224,7 +319,7 @@ ChannelState ControlChannel::state() const {
 }
 
 std::optional<Time> ControlChannel::next_deadline() const {
-  if (failed_) return std::nullopt;
+  if (failed_ || paused_) return std::nullopt;
   std::optional<Time> next = retransmit_deadline_;
   if (ack_deadline_ && (!next || *ack_deadline_ < *next)) next = ack_deadline_;
   return next;

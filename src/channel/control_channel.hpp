@@ -52,6 +52,17 @@ class ControlChannel {
   // Nr and unacked queue; the queue goes out again oldest first, with full timer periods.
   void restore(Time now, const ChannelState& state);
 
+  // RFC 4951 §3.2: while a recovery tunnel for this tunnel is being set up the old channel neither
+  // transmits nor takes anything in (§3.2.1: what arrives before the reset is discarded); its
+  // timers stop, the recovery tunnel's own bound the wait. resume() carries on where it was (the
+  // recovery failed: silent failover); reset() flushes both windows and restarts the numbering
+  // (§3.2.2), returning what was queued or unacknowledged (durable form) for the tunnel to
+  // reconcile what those messages carried.
+  void pause() { paused_ = true; }
+  void resume(Time now);
+  std::vector<wire::Bytes> reset(Time now, std::uint16_t ns, std::uint16_t nr);
+  bool paused() const { return paused_; }
+
   // What changed since the journal was last taken (the caller clears it).
   std::vector<JournalEntry>& journal() { return journal_; }
   // The whole durable state now.
@@ -77,6 +88,11 @@ class ControlChannel {
   };
 
   void acknowledge(Time now, std::uint16_t nr);
+  // xl2tpd's sequencing (SequencingModel::xl2tpd).
+  void receive_as_xl2tpd(Time now, wire::ControlMessage& message,
+                         std::vector<wire::ControlMessage>& delivered);
+  // One past the last message we may have transmitted: an Nr beyond it acknowledges the unsent.
+  std::uint16_t transmitted_end() const;
   void transmit(Time now);  // moves queued messages into the window
   void emit(wire::Bytes& bytes);
   void schedule_ack(Time at);
@@ -100,15 +116,15 @@ class ControlChannel {
   std::uint32_t ssthresh_ = 4;
 
   std::optional<Time> retransmit_deadline_;
-  std::optional<Time> unacked_since_;
-  std::optional<std::uint16_t> restored_end_;  // next Ns at restore: the limit of what was sent  //
-                                               // first transmission of the oldest unacked message
+  std::optional<Time> unacked_since_;          // first transmission of the oldest unacked message
+  std::optional<std::uint16_t> restored_end_;  // next Ns at restore: the limit of what was sent
   Duration recovery_hold_{0};
   Duration retransmit_interval_;
   std::uint8_t timeouts_ = 0;  // retransmission intervals passed without progress
   std::optional<Time> ack_deadline_;
   std::optional<Time> last_received_;
   bool failed_ = false;
+  bool paused_ = false;
 
   std::vector<wire::Bytes> outbox_;
   std::vector<JournalEntry> journal_;

@@ -76,10 +76,18 @@ std::uint16_t Endpoint::allocate_tunnel_id() {
   return 0;
 }
 
-void Endpoint::settle(std::uint16_t tunnel_id) {
+void Endpoint::settle(Time now, std::uint16_t tunnel_id) {
   auto it = tunnels_.find(tunnel_id);
   if (it == tunnels_.end()) return;
   tunnel::Tunnel& t = it->second;
+  if (t.recovery_link()) {
+    if (auto link = t.take_recovery_completion()) {
+      complete_recovery(now, t, *link);
+    } else if (t.state() == tunnel::State::dead && !t.recovery_link()->completed &&
+               !t.recovery_link()->superseded) {
+      recovery_tunnel_failed(now, t);
+    }
+  }
   if (t.filed_deadline) timers_.erase({*t.filed_deadline, tunnel_id});
   t.filed_deadline.reset();
   if (t.state() == tunnel::State::dead) {
@@ -96,6 +104,7 @@ void Endpoint::settle(std::uint16_t tunnel_id) {
 
 Endpoint::RecoveryReport Endpoint::recover(Time now, const store::Snapshot& snapshot) {
   RecoveryReport report;
+  std::vector<std::uint16_t> by_protocol;
   for (const auto& [id, stored] : snapshot.tunnels) {
     auto settings = settings_for(stored.tunnel.peer);
     if (!settings || stored.tunnel.resync_method == tunnel::ResyncMethod::none) {
@@ -103,23 +112,94 @@ Endpoint::RecoveryReport Endpoint::recover(Time now, const store::Snapshot& snap
       // method (failover-resync = none, or failover-protocol against a peer without capability).
       checkpoint(tunnel::TunnelRemoved{id});
       event({EventKind::tunnel_closed, id, 0, std::nullopt, "not recoverable after restart"});
+      event({EventKind::recovery_failed, id, 0, std::nullopt,
+             settings ? "no failover method was negotiated with this peer"
+                      : "peer no longer in the configuration"});
+      ++stats_.recoveries_failed;
       ++report.tunnels_cleared;
       continue;
     }
     std::vector<tunnel::SessionEstablished> sessions;
     for (const auto& [sid, s] : stored.sessions)
       sessions.push_back(s);
+    const bool protocol = stored.tunnel.resync_method == tunnel::ResyncMethod::failover_protocol;
     auto ctx = context();
-    tunnels_.emplace(id, tunnel::Tunnel::restored(now, ctx, settings, stored.tunnel, sessions));
+    auto [it, inserted] = tunnels_.emplace(
+        id, tunnel::Tunnel::restored(now, ctx, settings, stored.tunnel, sessions, protocol));
     if (!stored.tunnel.originator)
       by_remote_[{stored.tunnel.peer, stored.tunnel.peer_tunnel_id}] = id;
     event({EventKind::tunnel_recovered, id, 0, std::nullopt,
            std::string(tunnel::name(stored.tunnel.resync_method))});
     ++report.tunnels_recovered;
     report.sessions_recovered += sessions.size();
-    settle(id);
+    if (protocol) {
+      by_protocol.push_back(id);
+    } else {
+      it->second.begin_silent_recovery(now, ctx, {});
+      settle(now, id);
+    }
+  }
+  // RFC 4951 §3.2.1: one recovery tunnel per old tunnel, with an ID no old tunnel has (every old
+  // one is in the table by now).
+  for (std::uint16_t id : by_protocol) {
+    open_recovery_tunnel(now, tunnels_.at(id));
+    settle(now, id);
   }
   return report;
+}
+
+void Endpoint::open_recovery_tunnel(Time now, tunnel::Tunnel& old) {
+  const std::uint16_t id = allocate_tunnel_id();
+  auto [it, inserted] =
+      tunnels_.emplace(id, tunnel::Tunnel(settings_for(old.peer()), id, old.peer()));
+  ++stats_.recovery_tunnels_opened;
+  wire::TieBreakerValue tie_breaker;
+  random_.fill(tie_breaker);
+  auto ctx = context();
+  it->second.open_recovery(now, ctx, tie_breaker,
+                           {old.local_id(), {old.local_id(), old.peer_id()}, std::nullopt});
+  settle(now, id);
+}
+
+void Endpoint::complete_recovery(Time now, tunnel::Tunnel& recovery,
+                                 const tunnel::RecoveryLink& link) {
+  auto old = tunnels_.find(link.old_tunnel_id);
+  auto ctx = context();
+  const wire::SuggestedControlSequence scs =
+      link.suggested.value_or(wire::SuggestedControlSequence{});
+  if (recovery.originator()) {
+    // The failed end (§3.2.2): the old channel restarts at the suggested numbers; the recovery
+    // tunnel has done its work and is cleared (Appendix A: the recovery endpoint sends StopCCN).
+    if (old != tunnels_.end()) old->second.reset_after_recovery(now, ctx, scs.ns, scs.nr);
+    recovery.close(now, ctx,
+                   {static_cast<std::uint16_t>(wire::StopCcnResult::general_request), std::nullopt,
+                    "recovery complete"});
+  } else if (old != tunnels_.end()) {
+    // The remote end resets on the SCCCN, with the numbers seen from its side.
+    old->second.reset_after_recovery(now, ctx, scs.nr, scs.ns);
+  }
+  if (old != tunnels_.end()) settle(now, old->first);
+}
+
+void Endpoint::recovery_tunnel_failed(Time now, tunnel::Tunnel& recovery) {
+  auto old = tunnels_.find(recovery.recovery_link()->old_tunnel_id);
+  if (old == tunnels_.end()) return;
+  tunnel::Tunnel& t = old->second;
+  auto ctx = context();
+  if (t.recovery().state == tunnel::RecoveryState::helping) {
+    t.release_recovery_hold(now, ctx);  // the peer's attempt went away: carry on as before
+  } else if (recovery.originator() && t.recovering()) {
+    const std::string why = "recovery tunnel not established";
+    if (t.settings().failover.resync == tunnel::FailoverResync::protocol) {
+      // RFC 4951 §3.2.1: the recovery endpoint MUST then clear the old tunnel silently.
+      ++stats_.recoveries_failed;
+      t.clear_silently(now, ctx, why);
+    } else {
+      ++stats_.recovery_fallbacks;
+      t.begin_silent_recovery(now, ctx, why + "; fell back to silent failover");
+    }
+  }
+  settle(now, old->first);
 }
 
 void Endpoint::handle_datagram(Time now, const PeerAddress& from,
@@ -157,7 +237,7 @@ void Endpoint::handle_datagram(Time now, const PeerAddress& from,
   t.learn_peer_port(from.port);
   auto ctx = context();
   t.receive(now, ctx, std::move(*message));
-  settle(header->tunnel_id);
+  settle(now, header->tunnel_id);
 }
 
 void Endpoint::on_tunnel_zero(Time now, const PeerAddress& from,
@@ -181,11 +261,20 @@ void Endpoint::on_tunnel_zero(Time now, const PeerAddress& from,
     // A retransmitted SCCRQ: its tunnel acks it as a duplicate.
     auto ctx = context();
     tunnels_.at(known->second).receive(now, ctx, std::move(*message));
-    return settle(known->second);
+    return settle(now, known->second);
+  }
+  if (message->get<AvpType::TunnelRecovery>() != nullptr) {
+    return on_recovery_request(now, from, std::move(*message), settings);
   }
   std::vector<session::Session> adopted;
   if (!resolve_tie(now, from, *message, adopted)) return;
-  if (tunnels_.size() >= config_.limits.max_tunnels) return refuse_tunnel(from, *message);
+  if (tunnels_.size() >= config_.limits.max_tunnels) {
+    ++stats_.refused_tunnels;
+    return refuse_tunnel(
+        from, *message,
+        {static_cast<std::uint16_t>(wire::StopCcnResult::general_error),
+         static_cast<std::uint16_t>(wire::GeneralError::insufficient_resources), "tunnel limit"});
+  }
 
   const std::uint16_t id = allocate_tunnel_id();
   auto [it, inserted] = tunnels_.emplace(id, tunnel::Tunnel(settings, id, from));
@@ -195,7 +284,7 @@ void Endpoint::on_tunnel_zero(Time now, const PeerAddress& from,
   it->second.receive(now, ctx, std::move(*message));
   for (session::Session& s : adopted)
     it->second.adopt_waiting_session(now, ctx, std::move(s));
-  settle(id);
+  settle(now, id);
 }
 
 bool Endpoint::resolve_tie(Time now, const PeerAddress& from, const wire::ControlMessage& sccrq,
@@ -224,7 +313,7 @@ bool Endpoint::resolve_tie(Time now, const PeerAddress& from, const wire::Contro
     auto ctx = context();
     auto waiting = t.discard(ctx);  // lost the tie breaker
     adopted.insert(adopted.end(), waiting.begin(), waiting.end());
-    settle(id);
+    settle(now, id);
     if (mine == *theirs) accept = false;  // both discard
   }
   if (!accept && !adopted.empty()) {
@@ -234,21 +323,81 @@ bool Endpoint::resolve_tie(Time now, const PeerAddress& from, const wire::Contro
       auto ctx = context();
       for (auto& s : adopted)
         tunnels_.at(*reopened).adopt_waiting_session(now, ctx, std::move(s));
-      settle(*reopened);
+      settle(now, *reopened);
     }
     adopted.clear();
   }
   return accept;
 }
 
-void Endpoint::refuse_tunnel(const PeerAddress& from, const wire::ControlMessage& sccrq) {
-  // Over max_tunnels: StopCCN "insufficient resources" (§4.4.2), sent once and not tracked, so a
-  // flood of SCCRQs costs no state. A retransmitted SCCRQ simply gets another one.
-  ++stats_.refused_tunnels;
-  wire::ControlMessage stop = wire::make_stopccn(
-      allocate_tunnel_id(),
-      {static_cast<std::uint16_t>(wire::StopCcnResult::general_error),
-       static_cast<std::uint16_t>(wire::GeneralError::insufficient_resources), "tunnel limit"});
+void Endpoint::on_recovery_request(Time now, const PeerAddress& from, wire::ControlMessage sccrq,
+                                   std::shared_ptr<const tunnel::TunnelSettings> settings) {
+  // RFC 4951 §3.2.1 and §8, spec §4 and §7: the non-failed end checks that the request may take
+  // over the old tunnel, and refuses anything else with a StopCCN on the recovery tunnel, leaving
+  // the live tunnel untouched.
+  const wire::TunnelRecovery ids = *sccrq.get<AvpType::TunnelRecovery>();
+  auto refuse = [&](std::string why) {
+    ++stats_.recovery_refused;
+    event({EventKind::recovery_refused, ids.recover_remote_tunnel_id, 0, std::nullopt, why});
+    refuse_tunnel(
+        from, sccrq,
+        {static_cast<std::uint16_t>(wire::StopCcnResult::general_error),
+         static_cast<std::uint16_t>(wire::GeneralError::none), "recovery refused: " + why});
+  };
+  auto it = tunnels_.find(ids.recover_remote_tunnel_id);
+  if (it == tunnels_.end() || it->second.recovery_link()) return refuse("no such tunnel");
+  tunnel::Tunnel& old = it->second;
+  if (old.peer_id() != ids.recover_tunnel_id) return refuse("tunnel IDs do not match");
+  if (!old.peer().same_host(from)) return refuse("not the tunnel's peer address");
+  if (old.resync_method() != tunnel::ResyncMethod::failover_protocol) {
+    return refuse("failover capability was not negotiated on this tunnel");
+  }
+  if (old.state() != tunnel::State::established) return refuse("tunnel is not established");
+  const std::uint16_t old_id = old.local_id();
+
+  // Recovery tunnels for the same old tunnel: ours (both ends failed, Appendix B) is decided by the
+  // Tie Breaker, the lower value winning; the peer's earlier attempt gives way to this one.
+  const auto* theirs = sccrq.get<AvpType::TieBreaker>();
+  std::vector<std::uint16_t> superseded;
+  for (auto& [id, t] : tunnels_) {
+    const auto& link = t.recovery_link();
+    if (!link || link->completed || link->old_tunnel_id != old_id ||
+        t.state() == tunnel::State::dead) {
+      continue;
+    }
+    if (t.originator() && t.state() == tunnel::State::wait_ctl_reply && t.tie_breaker() &&
+        (theirs == nullptr || *t.tie_breaker() < *theirs)) {
+      ++stats_.tie_breaker_won;  // the peer discards its recovery tunnel and answers ours
+      return;
+    }
+    if (t.originator()) ++stats_.tie_breaker_lost;
+    superseded.push_back(id);
+  }
+  auto ctx = context();
+  for (std::uint16_t id : superseded) {
+    tunnels_.at(id).supersede_recovery();
+    tunnels_.at(id).discard(ctx);
+    settle(now, id);
+  }
+  tunnel::Tunnel& held = tunnels_.at(old_id);
+  if (held.recovery().state != tunnel::RecoveryState::helping) held.hold_for_recovery(now);
+  const wire::SuggestedControlSequence scs = held.suggested_control_sequence();
+  settle(now, old_id);
+
+  const std::uint16_t id = allocate_tunnel_id();
+  auto [created, inserted] = tunnels_.emplace(id, tunnel::Tunnel(std::move(settings), id, from));
+  created->second.answer_recovery({old_id, ids, scs});
+  by_remote_[{from, *sccrq.get<AvpType::AssignedTunnelId>()}] = id;
+  ++stats_.recovery_tunnels_opened;
+  created->second.receive(now, ctx, std::move(sccrq));
+  settle(now, id);
+}
+
+void Endpoint::refuse_tunnel(const PeerAddress& from, const wire::ControlMessage& sccrq,
+                             wire::ResultCode result) {
+  // StopCCN sent once and not tracked, so that a flood of SCCRQs costs no state. A retransmitted
+  // SCCRQ simply gets another one.
+  wire::ControlMessage stop = wire::make_stopccn(allocate_tunnel_id(), std::move(result));
   stop.header = {*sccrq.get<AvpType::AssignedTunnelId>(), 0, 0,
                  static_cast<std::uint16_t>(sccrq.header.ns + 1)};
   transmit_queue_.push_back({from, *wire::encode_control(stop)});
@@ -263,7 +412,7 @@ void Endpoint::handle_timeout(Time now) {
     it->second.filed_deadline.reset();
     auto ctx = context();
     it->second.handle_timeout(now, ctx);
-    settle(id);
+    settle(now, id);
   }
 }
 
@@ -286,7 +435,7 @@ Result<std::uint16_t, std::string> Endpoint::open_tunnel(Time now, const PeerAdd
   random_.fill(tie_breaker);
   auto ctx = context();
   it->second.open(now, ctx, tie_breaker);
-  settle(id);
+  settle(now, id);
   return id;
 }
 
@@ -297,7 +446,7 @@ Result<std::uint16_t, std::string> Endpoint::open_session(Time now, std::uint16_
   if (it == tunnels_.end()) return unexpected(std::string("no such tunnel"));
   auto ctx = context();
   auto result = it->second.open_session(now, ctx, direction, std::move(parameters));
-  settle(tunnel_id);
+  settle(now, tunnel_id);
   if (!result) ++stats_.refused_commands;
   return result;
 }
@@ -308,7 +457,7 @@ bool Endpoint::close_session(Time now, std::uint16_t tunnel_id, std::uint16_t se
   if (it == tunnels_.end()) return false;
   auto ctx = context();
   const bool closed = it->second.close_session(now, ctx, session_id, std::move(result));
-  settle(tunnel_id);
+  settle(now, tunnel_id);
   return closed;
 }
 
@@ -317,7 +466,7 @@ bool Endpoint::close_tunnel(Time now, std::uint16_t tunnel_id, wire::ResultCode 
   if (it == tunnels_.end()) return false;
   auto ctx = context();
   it->second.close(now, ctx, std::move(result));
-  settle(tunnel_id);
+  settle(now, tunnel_id);
   return true;
 }
 
@@ -327,7 +476,7 @@ bool Endpoint::send_call_info(Time now, std::uint16_t tunnel_id, std::uint16_t s
   if (it == tunnels_.end()) return false;
   auto ctx = context();
   const bool sent = it->second.send_call_info(now, ctx, session_id, std::move(message));
-  settle(tunnel_id);
+  settle(now, tunnel_id);
   return sent;
 }
 

@@ -80,12 +80,20 @@ class Endpoint : private tunnel::TunnelOutputs {
   // True when the SCCRQ may go on (no tie, or we lost it); false when it must be dropped.
   bool resolve_tie(Time now, const PeerAddress& from, const wire::ControlMessage& sccrq,
                    std::vector<session::Session>& adopted);
-  void refuse_tunnel(const PeerAddress& from, const wire::ControlMessage& sccrq);
+  void refuse_tunnel(const PeerAddress& from, const wire::ControlMessage& sccrq,
+                     wire::ResultCode result);
+  // RFC 4951: the failed end's recovery tunnels, and the non-failed end's answer to them.
+  void open_recovery_tunnel(Time now, tunnel::Tunnel& old);
+  void on_recovery_request(Time now, const PeerAddress& from, wire::ControlMessage sccrq,
+                           std::shared_ptr<const tunnel::TunnelSettings> settings);
+  void complete_recovery(Time now, tunnel::Tunnel& recovery, const tunnel::RecoveryLink& link);
+  void recovery_tunnel_failed(Time now, tunnel::Tunnel& recovery);
   std::shared_ptr<const tunnel::TunnelSettings> settings_for(const PeerAddress& peer) const;
   std::uint16_t allocate_tunnel_id();
   tunnel::TunnelContext context();
   // After any call into a tunnel: refile its deadline, or remove it when dead.
-  void settle(std::uint16_t tunnel_id);
+  // Also acts on a recovery tunnel that completed or died.
+  void settle(Time now, std::uint16_t tunnel_id);
 
   struct RemoteTunnelKey {
     PeerAddress peer;

@@ -22,6 +22,11 @@ struct EndpointStats {
   std::uint64_t tie_breaker_won = 0;
   std::uint64_t tunnels_opened = 0;
   std::uint64_t tunnels_closed = 0;
+  // Failover (spec §6). Per-state counts of tunnels come from their RecoveryStatus.
+  std::uint64_t recovery_tunnels_opened = 0;  // RFC 4951 recovery tunnels, both roles
+  std::uint64_t recovery_refused = 0;         // recovery SCCRQs refused (wrong IDs, peer, ...)
+  std::uint64_t recovery_fallbacks = 0;       // protocol recovery fell back to silent failover
+  std::uint64_t recoveries_failed = 0;        // tunnels cleared because they could not recover
   channel::ChannelStats channel;  // summed over the tunnels, closed ones included
 };
 

@@ -52,6 +52,14 @@ struct Applier {
     it->second.tunnel.session_id_limit = r.limit;
     return true;
   }
+  bool operator()(const tunnel::ChannelReset& r) const {
+    auto* c = channel_of(r.tunnel_id);
+    if (c == nullptr) return false;
+    c->next_ns = c->acked_ns = r.ns;
+    c->expected_ns = r.nr;
+    c->unacked.clear();
+    return true;
+  }
   bool operator()(const tunnel::ChannelReceived& r) const {
     auto* c = channel_of(r.tunnel_id);
     if (c == nullptr) return false;

@@ -49,6 +49,12 @@ struct ChannelReceived {  // our Nr advanced
   std::uint16_t nr = 0;
 };
 
+struct ChannelReset {  // RFC 4951 §3.2.2: both windows flushed, numbering restarted at (ns, nr)
+  std::uint16_t tunnel_id = 0;
+  std::uint16_t ns = 0;
+  std::uint16_t nr = 0;
+};
+
 struct SessionIdsReserved {  // the session-ID allocator reserved a block, up to `limit`
   std::uint16_t tunnel_id = 0;
   std::uint16_t limit = 0;
@@ -74,6 +80,6 @@ struct SessionRemoved {
 
 using Checkpoint =
     std::variant<TunnelEstablished, TunnelRemoved, SessionEstablished, SessionRemoved,
-                 ChannelQueued, ChannelAcked, ChannelReceived, SessionIdsReserved>;
+                 ChannelQueued, ChannelAcked, ChannelReceived, ChannelReset, SessionIdsReserved>;
 
 }  // namespace hl2tp::tunnel

@@ -36,6 +36,10 @@ struct FailoverSettings {
   // D bit: we can reset the data channel's sequence numbers (RFC 4951 §3.2.3). Off until a data
   // plane that can do it exists.
   bool data_channel_reset = false;
+  // How long a recovery tunnel (RFC 4951 §3.2.1) may take to come up before the recovery falls
+  // back to silent failover or, under `failover-protocol`, fails: its SCCRQ goes at 0, 1, 3 and
+  // 7 s, and a peer holding for our Recovery Time is still waiting.
+  std::uint32_t recovery_tunnel_timeout_ms = 10'000;
 };
 
 // The Failover Capability AVP we put in SCCRQ/SCCRP, or nothing (RFC 4951 §3.1: only when we can

@@ -116,6 +116,9 @@ void Tunnel::flush(TunnelContext& ctx) {
         case channel::JournalEntry::Kind::received:
           ctx.outputs.checkpoint(ChannelReceived{local_id_, j.value});
           break;
+        case channel::JournalEntry::Kind::reset:
+          ctx.outputs.checkpoint(ChannelReset{local_id_, j.value, j.reset_nr});
+          break;
       }
     }
   }
@@ -134,6 +137,16 @@ ControlMessage Tunnel::start_control_message(MessageType type) const {
       .add<AvpType::FirmwareRevision>(settings_->firmware_revision)
       .add<AvpType::VendorName>(settings_->vendor_name)
       .add<AvpType::ReceiveWindowSize>(settings_->channel.receive_window);
+  if (recovery_link_) {
+    // RFC 4951 §5.1–5.3: a recovery tunnel carries no Failover Capability AVP; its SCCRQ names the
+    // old tunnel, its SCCRP suggests the control sequence.
+    if (type == MessageType::SCCRQ) {
+      m.add<AvpType::TunnelRecovery>(recovery_link_->ids);
+    } else if (recovery_link_->suggested) {
+      m.add<AvpType::SuggestedControlSequence>(*recovery_link_->suggested);
+    }
+    return m;
+  }
   // RFC 4951 §3.1: capability goes in the SCCRQ/SCCRP of a normal tunnel, with M=0.
   if (auto capability = advertised_capability(settings_->failover)) {
     m.add<AvpType::FailoverCapability>(*capability);
@@ -177,7 +190,8 @@ bool Tunnel::answer_challenge(Time now, TunnelContext& ctx, const ControlMessage
 Tunnel Tunnel::restored(Time now, TunnelContext& ctx,
                         std::shared_ptr<const TunnelSettings> settings,
                         const TunnelEstablished& record,
-                        const std::vector<SessionEstablished>& sessions) {
+                        const std::vector<SessionEstablished>& sessions,
+                        bool await_recovery_tunnel) {
   Tunnel t(std::move(settings), record.tunnel_id, record.peer);
   t.state_ = State::established;
   t.originator_ = record.originator;
@@ -201,11 +215,218 @@ Tunnel Tunnel::restored(Time now, TunnelContext& ctx,
   // still hold a call on one of them (found by the crash campaign, seed 10).
   t.next_session_id_ = record.session_id_limit;
   t.session_id_limit_.reset();
+  t.recovery_.state = RecoveryState::recovering;
+  t.recovery_.method = record.resync_method;
+  t.recovery_.started = now;
+  t.recovery_.sessions_kept = static_cast<std::uint32_t>(sessions.size());
+  // RFC 4951 §3.2.1: until the reset, nothing goes out on the old tunnel and what arrives is
+  // discarded.
+  if (await_recovery_tunnel) t.channel_.pause();
   t.channel_.restore(now, record.channel);
   t.hello_due_ = now + t.settings_->hello_interval;
   t.channel_.journal().clear();  // restoring changes nothing durable
   t.flush(ctx);
   return t;
+}
+
+void Tunnel::begin_silent_recovery(Time now, TunnelContext& ctx, std::string fallback_reason) {
+  recovery_.method = ResyncMethod::silent;
+  recovery_.failure = std::move(fallback_reason);
+  channel_.resume(now);
+  if (channel_.in_flight() == 0 && channel_.queued() == 0) {
+    send(now, ctx, wire::make_hello());
+    ++recovery_.probes_sent;
+  }
+  flush(ctx);
+}
+
+void Tunnel::open_recovery(Time now, TunnelContext& ctx, wire::TieBreakerValue tie_breaker,
+                           RecoveryLink link) {
+  recovery_link_ = std::move(link);
+  open(now, ctx, tie_breaker);
+  // Falling back (or giving up) must leave the peer time within its hold of our Recovery Time.
+  setup_deadline_ = now + std::chrono::milliseconds(settings_->failover.recovery_tunnel_timeout_ms);
+}
+
+void Tunnel::hold_for_recovery(Time now) {
+  channel_.pause();
+  recovery_.state = RecoveryState::helping;
+  recovery_.method = ResyncMethod::failover_protocol;
+  recovery_.started = now;
+  recovery_.finished.reset();
+}
+
+void Tunnel::release_recovery_hold(Time now, TunnelContext& ctx) {
+  if (recovery_.state != RecoveryState::helping) return;
+  recovery_.state = RecoveryState::none;
+  recovery_.failure = "the peer's recovery tunnel went away before its SCCCN";
+  channel_.resume(now);
+  hello_due_ = now + settings_->hello_interval;
+  flush(ctx);
+}
+
+wire::SuggestedControlSequence Tunnel::suggested_control_sequence() const {
+  return {channel_.expected_ns(), channel_.next_ns()};
+}
+
+std::optional<RecoveryLink> Tunnel::take_recovery_completion() {
+  // Reaching established is what counts: the peer's StopCCN may follow in the same delivery.
+  if (!recovery_link_ || recovery_link_->completed || !recovery_link_->established) {
+    return std::nullopt;
+  }
+  recovery_link_->completed = true;
+  return recovery_link_;
+}
+
+void Tunnel::reset_after_recovery(Time now, TunnelContext& ctx, std::uint16_t ns,
+                                  std::uint16_t nr) {
+  std::vector<std::uint16_t> to_query;
+  for (const wire::Bytes& bytes : channel_.reset(now, ns, nr))
+    reconcile_flushed(now, ctx, bytes, to_query);
+  // §3.3 Step I: sessions that were not established are cleared silently, on both ends.
+  std::vector<std::uint16_t> unestablished;
+  for (const auto& [id, s] : sessions_) {
+    if (s.state() != session::State::established) unestablished.push_back(id);
+  }
+  for (std::uint16_t id : unestablished)
+    drop_session(ctx, id, "not established at failover (RFC 4951 Step I)");
+  query_sessions(now, ctx, to_query);
+  recovery_.method = ResyncMethod::failover_protocol;
+  if (recovery_.state == RecoveryState::helping) {
+    recovery_.state = RecoveryState::recovered;
+    recovery_.finished = now;
+  }
+  hello_due_ = now + settings_->hello_interval;
+  check_recovered(now, ctx);
+  flush(ctx);
+}
+
+void Tunnel::reconcile_flushed(Time now, TunnelContext& ctx, const wire::Bytes& bytes,
+                               std::vector<std::uint16_t>& to_query) {
+  // §3.2.2 flushes what was in flight. What the peer may not have received and must still learn
+  // goes again as a new message: a disconnect (CDN, StopCCN; spec §3 step 1) or a query or answer
+  // about sessions. A connect (ICCN/OCCN) the peer may have missed leaves the session in doubt: it
+  // is queried (§3.3 Step III). Set-up messages are settled by Step I; the rest needs nothing.
+  auto m = wire::decode_control(bytes, {.secret = settings_->secret});
+  if (!m || !m->type()) return;
+  switch (*m->type()) {
+    case MessageType::CDN:
+    case MessageType::StopCCN:
+    case MessageType::FSQ:
+    case MessageType::FSR: {
+      std::erase_if(m->avps, [](const wire::Avp& a) { return a.is<AvpType::RandomVector>(); });
+      for (wire::Avp& a : m->avps)
+        a.hidden = false;  // send() hides again, under a fresh Random Vector
+      send(now, ctx, std::move(*m));
+      break;
+    }
+    case MessageType::ICCN:
+    case MessageType::OCCN:
+      for (const auto& [id, s] : sessions_) {
+        if (s.peer_id() == m->header.session_id && s.state() == session::State::established) {
+          to_query.push_back(id);
+        }
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+void Tunnel::query_sessions(Time now, TunnelContext& ctx, const std::vector<std::uint16_t>& ids) {
+  // Never to a peer that did not advertise capability: xl2tpd clears the tunnel on message types
+  // it does not know, M=0 or not (protocol-reference §3.7).
+  if (!peer_capability_) return;
+  constexpr std::size_t kPerMessage = 64;  // 64 × 16 octets: well inside any MTU's worth
+  std::vector<wire::FailoverSessionState> batch;
+  auto send_batch = [&] {
+    if (batch.empty()) return;
+    send(now, ctx, wire::make_fsq(batch));
+    batch.clear();
+  };
+  for (std::uint16_t id : ids) {
+    auto it = sessions_.find(id);
+    if (it == sessions_.end() || !queried_.insert(id).second) continue;
+    ++recovery_.sessions_queried;
+    batch.push_back({id, it->second.peer_id()});
+    if (batch.size() == kPerMessage) send_batch();
+  }
+  send_batch();
+}
+
+void Tunnel::on_fsq(Time now, TunnelContext& ctx, const ControlMessage& m) {
+  // §3.3: one answer per query. A pair we hold established is confirmed; anything else is answered
+  // with Session ID 0, and a session of ours paired with another peer ID is marked stale and
+  // queried in turn, never cleared on the peer's word alone.
+  std::vector<wire::FailoverSessionState> answers;
+  std::vector<std::uint16_t> stale;
+  for (const wire::FailoverSessionState& q : m.get_all<AvpType::FailoverSessionState>()) {
+    auto it = sessions_.find(q.remote_session_id);
+    const bool ours = it != sessions_.end() && it->second.state() == session::State::established;
+    if (ours && it->second.peer_id() == q.session_id) {
+      answers.push_back({it->first, q.session_id});
+    } else {
+      answers.push_back({0, q.session_id});
+      if (ours) stale.push_back(it->first);
+    }
+  }
+  constexpr std::size_t kPerMessage = 64;
+  for (std::size_t i = 0; i < answers.size(); i += kPerMessage) {
+    const std::size_t n = std::min(kPerMessage, answers.size() - i);
+    send(now, ctx, wire::make_fsr(std::span(answers).subspan(i, n)));
+  }
+  query_sessions(now, ctx, stale);
+}
+
+void Tunnel::on_fsr(Time now, TunnelContext& ctx, const ControlMessage& m) {
+  // §3.3: Session ID 0 means the peer does not hold the session: cleared silently. A resent answer
+  // (after a second reset) is applied like the first: it is still true.
+  for (const wire::FailoverSessionState& a : m.get_all<AvpType::FailoverSessionState>()) {
+    auto it = sessions_.find(a.remote_session_id);
+    if (it == sessions_.end()) continue;
+    queried_.erase(a.remote_session_id);
+    if (a.session_id == 0) {
+      drop_session(ctx, a.remote_session_id, "peer does not hold it (FSR)");
+    }
+  }
+  check_recovered(now, ctx);
+}
+
+void Tunnel::drop_session(TunnelContext& ctx, std::uint16_t session_id, const std::string& reason) {
+  auto it = sessions_.find(session_id);
+  if (it == sessions_.end()) return;
+  if (it->second.was_established()) ctx.outputs.checkpoint(SessionRemoved{local_id_, session_id});
+  ctx.outputs.event({EventKind::session_closed, local_id_, session_id, std::nullopt, reason});
+  sessions_.erase(it);
+  --ctx.total_sessions;
+  queried_.erase(session_id);
+  ++recovery_.sessions_cleared;
+}
+
+void Tunnel::check_recovered(Time now, TunnelContext& ctx) {
+  if (recovery_.state != RecoveryState::recovering) return;
+  const bool done = recovery_.method == ResyncMethod::failover_protocol
+                        ? !channel_.paused() && queried_.empty()
+                        : channel_.in_flight() == 0 && channel_.queued() == 0;
+  if (!done) return;
+  recovery_.state = RecoveryState::recovered;
+  recovery_.finished = now;
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - *recovery_.started);
+  ctx.outputs.event(
+      {EventKind::recovery_completed, local_id_, 0, std::nullopt,
+       std::string(name(recovery_.method)) + " in " + std::to_string(ms.count()) + " ms"});
+}
+
+void Tunnel::clear_silently(Time now, TunnelContext& ctx, std::string reason) {
+  recovery_.state = RecoveryState::failed;
+  recovery_.finished = now;
+  recovery_.failure = reason;
+  ctx.outputs.event({EventKind::recovery_failed, local_id_, 0, std::nullopt, reason});
+  finish(ctx, "recovery failed: " + reason);
+}
+
+void Tunnel::announce(TunnelContext& ctx, Event e) {
+  if (!recovery_link_) ctx.outputs.event(std::move(e));
 }
 
 void Tunnel::open(Time now, TunnelContext& ctx, std::optional<wire::TieBreakerValue> tie_breaker) {
@@ -227,13 +448,22 @@ void Tunnel::receive(Time now, TunnelContext& ctx, ControlMessage message) {
     process(now, ctx, m);
   }
   if (state_ == State::established) hello_due_ = now + settings_->hello_interval;
+  check_recovered(now, ctx);
   flush(ctx);
 }
 
 void Tunnel::process(Time now, TunnelContext& ctx, const ControlMessage& m) {
   const auto type = m.type();
   if (!type) return;
-  if (!wire::is_known(*type)) {
+  const bool unknown_type =
+      !wire::is_known(*type) || (!settings_->knows_failover_messages &&
+                                 (*type == MessageType::FSQ || *type == MessageType::FSR));
+  if (unknown_type && !settings_->knows_failover_messages) {
+    // Emulating xl2tpd (protocol-reference §3.7): any message type it does not know clears the
+    // tunnel, whatever its M bit.
+    return close(now, ctx, result_code(wire::StopCcnResult::general_error, "unknown message type"));
+  }
+  if (unknown_type) {
     // §4.4.1: an unknown message type with M=1 clears the tunnel; with M=0 it is ignored.
     if (m.avps.front().mandatory) {
       close(now, ctx,
@@ -271,9 +501,11 @@ void Tunnel::process(Time now, TunnelContext& ctx, const ControlMessage& m) {
       if (*type == MessageType::SCCCN) return on_scccn(now, ctx, m);
       break;
     case State::established:
-      if (*type == MessageType::HELLO || *type == MessageType::FSQ || *type == MessageType::FSR) {
-        return;  // Hello only needs its ack; FSQ/FSR come with failover (RFC 4951)
-      }
+      if (*type == MessageType::HELLO) return;  // it only needs its ack
+      // RFC 4951 §3.2.1: a recovery tunnel carries nothing but set-up, Hello and StopCCN.
+      if (recovery_link_) return;
+      if (*type == MessageType::FSQ) return on_fsq(now, ctx, m);
+      if (*type == MessageType::FSR) return on_fsr(now, ctx, m);
       if (wire::is_session_scoped(*type)) return on_session_message(now, ctx, m);
       break;
     case State::closing:
@@ -303,6 +535,11 @@ void Tunnel::on_sccrp(Time now, TunnelContext& ctx, const ControlMessage& m) {
     return close(now, ctx,
                  result_code(wire::StopCcnResult::not_authorized, "challenge response mismatch"));
   }
+  if (recovery_link_) {
+    // §3.2.2: the old tunnel restarts at the suggested numbers, or at 0/0 without an SCS AVP.
+    const auto* scs = m.get<AvpType::SuggestedControlSequence>();
+    recovery_link_->suggested = scs ? *scs : wire::SuggestedControlSequence{};
+  }
   ControlMessage scccn = wire::make_scccn();
   if (!answer_challenge(now, ctx, m, MessageType::SCCCN, scccn)) return;
   send(now, ctx, std::move(scccn));
@@ -320,6 +557,10 @@ void Tunnel::on_scccn(Time now, TunnelContext& ctx, const ControlMessage& m) {
 void Tunnel::established(Time now, TunnelContext& ctx) {
   state_ = State::established;
   setup_deadline_.reset();
+  if (recovery_link_) {  // transient: never in the database; the engine acts on it
+    recovery_link_->established = true;
+    return;
+  }
   checkpointed_ = true;
   // The method is fixed now, and stored with the tunnel (spec §2).
   resync_method_ = effective_method(settings_->failover.resync, peer_capability_);
@@ -330,7 +571,7 @@ void Tunnel::established(Time now, TunnelContext& ctx) {
       local_id_, peer_id_, peer_, originator_, peer_host_name_, peer_window_, peer_capability_,
       resync_method_, channel_.state(), session_id_limit_.value_or(next_session_id_.value_or(0))});
   hello_due_ = now + settings_->hello_interval;
-  ctx.outputs.event({EventKind::tunnel_established, local_id_, 0, std::nullopt, peer_host_name_});
+  announce(ctx, {EventKind::tunnel_established, local_id_, 0, std::nullopt, peer_host_name_});
   // §7.4.1/§7.5.2: "tunnel-open" to the sessions waiting for it.
   for (auto& [id, s] : sessions_) {
     if (s.state() == session::State::wait_tunnel) apply(now, ctx, s, s.start());
@@ -343,7 +584,7 @@ void Tunnel::on_stopccn(Time now, TunnelContext& ctx, const ControlMessage& m) {
   close_result_ = result ? *result : ResultCode{};
   end_sessions(ctx, "tunnel stopped by peer");
   if (state_ != State::closing) {
-    ctx.outputs.event({EventKind::tunnel_closed, local_id_, 0, close_result_, "StopCCN from peer"});
+    announce(ctx, {EventKind::tunnel_closed, local_id_, 0, close_result_, "StopCCN from peer"});
   }
   state_ = State::stopped;
   hold_until_ = now + stop_hold();
@@ -362,6 +603,22 @@ void Tunnel::on_call_request(Time now, TunnelContext& ctx, const ControlMessage&
     return refuse_call(now, ctx, m,
                        result_code(wire::CdnResult::no_facilities_temporary, "session limit",
                                    wire::GeneralError::insufficient_resources));
+  }
+  // RFC 4951 §3.3: a call request naming, as its Assigned Session ID, the peer ID of a session we
+  // hold established means the peer no longer holds that session (it reuses only free IDs): the
+  // request is refused with a CDN carrying our ID for the old session, which is cleared.
+  const std::uint16_t requested = *m.get<AvpType::AssignedSessionId>();
+  for (const auto& [old_id, old] : sessions_) {
+    if (old.peer_id() == requested && old.state() == session::State::established) {
+      const std::uint16_t ours = old_id;  // drop_session() erases `old`
+      ControlMessage cdn =
+          wire::make_cdn(ours, result_code(wire::CdnResult::general_error, "session ID collision",
+                                           wire::GeneralError::invalid_session_id));
+      cdn.header.session_id = requested;
+      send(now, ctx, std::move(cdn));
+      drop_session(ctx, ours, "session ID collision (RFC 4951 §3.3)");
+      return;
+    }
   }
   const std::uint16_t id = allocate_session_id(ctx);
   auto [it, inserted] = sessions_.emplace(
@@ -497,6 +754,8 @@ Result<std::uint16_t, std::string> Tunnel::open_session(Time now, TunnelContext&
       state_ != State::wait_ctl_conn) {
     return unexpected(std::string("tunnel is ") + std::string(name(state_)));
   }
+  // Spec §3 step 2 and RFC 4951 §3.2.2: no new session on a tunnel being recovered.
+  if (recovering() || recovery_link_) return unexpected(std::string("tunnel is recovering"));
   if (sessions_.size() >= settings_->max_sessions || ctx.total_sessions >= ctx.max_total_sessions) {
     return unexpected(std::string("session limit"));
   }
@@ -565,7 +824,7 @@ void Tunnel::end_sessions(TunnelContext& ctx, const std::string& reason) {
 void Tunnel::close(Time now, TunnelContext& ctx, ResultCode result) {
   if (state_ == State::closing || state_ == State::stopped || state_ == State::dead) return;
   end_sessions(ctx, "tunnel closed");
-  ctx.outputs.event({EventKind::tunnel_closed, local_id_, 0, result, "closed by us"});
+  announce(ctx, {EventKind::tunnel_closed, local_id_, 0, result, "closed by us"});
   close_result_ = result;
   hello_due_.reset();
   if (peer_id_ == 0) {
@@ -592,7 +851,7 @@ std::vector<session::Session> Tunnel::discard(TunnelContext& ctx) {
 void Tunnel::finish(TunnelContext& ctx, std::string reason) {
   if (state_ != State::closing && state_ != State::stopped) {
     end_sessions(ctx, reason);
-    ctx.outputs.event({EventKind::tunnel_closed, local_id_, 0, std::nullopt, reason});
+    announce(ctx, {EventKind::tunnel_closed, local_id_, 0, std::nullopt, reason});
   }
   state_ = State::dead;
 }
@@ -617,9 +876,11 @@ void Tunnel::handle_timeout(Time now, TunnelContext& ctx) {
   if (state_ == State::established) expire_setups(now, ctx);
   if (state_ == State::established && hello_due_ && *hello_due_ <= now) {
     // §5.5: nothing heard for the Hello interval: a HELLO; its loss clears the tunnel through §5.8.
-    send(now, ctx, wire::make_hello());
+    // While recovering we answer Hellos but originate none (spec §3 step 2, as Junos does).
+    if (!recovering()) send(now, ctx, wire::make_hello());
     hello_due_ = now + settings_->hello_interval;
   }
+  check_recovered(now, ctx);
   flush(ctx);
 }
 

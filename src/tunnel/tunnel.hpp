@@ -13,6 +13,7 @@
 #include "session/session.hpp"
 #include "tunnel/checkpoint.hpp"
 #include "tunnel/peer_address.hpp"
+#include "tunnel/recovery_status.hpp"
 #include "tunnel/tunnel_event.hpp"
 #include "tunnel/tunnel_settings.hpp"
 #include "wire/random_source.hpp"
@@ -42,6 +43,17 @@ struct TunnelContext {
   std::uint64_t& disowned_calls;    // replies/connects for calls we do not hold, answered with CDN
 };
 
+// What ties an RFC 4951 recovery tunnel (§3.2.1) to the old tunnel it recovers.
+struct RecoveryLink {
+  std::uint16_t old_tunnel_id = 0;  // ours
+  wire::TunnelRecovery ids;         // as carried in the SCCRQ's Tunnel Recovery AVP
+  // The sequence the remote end suggested (SCS AVP) or will suggest; none in the SCCRP means 0/0.
+  std::optional<wire::SuggestedControlSequence> suggested;
+  bool established = false;  // the recovery tunnel's set-up finished (SCCRP taken / SCCCN valid)
+  bool completed = false;    // the old tunnel was reset through this recovery tunnel
+  bool superseded = false;   // gave way to another recovery tunnel for the same old tunnel
+};
+
 class Tunnel {
  public:
   Tunnel(std::shared_ptr<const TunnelSettings> settings, std::uint16_t local_id, PeerAddress peer);
@@ -49,10 +61,48 @@ class Tunnel {
   // A restarted endpoint's tunnel, rebuilt from its stored record and established sessions: the
   // control channel resumes exactly where the store left it, timers restart with full periods
   // (spec §3 step 5), and nothing is announced: the peer sees retransmissions, not a new tunnel.
+  // With `await_recovery_tunnel` (RFC 4951 method) the channel stays paused until the reset.
   static Tunnel restored(Time now, TunnelContext& ctx,
                          std::shared_ptr<const TunnelSettings> settings,
                          const TunnelEstablished& record,
-                         const std::vector<SessionEstablished>& sessions);
+                         const std::vector<SessionEstablished>& sessions,
+                         bool await_recovery_tunnel);
+
+  // --- Failover (RFC 4951, spec §3–4) ---
+  // Failed end, silent method (or the protocol's fall-back): the restored channel resumes where
+  // the store left it; the first message the peer acknowledges proves both ends agree on Ns/Nr.
+  // With nothing to resend, a HELLO at the next Ns is the probe (protocol-reference §3.4 point 4).
+  void begin_silent_recovery(Time now, TunnelContext& ctx, std::string fallback_reason);
+  // A recovery tunnel, as originator: SCCRQ with Tunnel Recovery AVP and Tie Breaker, challenge
+  // with the old tunnel's secret, no Failover Capability AVP (§3.2.1).
+  void open_recovery(Time now, TunnelContext& ctx, wire::TieBreakerValue tie_breaker,
+                     RecoveryLink link);
+  // A recovery tunnel, as recipient: its SCCRP carries the Suggested Control Sequence.
+  void answer_recovery(RecoveryLink link) { recovery_link_ = std::move(link); }
+  // Non-failed end, old tunnel: a recovery tunnel for it was accepted, so until its SCCCN the old
+  // channel neither sends nor takes anything; release_recovery_hold() if that tunnel goes away.
+  void hold_for_recovery(Time now);
+  void release_recovery_hold(Time now, TunnelContext& ctx);
+  // What we suggest to a peer recovering this tunnel: continue the old numbering (§5.3, our
+  // reading): its Ns = our Nr, its Nr = our next Ns.
+  wire::SuggestedControlSequence suggested_control_sequence() const;
+  // Both ends: the control channel reset (§3.2.2) and the session reconciliation that follows
+  // (§3.3): Step I, what the flushed messages carried, FSQ for what cannot be proven consistent.
+  void reset_after_recovery(Time now, TunnelContext& ctx, std::uint16_t ns, std::uint16_t nr);
+  // The protocol recovery failed and no fall-back is allowed: cleared without a word (§3.2.1).
+  void clear_silently(Time now, TunnelContext& ctx, std::string reason);
+  // A recovery tunnel's link once it reached established and was not yet acted on; marks it.
+  std::optional<RecoveryLink> take_recovery_completion();
+  const std::optional<RecoveryLink>& recovery_link() const { return recovery_link_; }
+  void supersede_recovery() {
+    if (recovery_link_) recovery_link_->superseded = true;
+  }
+  const TunnelSettings& settings() const { return *settings_; }
+  const RecoveryStatus& recovery() const { return recovery_; }
+  bool recovering() const {
+    return recovery_.state == RecoveryState::recovering ||
+           recovery_.state == RecoveryState::helping;
+  }
 
   // Originator: send SCCRQ (with our Tie Breaker, if given).
   void open(Time now, TunnelContext& ctx, std::optional<wire::TieBreakerValue> tie_breaker);
@@ -119,6 +169,17 @@ class Tunnel {
   void on_stopccn(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
   void on_session_message(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
   void on_call_request(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
+  // RFC 4951 §3.3: FSQ answered with FSR; FSR clears what the peer does not hold.
+  void on_fsq(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
+  void on_fsr(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
+  void query_sessions(Time now, TunnelContext& ctx, const std::vector<std::uint16_t>& ids);
+  // A session cleared by reconciliation: no CDN (the peer does not hold it).
+  void drop_session(TunnelContext& ctx, std::uint16_t session_id, const std::string& reason);
+  // A message flushed by the reset: sent again, queried about, or dropped (reset_after_recovery).
+  void reconcile_flushed(Time now, TunnelContext& ctx, const wire::Bytes& bytes,
+                         std::vector<std::uint16_t>& to_query);
+  void check_recovered(Time now, TunnelContext& ctx);
+  void announce(TunnelContext& ctx, Event e);  // no tunnel events for recovery tunnels
   void established(Time now, TunnelContext& ctx);
   void apply(Time now, TunnelContext& ctx, session::Session& s, session::Step step);
   void disown_call(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
@@ -164,6 +225,9 @@ class Tunnel {
   // took its ID (found by the randomized simulation, seed 23074; RFC 4951 §3.3 advises the same).
   std::optional<std::uint16_t> next_session_id_;
   std::optional<std::uint16_t> session_id_limit_;  // end of the durably reserved block
+  std::optional<RecoveryLink> recovery_link_;      // set on recovery tunnels only
+  RecoveryStatus recovery_;
+  std::set<std::uint16_t> queried_;  // sessions asked about with FSQ, not yet answered
 };
 
 }  // namespace hl2tp::tunnel

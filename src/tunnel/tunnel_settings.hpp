@@ -29,6 +29,9 @@ struct TunnelSettings {
   bool accept_incoming_calls = true;  // may act as LNS for ICRQ (answer ICRQ)
   bool place_outgoing_calls = true;   // may send OCRQ (LNS)
   bool accept_outgoing_calls = true;  // may answer OCRQ (LAC)
+  // False only to emulate xl2tpd in the simulator: FSQ/FSR are then unknown message types, which
+  // clear the tunnel whatever their M bit (protocol-reference §3.7).
+  bool knows_failover_messages = true;
 };
 
 }  // namespace hl2tp::tunnel

@@ -91,21 +91,43 @@ INSTANTIATE_TEST_SUITE_P(FailedEnd, RestartRecovery, ::testing::Values(true, fal
                            return param_info.param ? "lns_fails" : "lac_fails";
                          });
 
-TEST(RestartRecoveryHold, a_peer_that_waits_for_the_recovery_time_outlasts_a_45_second_outage) {
-  LacLnsPair p(43);
+// The LNS crashes while the LAC holds an established call, and the LAC asks for a new call during
+// the outage; then the LNS restarts and recovers.
+void outage_during_a_call_request(LacLnsPair& p, const EndpointConfig& lns, Duration outage) {
   const auto tid = p.open_tunnel(p.lac, p.lns);
-  ASSERT_TRUE(p.open_session(p.lac, tid, Direction::incoming));
+  EXPECT_TRUE(p.open_session(p.lac, tid, Direction::incoming));
   p.sim.run_for(1s);
   p.sim.crash(p.lns);
-  // The LAC asks for a new call during the outage: unanswered for 45 s, past the 31 s cycle but
-  // inside the LNS's advertised 60 s Recovery Time (RFC 4951 §5.1).
-  ASSERT_TRUE(p.open_session(p.lac, tid, Direction::incoming));
-  p.sim.run_for(45s);
+  EXPECT_TRUE(p.open_session(p.lac, tid, Direction::incoming));
+  p.sim.run_for(outage);
   EXPECT_EQ(p.count(p.lac, EventKind::tunnel_closed), 0u);
-  p.sim.restart(p.lns, lns_config());
-  ASSERT_TRUE(p.sim.run_until([&] { return p.quiet(); }, 60s)) << p.report();
+  p.sim.restart(p.lns, lns);
+  EXPECT_TRUE(p.sim.run_until([&] { return p.quiet(); }, 60s)) << p.report();
+}
+
+TEST(RestartRecoveryHold, a_peer_that_waits_for_the_recovery_time_outlasts_a_45_second_outage) {
+  // 45 s unanswered: past the 31 s retransmission cycle, inside the LNS's advertised 60 s Recovery
+  // Time (RFC 4951 §5.1), so the tunnel stays up. The failover protocol's reset flushes the
+  // pending ICRQ and Step I clears the call that was still being set up (§3.3); the established
+  // one stays.
+  LacLnsPair p(43);
+  outage_during_a_call_request(p, lns_config(), 45s);
+  EXPECT_EQ(established_sessions(p.sim.endpoint(p.lac)).size(), 1u) << p.report();
+  EXPECT_EQ(p.sim.endpoint(p.lac).stats().recovery_tunnels_opened, 1u);
+  EXPECT_TRUE(p.both_agree()) << p.report();
+}
+
+TEST(RestartRecoverySilent, silent_failover_carries_the_pending_call_request_through) {
+  // The LNS does not advertise capability, so the LAC grants no extra hold; 20 s is inside its
+  // 31 s cycle but past its last retransmission (at +15 s): the restarted LNS's probe makes the
+  // LAC resend its overdue ICRQ at once, and both calls end up established.
+  EndpointConfig lns = lns_config();
+  lns.tunnel.failover.resync = tunnel::FailoverResync::silent;
+  LacLnsPair p(43, lac_config(), lns);
+  outage_during_a_call_request(p, lns, 20s);
   EXPECT_EQ(established_sessions(p.sim.endpoint(p.lac)).size(), 2u) << p.report();
-  EXPECT_TRUE(p.both_agree());
+  EXPECT_EQ(p.sim.endpoint(p.lac).stats().recovery_tunnels_opened, 0u);
+  EXPECT_TRUE(p.both_agree()) << p.report();
 }
 
 TEST(RestartRecoveryNone,

@@ -155,7 +155,8 @@ struct LacLnsPair {
     for (auto node : {lac, lns}) {
       const auto snapshot = sim.store_view(node).load();
       for (const auto& [tid, t] : sim.endpoint_view(node).tunnels()) {
-        if (t.state() != tunnel::State::established) continue;
+        // Recovery tunnels (RFC 4951) are transient and never stored.
+        if (t.state() != tunnel::State::established || t.recovery_link()) continue;
         auto it = snapshot.tunnels.find(tid);
         if (it == snapshot.tunnels.end()) return "tunnel " + std::to_string(tid) + " not stored";
         const auto live = t.channel().state();
@@ -183,8 +184,10 @@ struct LacLnsPair {
     std::string s = "seed " + std::to_string(sim.seed()) + "\n";
     for (auto [node, who] : {std::pair(lac, "LAC"), std::pair(lns, "LNS")}) {
       for (const auto& [tid, t] : sim.endpoint_view(node).tunnels()) {
-        s += std::string(who) + " tunnel " + std::to_string(tid) + "->" +
-             std::to_string(t.peer_id()) + " " + std::string(tunnel::name(t.state())) + ":";
+        s += std::string(who) + (t.recovery_link() ? " recovery tunnel " : " tunnel ") +
+             std::to_string(tid) + "->" + std::to_string(t.peer_id()) + " " +
+             std::string(tunnel::name(t.state())) + " (" +
+             std::string(tunnel::name(t.recovery().state)) + "):";
         for (const auto& [sid, ses] : t.sessions()) {
           s += " " + std::to_string(sid) + "->" + std::to_string(ses.peer_id()) + "(" +
                std::string(session::name(ses.state())) + ")";

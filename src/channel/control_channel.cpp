@@ -279,6 +279,13 @@ void ControlChannel::resume(Time now) {
   transmit(now);
 }
 
+void ControlChannel::resend_oldest(Time now) {
+  if (paused_ || failed_ || in_flight_.empty()) return;
+  ++stats_.retransmitted;
+  emit(in_flight_.front().bytes);
+  if (!retransmit_deadline_) retransmit_deadline_ = now + retransmit_interval_;
+}
+
 std::vector<wire::Bytes> ControlChannel::reset(Time now, std::uint16_t ns, std::uint16_t nr) {
   std::vector<wire::Bytes> flushed;
   for (auto* queue : {&in_flight_, &queued_}) {

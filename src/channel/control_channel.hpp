@@ -62,6 +62,9 @@ class ControlChannel {
   void resume(Time now);
   std::vector<wire::Bytes> reset(Time now, std::uint16_t ns, std::uint16_t nr);
   bool paused() const { return paused_; }
+  // Sends the oldest unacknowledged message again now, outside the back-off (the peer is known to
+  // have just become able to take it).
+  void resend_oldest(Time now);
 
   // What changed since the journal was last taken (the caller clears it).
   std::vector<JournalEntry>& journal() { return journal_; }
@@ -76,6 +79,11 @@ class ControlChannel {
   std::optional<Time> last_received() const { return last_received_; }
 
   std::uint16_t next_ns() const { return next_ns_; }
+  // Ns of the oldest message not yet acknowledged (next_ns() when there is none).
+  std::uint16_t oldest_unacked() const {
+    return !in_flight_.empty() ? in_flight_.front().ns
+                               : (!queued_.empty() ? queued_.front().ns : next_ns_);
+  }
   std::uint16_t expected_ns() const { return expected_ns_; }
   std::size_t in_flight() const { return in_flight_.size(); }
   std::size_t queued() const { return queued_.size(); }

@@ -111,6 +111,9 @@ Endpoint::RecoveryReport Endpoint::recover(Time now, const store::Snapshot& snap
       // Not recoverable: the peer was removed from the configuration, or the tunnel negotiated no
       // method (failover-resync = none, or failover-protocol against a peer without capability).
       checkpoint(tunnel::TunnelRemoved{id});
+      for (const auto& [sid, session] : stored.sessions) {
+        event({EventKind::session_closed, id, sid, std::nullopt, "not recoverable after restart"});
+      }
       event({EventKind::tunnel_closed, id, 0, std::nullopt, "not recoverable after restart"});
       event({EventKind::recovery_failed, id, 0, std::nullopt,
              settings ? "no failover method was negotiated with this peer"
@@ -148,16 +151,17 @@ Endpoint::RecoveryReport Endpoint::recover(Time now, const store::Snapshot& snap
   return report;
 }
 
-void Endpoint::open_recovery_tunnel(Time now, tunnel::Tunnel& old) {
+void Endpoint::open_recovery_tunnel(Time now, const tunnel::Tunnel& old) {
+  // Copied first: adding a tunnel may move the table's elements.
+  const tunnel::RecoveryLink link{old.local_id(), {old.local_id(), old.peer_id()}, std::nullopt};
+  const PeerAddress peer = old.peer();
   const std::uint16_t id = allocate_tunnel_id();
-  auto [it, inserted] =
-      tunnels_.emplace(id, tunnel::Tunnel(settings_for(old.peer()), id, old.peer()));
+  auto [it, inserted] = tunnels_.emplace(id, tunnel::Tunnel(settings_for(peer), id, peer));
   ++stats_.recovery_tunnels_opened;
   wire::TieBreakerValue tie_breaker;
   random_.fill(tie_breaker);
   auto ctx = context();
-  it->second.open_recovery(now, ctx, tie_breaker,
-                           {old.local_id(), {old.local_id(), old.peer_id()}, std::nullopt});
+  it->second.open_recovery(now, ctx, tie_breaker, link);
   settle(now, id);
 }
 
@@ -175,8 +179,9 @@ void Endpoint::complete_recovery(Time now, tunnel::Tunnel& recovery,
                    {static_cast<std::uint16_t>(wire::StopCcnResult::general_request), std::nullopt,
                     "recovery complete"});
   } else if (old != tunnels_.end()) {
-    // The remote end resets on the SCCCN, with the numbers seen from its side.
-    old->second.reset_after_recovery(now, ctx, scs.nr, scs.ns);
+    // The remote end reset when it answered (Tunnel::help_recovery); the SCCCN says the failed end
+    // has reset too, so what we sent meanwhile and it discarded goes again now.
+    old->second.resend_oldest(now, ctx);
   }
   if (old != tunnels_.end()) settle(now, old->first);
 }
@@ -186,9 +191,7 @@ void Endpoint::recovery_tunnel_failed(Time now, tunnel::Tunnel& recovery) {
   if (old == tunnels_.end()) return;
   tunnel::Tunnel& t = old->second;
   auto ctx = context();
-  if (t.recovery().state == tunnel::RecoveryState::helping) {
-    t.release_recovery_hold(now, ctx);  // the peer's attempt went away: carry on as before
-  } else if (recovery.originator() && t.recovering()) {
+  if (recovery.originator() && t.recovering()) {
     const std::string why = "recovery tunnel not established";
     if (t.settings().failover.resync == tunnel::FailoverResync::protocol) {
       // RFC 4951 §3.2.1: the recovery endpoint MUST then clear the old tunnel silently.
@@ -379,9 +382,7 @@ void Endpoint::on_recovery_request(Time now, const PeerAddress& from, wire::Cont
     tunnels_.at(id).discard(ctx);
     settle(now, id);
   }
-  tunnel::Tunnel& held = tunnels_.at(old_id);
-  if (held.recovery().state != tunnel::RecoveryState::helping) held.hold_for_recovery(now);
-  const wire::SuggestedControlSequence scs = held.suggested_control_sequence();
+  const wire::SuggestedControlSequence scs = tunnels_.at(old_id).help_recovery(now, ctx);
   settle(now, old_id);
 
   const std::uint16_t id = allocate_tunnel_id();

@@ -83,7 +83,7 @@ class Endpoint : private tunnel::TunnelOutputs {
   void refuse_tunnel(const PeerAddress& from, const wire::ControlMessage& sccrq,
                      wire::ResultCode result);
   // RFC 4951: the failed end's recovery tunnels, and the non-failed end's answer to them.
-  void open_recovery_tunnel(Time now, tunnel::Tunnel& old);
+  void open_recovery_tunnel(Time now, const tunnel::Tunnel& old);
   void on_recovery_request(Time now, const PeerAddress& from, wire::ControlMessage sccrq,
                            std::shared_ptr<const tunnel::TunnelSettings> settings);
   void complete_recovery(Time now, tunnel::Tunnel& recovery, const tunnel::RecoveryLink& link);

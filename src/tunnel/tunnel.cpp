@@ -1,5 +1,6 @@
 #include "tunnel/tunnel.hpp"
 
+#include "channel/sequence_number.hpp"
 #include "wire/challenge.hpp"
 #include "wire/message_builders.hpp"
 
@@ -237,6 +238,10 @@ void Tunnel::begin_silent_recovery(Time now, TunnelContext& ctx, std::string fal
     send(now, ctx, wire::make_hello());
     ++recovery_.probes_sent;
   }
+  // Resynchronized once the peer acknowledged the oldest of those: both ends then agree on Ns and
+  // Nr again; draining the rest is ordinary delivery (slow against a peer that drops what arrives
+  // ahead of a gap, as xl2tpd does).
+  silent_target_ns_ = static_cast<std::uint16_t>(channel_.oldest_unacked() + 1);
   flush(ctx);
 }
 
@@ -248,20 +253,16 @@ void Tunnel::open_recovery(Time now, TunnelContext& ctx, wire::TieBreakerValue t
   setup_deadline_ = now + std::chrono::milliseconds(settings_->failover.recovery_tunnel_timeout_ms);
 }
 
-void Tunnel::hold_for_recovery(Time now) {
-  channel_.pause();
+wire::SuggestedControlSequence Tunnel::help_recovery(Time now, TunnelContext& ctx) {
   recovery_.state = RecoveryState::helping;
-  recovery_.method = ResyncMethod::failover_protocol;
   recovery_.started = now;
-  recovery_.finished.reset();
+  const wire::SuggestedControlSequence scs = suggested_control_sequence();
+  reset_after_recovery(now, ctx, scs.nr, scs.ns);
+  return scs;
 }
 
-void Tunnel::release_recovery_hold(Time now, TunnelContext& ctx) {
-  if (recovery_.state != RecoveryState::helping) return;
-  recovery_.state = RecoveryState::none;
-  recovery_.failure = "the peer's recovery tunnel went away before its SCCCN";
-  channel_.resume(now);
-  hello_due_ = now + settings_->hello_interval;
+void Tunnel::resend_oldest(Time now, TunnelContext& ctx) {
+  channel_.resend_oldest(now);
   flush(ctx);
 }
 
@@ -382,9 +383,9 @@ void Tunnel::on_fsr(Time now, TunnelContext& ctx, const ControlMessage& m) {
   // §3.3: Session ID 0 means the peer does not hold the session: cleared silently. A resent answer
   // (after a second reset) is applied like the first: it is still true.
   for (const wire::FailoverSessionState& a : m.get_all<AvpType::FailoverSessionState>()) {
+    queried_.erase(a.remote_session_id);
     auto it = sessions_.find(a.remote_session_id);
     if (it == sessions_.end()) continue;
-    queried_.erase(a.remote_session_id);
     if (a.session_id == 0) {
       drop_session(ctx, a.remote_session_id, "peer does not hold it (FSR)");
     }
@@ -407,7 +408,7 @@ void Tunnel::check_recovered(Time now, TunnelContext& ctx) {
   if (recovery_.state != RecoveryState::recovering) return;
   const bool done = recovery_.method == ResyncMethod::failover_protocol
                         ? !channel_.paused() && queried_.empty()
-                        : channel_.in_flight() == 0 && channel_.queued() == 0;
+                        : !channel::sequence_before(channel_.oldest_unacked(), silent_target_ns_);
   if (!done) return;
   recovery_.state = RecoveryState::recovered;
   recovery_.finished = now;
@@ -703,6 +704,7 @@ void Tunnel::apply(Time now, TunnelContext& ctx, session::Session& s, session::S
     ctx.outputs.event({EventKind::session_closed, local_id_, id, step.ended, ""});
     // Its set-up deadline, if any, is dropped lazily by expire_setups().
     sessions_.erase(id);
+    queried_.erase(id);  // nothing left to reconcile
     --ctx.total_sessions;
   }
 }

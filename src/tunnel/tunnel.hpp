@@ -79,10 +79,15 @@ class Tunnel {
                      RecoveryLink link);
   // A recovery tunnel, as recipient: its SCCRP carries the Suggested Control Sequence.
   void answer_recovery(RecoveryLink link) { recovery_link_ = std::move(link); }
-  // Non-failed end, old tunnel: a recovery tunnel for it was accepted, so until its SCCCN the old
-  // channel neither sends nor takes anything; release_recovery_hold() if that tunnel goes away.
-  void hold_for_recovery(Time now);
-  void release_recovery_hold(Time now, TunnelContext& ctx);
+  // Non-failed end, old tunnel: a valid recovery request arrived. The reset is done now, with the
+  // Suggested Control Sequence returned for the SCCRP, instead of on the SCCCN as RFC 4951 §3.2.2
+  // has it: our suggestion continues the old numbering, so the reset changes no number and only
+  // flushes, and doing it now makes the outcome independent of the SCCCN's delivery (a recovery
+  // tunnel that timed out after the failed end had reset left the two ends apart: campaign seed
+  // 51228). What we send meanwhile is discarded by the failed end until its own reset and resent.
+  wire::SuggestedControlSequence help_recovery(Time now, TunnelContext& ctx);
+  // Our oldest unacknowledged message goes again now (the failed end has just reset).
+  void resend_oldest(Time now, TunnelContext& ctx);
   // What we suggest to a peer recovering this tunnel: continue the old numbering (§5.3, our
   // reading): its Ns = our Nr, its Nr = our next Ns.
   wire::SuggestedControlSequence suggested_control_sequence() const;
@@ -227,7 +232,8 @@ class Tunnel {
   std::optional<std::uint16_t> session_id_limit_;  // end of the durably reserved block
   std::optional<RecoveryLink> recovery_link_;      // set on recovery tunnels only
   RecoveryStatus recovery_;
-  std::set<std::uint16_t> queried_;  // sessions asked about with FSQ, not yet answered
+  std::set<std::uint16_t> queried_;     // sessions asked about with FSQ, not yet answered
+  std::uint16_t silent_target_ns_ = 0;  // silent recovery: everything before it must be acked
 };
 
 }  // namespace hl2tp::tunnel

@@ -187,12 +187,27 @@ struct LacLnsPair {
         s += std::string(who) + (t.recovery_link() ? " recovery tunnel " : " tunnel ") +
              std::to_string(tid) + "->" + std::to_string(t.peer_id()) + " " +
              std::string(tunnel::name(t.state())) + " (" +
-             std::string(tunnel::name(t.recovery().state)) + "):";
+             std::string(tunnel::name(t.recovery().state)) + " " +
+             std::string(tunnel::name(t.recovery().method)) +
+             (t.recovery().duration()
+                  ? " in " + std::to_string(t.recovery().duration()->count() / 1000) + " ms"
+                  : std::string()) +
+             (t.channel().paused() ? ", paused" : "") + "):";
         for (const auto& [sid, ses] : t.sessions()) {
           s += " " + std::to_string(sid) + "->" + std::to_string(ses.peer_id()) + "(" +
                std::string(session::name(ses.state())) + ")";
         }
         s += "\n";
+      }
+    }
+    for (auto [node, who] : {std::pair(lac, "LAC"), std::pair(lns, "LNS")}) {
+      for (const auto& e : sim.events(node)) {
+        if (e.kind == EventKind::tunnel_recovered || e.kind == EventKind::recovery_completed ||
+            e.kind == EventKind::recovery_failed || e.kind == EventKind::recovery_refused ||
+            e.kind == EventKind::tunnel_closed) {
+          s += std::string(who) + " event " + std::to_string(static_cast<int>(e.kind)) +
+               " tunnel " + std::to_string(e.tunnel_id) + ": " + e.reason + "\n";
+        }
       }
     }
     return s + "last datagrams:\n" + sim.trace().to_string();

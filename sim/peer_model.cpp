@@ -1,0 +1,46 @@
+#include "sim/peer_model.hpp"
+
+namespace hl2tp::sim {
+
+using namespace std::chrono_literals;
+
+std::string_view name(PeerModel model) {
+  switch (model) {
+    case PeerModel::hl2tp:
+      return "hl2tp";
+    case PeerModel::xl2tpd:
+      return "xl2tpd";
+    case PeerModel::accel_ppp:
+      return "accel-ppp";
+  }
+  return "?";
+}
+
+engine::EndpointConfig as_peer_model(engine::EndpointConfig config, PeerModel model) {
+  if (model == PeerModel::hl2tp) return config;
+  auto& t = config.tunnel;
+  t.failover.resync = tunnel::FailoverResync::none;  // advertises no capability
+  t.channel.retransmit_initial = 1s;
+  t.channel.retransmit_cap = 16s;
+  t.hello_interval = 60s;
+  if (model == PeerModel::xl2tpd) {
+    // §3.7: ahead dropped, stale ZLB-acked, numeric compares, 5 tries then StopCCN at +31 s;
+    // unknown message types (FSQ/FSR) clear the tunnel.
+    t.channel.model = channel::SequencingModel::xl2tpd;
+    t.channel.retransmit_timeouts = 5;
+    t.knows_failover_messages = false;
+  } else {
+    // §3.4: window 16, an Nr ahead of what it sent discards the message, 5 retransmissions
+    // (+1, +3, +7, +15, +31 s) and the tunnel freed at the next expiry (+47 s).
+    t.channel.model = channel::SequencingModel::accel_ppp;
+    t.channel.receive_window = 16;
+    t.channel.retransmit_timeouts = 6;
+  }
+  return config;
+}
+
+Duration last_retransmission(PeerModel model) {
+  return model == PeerModel::accel_ppp ? 31s : 15s;
+}
+
+}  // namespace hl2tp::sim

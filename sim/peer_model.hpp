@@ -1,0 +1,29 @@
+#pragma once
+// Peer models: endpoints configured to behave, where it matters for failover, like the third-party
+// daemons hl2tp meets in the field, so that the simulator proves silent failover against their
+// behaviour and not only against our own (protocol-reference §3.4, §3.7). A model is the non-failed
+// end: those daemons lose everything when they restart themselves.
+#include <string_view>
+
+#include "engine/endpoint_config.hpp"
+
+namespace hl2tp::sim {
+
+enum class PeerModel : std::uint8_t {
+  hl2tp,      // our own engine, with whatever failover setting it is given
+  xl2tpd,     // Debian 12's xl2tpd 1.3.18
+  accel_ppp,  // accel-ppp's L2TP (accel-pppd/ctrl/l2tp)
+};
+
+std::string_view name(PeerModel model);
+
+// `config` turned into the model: no Failover Capability AVP (neither daemon implements RFC 4951),
+// the model's sequencing rules, receive window and retransmission budget.
+engine::EndpointConfig as_peer_model(engine::EndpointConfig config, PeerModel model);
+
+// How long the model keeps retransmitting an unanswered message before its last try: a failed end
+// that is back before then receives that try and recovers silently (xl2tpd: +1, +3, +7, +15 s,
+// cleared at +31 s; accel-ppp: also +31 s, freed at +47 s).
+Duration last_retransmission(PeerModel model);
+
+}  // namespace hl2tp::sim

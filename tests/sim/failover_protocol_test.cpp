@@ -1,0 +1,338 @@
+// The RFC 4951 failover protocol between two hl2tp ends (spec §3 step 3, §4), and what happens
+// when it cannot be used: the recovery tunnel, the control channel reset, session reconciliation
+// with FSQ/FSR, both ends failing at once, the fall-back to silent failover, the silent clear under
+// `failover-protocol`, spoofed recovery requests, and the documented failure of a protocol-only
+// peer against `disable-failover-protocol`.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "sim/peer_model.hpp"
+#include "support/lac_lns_pair.hpp"
+#include "wire/message_builders.hpp"
+
+namespace hl2tp::test {
+namespace {
+
+using namespace std::chrono_literals;
+using session::Direction;
+using tunnel::FailoverResync;
+using tunnel::RecoveryState;
+using tunnel::ResyncMethod;
+
+EndpointConfig with_setting(EndpointConfig c, FailoverResync setting) {
+  c.tunnel.failover.resync = setting;
+  return c;
+}
+
+// One tunnel with `calls` established calls, quiet.
+std::uint16_t build_up(LacLnsPair& p, int calls) {
+  const auto tid = p.open_tunnel(p.lac, p.lns);
+  for (int j = 0; j < calls; ++j)
+    EXPECT_TRUE(p.open_session(p.lac, tid, Direction::incoming));
+  EXPECT_TRUE(p.sim.run_until(
+      [&] {
+        return established_sessions(p.sim.endpoint(p.lns)).size() ==
+                   static_cast<std::size_t>(calls) &&
+               p.quiet();
+      },
+      10s));
+  return tid;
+}
+
+// The lines of the trace (decoded datagrams) that contain `what`.
+std::vector<std::string> trace_lines(const LacLnsPair& p, const std::string& what) {
+  std::vector<std::string> out;
+  std::istringstream in(p.sim.trace().to_string());
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(what) != std::string::npos) out.push_back(line);
+  }
+  return out;
+}
+
+const tunnel::Tunnel& only_tunnel(const engine::Endpoint& e) {
+  for (const auto& [id, t] : e.tunnels()) {
+    if (!t.recovery_link()) return t;
+  }
+  throw std::runtime_error("no tunnel");
+}
+
+class FailoverProtocol : public ::testing::TestWithParam<bool> {};  // true: the LNS fails
+
+TEST_P(FailoverProtocol, a_recovery_tunnel_resets_the_old_one_and_every_session_is_kept) {
+  const bool lns_fails = GetParam();
+  LacLnsPair p(51);
+  build_up(p, 20);
+  const auto before = established_sessions(p.sim.endpoint(p.lac));
+  const auto failed = lns_fails ? p.lns : p.lac;
+  const auto peer = lns_fails ? p.lac : p.lns;
+  EXPECT_EQ(only_tunnel(p.sim.endpoint(failed)).resync_method(), ResyncMethod::failover_protocol);
+
+  p.sim.crash(failed);
+  p.sim.run_for(3s);
+  p.sim.restart(failed, lns_fails ? lns_config() : lac_config());
+  ASSERT_TRUE(p.sim.run_until([&] { return p.quiet(); }, 5s)) << p.report();
+
+  // §3.2.1: the recovery SCCRQ names the old tunnel, carries a Tie Breaker, and no capability.
+  const auto sccrqs = trace_lines(p, "TunnelRecovery(M)=");
+  ASSERT_EQ(sccrqs.size(), 1u) << p.report();
+  EXPECT_NE(sccrqs[0].find("TieBreaker="), std::string::npos);
+  EXPECT_EQ(sccrqs[0].find("FailoverCapability"), std::string::npos);
+  EXPECT_EQ(trace_lines(p, "SuggestedControlSequence=").size(), 1u);
+
+  const auto& recovered = only_tunnel(p.sim.endpoint(failed));
+  EXPECT_EQ(recovered.recovery().state, RecoveryState::recovered);
+  EXPECT_EQ(recovered.recovery().method, ResyncMethod::failover_protocol);
+  EXPECT_EQ(recovered.recovery().sessions_kept, 20u);
+  EXPECT_EQ(recovered.recovery().sessions_cleared, 0u);
+  ASSERT_TRUE(recovered.recovery().duration());
+  EXPECT_LT(*recovered.recovery().duration(), 10ms) << "three one-way trips at 1 ms";
+  EXPECT_EQ(only_tunnel(p.sim.endpoint(peer)).recovery().state, RecoveryState::recovered);
+  EXPECT_EQ(p.sim.endpoint(failed).stats().recovery_tunnels_opened, 1u);
+  EXPECT_EQ(p.sim.endpoint(peer).stats().recovery_tunnels_opened, 1u);
+
+  p.sim.run_for(100s);  // past Hellos both ways, and the recovery tunnels' StopCCN hold
+  EXPECT_EQ(established_sessions(p.sim.endpoint(p.lac)), before) << p.report();
+  EXPECT_TRUE(p.both_agree());
+  EXPECT_TRUE(p.store_matches());
+  EXPECT_EQ(p.sim.endpoint(p.lac).tunnels().size(), 1u) << "the recovery tunnels are gone";
+  EXPECT_EQ(p.sim.endpoint(p.lns).tunnels().size(), 1u);
+  EXPECT_EQ(p.count(peer, EventKind::tunnel_closed), 0u);
+  // The recovered tunnel carries new calls.
+  const auto lac_tid = only_tunnel(p.sim.endpoint(p.lac)).local_id();
+  EXPECT_TRUE(p.open_session(p.lac, lac_tid, Direction::incoming));
+  p.sim.run_for(1s);
+  EXPECT_EQ(established_sessions(p.sim.endpoint(p.lns)).size(), 21u);
+}
+
+INSTANTIATE_TEST_SUITE_P(FailedEnd, FailoverProtocol, ::testing::Values(true, false),
+                         [](const auto& param_info) {
+                           return param_info.param ? "lns_fails" : "lac_fails";
+                         });
+
+TEST(FailoverProtocolSessions, a_connect_lost_in_the_crash_is_queried_and_cleared_on_both_ends) {
+  // The LAC is established once it sends ICCN (RFC 2661 §7.4.1); the LNS crashes before the ICCN
+  // arrives, so it never held the call established. The reset flushes the LAC's unacknowledged
+  // ICCN: the LAC queries the call (FSQ), the LNS answers Session ID 0 (FSR), the LAC clears it
+  // silently (RFC 4951 §3.3).
+  LacLnsPair p(52);
+  const auto tid = build_up(p, 3);
+  ASSERT_TRUE(p.open_session(p.lac, tid, Direction::incoming));
+  ASSERT_TRUE(
+      p.sim.run_until([&] { return established_sessions(p.sim.endpoint(p.lac)).size() == 4; }, 1s));
+  p.sim.link(p.lac, p.lns).loss = 1.0;  // the ICCN is lost
+  p.sim.crash(p.lns);
+  p.sim.run_for(2s);
+  p.sim.link(p.lac, p.lns).loss = 0.0;
+  p.sim.restart(p.lns, lns_config());
+  ASSERT_TRUE(p.sim.run_until([&] { return p.quiet(); }, 5s)) << p.report();
+
+  // The LAC queries as it answers the recovery SCCRQ, and again once the SCCCN says the LNS has
+  // reset (the first copy reached the LNS before its reset, which discards it, §3.2.1).
+  const auto queries = trace_lines(p, "FSQ ");
+  ASSERT_GE(queries.size(), 1u) << p.report();
+  for (const auto& q : queries)
+    EXPECT_EQ(q.substr(q.find('[')), queries[0].substr(queries[0].find('[')));
+  EXPECT_EQ(trace_lines(p, "FSR ").size(), 1u);
+  EXPECT_EQ(trace_lines(p, "FailoverSessionState(M)=sid 0 ").size(), 1u) << "answered: not held";
+  const auto& lac_tunnel = only_tunnel(p.sim.endpoint(p.lac));
+  EXPECT_EQ(lac_tunnel.recovery().sessions_queried, 1u);
+  EXPECT_EQ(lac_tunnel.recovery().sessions_cleared, 1u);
+  EXPECT_EQ(established_sessions(p.sim.endpoint(p.lac)).size(), 3u);
+  EXPECT_TRUE(p.both_agree()) << p.report();
+  EXPECT_TRUE(p.store_matches());
+  EXPECT_TRUE(trace_lines(p, "CDN ").empty()) << "reconciliation clears silently";
+}
+
+TEST(FailoverProtocolDouble, both_ends_failing_at_once_recover_through_one_recovery_tunnel) {
+  // RFC 4951 Appendix B: both ends send a recovery SCCRQ; the Tie Breaker picks one, the loser
+  // answers it as the remote end.
+  LacLnsPair p(53);
+  build_up(p, 10);
+  const auto before = established_sessions(p.sim.endpoint(p.lac));
+  p.sim.crash(p.lac);
+  p.sim.crash(p.lns);
+  p.sim.run_for(2s);
+  p.sim.restart(p.lac, lac_config());
+  p.sim.restart(p.lns, lns_config());
+  ASSERT_TRUE(p.sim.run_until([&] { return p.quiet(); }, 5s)) << p.report();
+  EXPECT_EQ(trace_lines(p, "TunnelRecovery(M)=").size(), 2u) << p.report();
+  EXPECT_EQ(trace_lines(p, "SuggestedControlSequence=").size(), 1u) << "one answered";
+  const auto lac_stats = p.sim.endpoint(p.lac).stats();
+  const auto lns_stats = p.sim.endpoint(p.lns).stats();
+  EXPECT_EQ(lac_stats.tie_breaker_won + lns_stats.tie_breaker_won, 1u);
+  EXPECT_EQ(lac_stats.tie_breaker_lost + lns_stats.tie_breaker_lost, 1u);
+  for (auto node : {p.lac, p.lns}) {
+    EXPECT_EQ(only_tunnel(p.sim.endpoint(node)).recovery().state, RecoveryState::recovered);
+  }
+  p.sim.run_for(100s);
+  EXPECT_EQ(established_sessions(p.sim.endpoint(p.lac)), before) << p.report();
+  EXPECT_TRUE(p.both_agree());
+}
+
+// The LAC restarts while it cannot reach the LNS for 12 s: its recovery tunnel gives up after
+// 10 s (recovery_tunnel_timeout_ms), well inside the LNS's hold of the LAC's 60 s Recovery Time.
+void recovery_tunnel_blocked(LacLnsPair& p, const EndpointConfig& lac) {
+  build_up(p, 5);
+  p.sim.crash(p.lac);
+  p.sim.run_for(1s);
+  p.sim.link(p.lac, p.lns).loss = 1.0;
+  p.sim.restart(p.lac, lac);
+  p.sim.run_for(12s);
+  p.sim.link(p.lac, p.lns).loss = 0.0;
+  p.sim.run_for(100s);
+}
+
+TEST(FailoverProtocolFallBack, a_recovery_tunnel_that_fails_falls_back_to_silent_failover) {
+  LacLnsPair p(54);
+  recovery_tunnel_blocked(p, lac_config());
+  const auto& t = only_tunnel(p.sim.endpoint(p.lac));
+  EXPECT_EQ(t.recovery().state, RecoveryState::recovered) << p.report();
+  EXPECT_EQ(t.recovery().method, ResyncMethod::silent);
+  EXPECT_NE(t.recovery().failure.find("fell back to silent failover"), std::string::npos);
+  EXPECT_EQ(p.sim.endpoint(p.lac).stats().recovery_fallbacks, 1u);
+  EXPECT_EQ(established_sessions(p.sim.endpoint(p.lac)).size(), 5u);
+  EXPECT_TRUE(p.both_agree()) << p.report();
+}
+
+TEST(FailoverProtocolStrict, under_failover_protocol_a_failed_recovery_clears_silently) {
+  // RFC 4951 §3.2.1: the recovery endpoint MUST clear the old tunnel and its sessions without a
+  // StopCCN or CDN; the LNS finds out through its own Hello (documented failure, reported).
+  const auto lac = with_setting(lac_config(), FailoverResync::protocol);
+  LacLnsPair p(55, lac, lns_config());
+  recovery_tunnel_blocked(p, lac);
+  EXPECT_EQ(p.count(p.lac, EventKind::recovery_failed), 1u) << p.report();
+  EXPECT_EQ(p.sim.endpoint(p.lac).stats().recoveries_failed, 1u);
+  EXPECT_TRUE(p.sim.endpoint(p.lac).tunnels().empty());
+  EXPECT_TRUE(p.sim.store(p.lac).load().tunnels.empty());
+  p.sim.run_for(200s);
+  EXPECT_TRUE(p.sim.endpoint(p.lns).tunnels().empty()) << p.report();
+}
+
+TEST(FailoverProtocolSecurity, spoofed_or_invalid_recovery_requests_never_touch_the_live_tunnel) {
+  LacLnsPair p(56);
+  build_up(p, 5);
+  const auto& lns_tunnel = only_tunnel(p.sim.endpoint(p.lns));
+  const auto live = lns_tunnel.channel().state();
+  const std::uint16_t lns_tid = lns_tunnel.local_id(), lac_tid = lns_tunnel.peer_id();
+  auto attempt = [&](const PeerAddress& from, wire::TunnelRecovery ids) {
+    wire::ControlMessage sccrq = wire::make_sccrq(4242, "mallory", wire::kFramingSync);
+    sccrq.add<wire::AvpType::TunnelRecovery>(ids);
+    const auto bytes = *wire::encode_control(sccrq);
+    p.sim.command(p.lns, [&](engine::Endpoint& e, Time now) {
+      e.handle_datagram(now, from, bytes);
+      return 0;
+    });
+  };
+  const PeerAddress elsewhere = PeerAddress::ipv4(0x7F000009, 1701);
+  attempt(kLacAddress, {lac_tid, static_cast<std::uint16_t>(lns_tid + 1)});  // unknown tunnel
+  attempt(kLacAddress, {static_cast<std::uint16_t>(lac_tid + 1), lns_tid});  // IDs do not match
+  attempt(elsewhere, {lac_tid, lns_tid});                                    // wrong address
+  p.sim.run_for(2s);
+  EXPECT_EQ(p.sim.endpoint(p.lns).stats().recovery_refused, 3u);
+  EXPECT_EQ(p.count(p.lns, EventKind::recovery_refused), 3u);
+  EXPECT_EQ(trace_lines(p, "recovery refused").size(), 2u) << "StopCCN to the sender (the third "
+                                                              "went to an address not simulated)";
+  const auto& after = only_tunnel(p.sim.endpoint(p.lns));
+  EXPECT_EQ(after.channel().state(), live) << "sequence numbers untouched";
+  EXPECT_FALSE(after.channel().paused());
+  EXPECT_EQ(after.recovery().state, RecoveryState::none);
+  p.sim.run_for(100s);
+  EXPECT_EQ(established_sessions(p.sim.endpoint(p.lns)).size(), 5u);
+  EXPECT_TRUE(p.both_agree());
+}
+
+TEST(FailoverProtocolSecurity, a_tunnel_that_negotiated_silent_failover_refuses_recovery) {
+  const auto lns = with_setting(lns_config(), FailoverResync::silent);
+  LacLnsPair p(57, lac_config(), lns);
+  build_up(p, 2);
+  const auto& lns_tunnel = only_tunnel(p.sim.endpoint(p.lns));
+  wire::ControlMessage sccrq = wire::make_sccrq(4242, "lac", wire::kFramingSync);
+  sccrq.add<wire::AvpType::TunnelRecovery>({lns_tunnel.peer_id(), lns_tunnel.local_id()});
+  const auto bytes = *wire::encode_control(sccrq);
+  p.sim.command(p.lns, [&](engine::Endpoint& e, Time now) {
+    e.handle_datagram(now, kLacAddress, bytes);
+    return 0;
+  });
+  EXPECT_EQ(p.sim.endpoint(p.lns).stats().recovery_refused, 1u);
+  EXPECT_EQ(trace_lines(p, "failover capability was not negotiated").size(), 1u) << p.report();
+}
+
+TEST(FailoverNegotiationOutcome, a_protocol_only_end_cannot_recover_through_a_silent_peer) {
+  // failover-protocol against disable-failover-protocol: the tunnel negotiates no method on the
+  // protocol-only end, so that end cannot recover (documented, reported); the silent end can.
+  const auto lns = with_setting(lns_config(), FailoverResync::protocol);
+  const auto lac = with_setting(lac_config(), FailoverResync::silent);
+  {
+    LacLnsPair p(58, lac, lns);
+    build_up(p, 4);
+    EXPECT_EQ(only_tunnel(p.sim.endpoint(p.lns)).resync_method(), ResyncMethod::none);
+    p.sim.crash(p.lns);
+    p.sim.run_for(1s);
+    const auto report = p.sim.restart(p.lns, lns);
+    EXPECT_EQ(report.tunnels_cleared, 1u);
+    ASSERT_EQ(p.count(p.lns, EventKind::recovery_failed), 1u);
+    const auto& events = p.sim.events(p.lns);
+    const auto failed = std::find_if(events.begin(), events.end(), [](const auto& e) {
+      return e.kind == EventKind::recovery_failed;
+    });
+    EXPECT_EQ(failed->reason, "no failover method was negotiated with this peer");
+    p.sim.run_for(200s);
+    EXPECT_TRUE(p.sim.endpoint(p.lac).tunnels().empty()) << "the LAC finds out by its Hello";
+  }
+  {
+    LacLnsPair p(59, lac, lns);
+    build_up(p, 4);
+    EXPECT_EQ(only_tunnel(p.sim.endpoint(p.lac)).resync_method(), ResyncMethod::silent);
+    p.sim.crash(p.lac);
+    p.sim.run_for(1s);
+    p.sim.restart(p.lac, lac);
+    ASSERT_TRUE(p.sim.run_until([&] { return p.quiet(); }, 5s)) << p.report();
+    EXPECT_EQ(only_tunnel(p.sim.endpoint(p.lac)).recovery().state, RecoveryState::recovered);
+    EXPECT_EQ(established_sessions(p.sim.endpoint(p.lac)).size(), 4u);
+    EXPECT_TRUE(p.both_agree());
+  }
+}
+
+class SilentAgainstModel : public ::testing::TestWithParam<std::tuple<sim::PeerModel, bool>> {};
+
+TEST_P(SilentAgainstModel, the_failed_end_recovers_silently_and_never_sends_failover_messages) {
+  // The model (xl2tpd or accel-ppp) advertises no capability: the default setting falls back to
+  // silent failover, and no FSQ/FSR or recovery tunnel ever reaches the model (xl2tpd clears a
+  // tunnel on message types it does not know, protocol-reference §3.7).
+  const auto [model, lns_fails] = GetParam();
+  const auto lac = lns_fails ? sim::as_peer_model(lac_config(), model) : lac_config();
+  const auto lns = lns_fails ? lns_config() : sim::as_peer_model(lns_config(), model);
+  LacLnsPair p(60, lac, lns);
+  build_up(p, 10);
+  const auto failed = lns_fails ? p.lns : p.lac;
+  const auto peer = lns_fails ? p.lac : p.lns;
+  // A call in flight at the crash: the model's messages go unacknowledged while we are down.
+  const auto lac_tid = only_tunnel(p.sim.endpoint(p.lac)).local_id();
+  ASSERT_TRUE(p.open_session(p.lac, lac_tid, Direction::incoming));
+  p.sim.run_for(1500us);
+  p.sim.crash(failed);
+  p.sim.run_for(8s);  // inside the model's last retransmission (+15 s)
+  p.sim.restart(failed, lns_fails ? lns : lac);
+  p.sim.run_for(120s);
+  EXPECT_EQ(only_tunnel(p.sim.endpoint(failed)).recovery().method, ResyncMethod::silent);
+  EXPECT_EQ(only_tunnel(p.sim.endpoint(failed)).recovery().state, RecoveryState::recovered);
+  EXPECT_GE(established_sessions(p.sim.endpoint(p.lac)).size(), 10u) << p.report();
+  EXPECT_TRUE(p.both_agree()) << p.report();
+  EXPECT_EQ(p.count(peer, EventKind::tunnel_closed), 0u);
+  EXPECT_TRUE(trace_lines(p, "FSQ ").empty());
+  EXPECT_TRUE(trace_lines(p, "TunnelRecovery").empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Models, SilentAgainstModel,
+    ::testing::Combine(::testing::Values(sim::PeerModel::xl2tpd, sim::PeerModel::accel_ppp),
+                       ::testing::Bool()),
+    [](const auto& param_info) {
+      return std::string(std::get<0>(param_info.param) == sim::PeerModel::xl2tpd ? "xl2tpd"
+                                                                                 : "accel") +
+             (std::get<1>(param_info.param) ? "_lac_lns_fails" : "_lns_lac_fails");
+    });
+
+}  // namespace
+}  // namespace hl2tp::test

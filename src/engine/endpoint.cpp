@@ -122,6 +122,16 @@ Endpoint::RecoveryReport Endpoint::recover(Time now, const store::Snapshot& snap
       ++report.tunnels_cleared;
       continue;
     }
+    if (stored.closing) {
+      // Our StopCCN was not acknowledged yet: it goes again (spec §3 step 1).
+      auto ctx = context();
+      tunnels_.emplace(id, tunnel::Tunnel::restored_closing(now, ctx, settings, stored.tunnel));
+      if (!stored.tunnel.originator)
+        by_remote_[{stored.tunnel.peer, stored.tunnel.peer_tunnel_id}] = id;
+      ++report.tunnels_closing;
+      settle(now, id);
+      continue;
+    }
     std::vector<tunnel::SessionEstablished> sessions;
     for (const auto& [sid, s] : stored.sessions)
       sessions.push_back(s);

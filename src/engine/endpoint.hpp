@@ -36,6 +36,7 @@ class Endpoint : private tunnel::TunnelOutputs {
     std::size_t tunnels_recovered = 0;
     std::size_t sessions_recovered = 0;
     std::size_t tunnels_cleared = 0;
+    std::size_t tunnels_closing = 0;  // their StopCCN sent again
   };
   RecoveryReport recover(Time now, const store::Snapshot& snapshot);
 

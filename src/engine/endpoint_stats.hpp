@@ -27,7 +27,7 @@ struct EndpointStats {
   std::uint64_t recovery_refused = 0;         // recovery SCCRQs refused (wrong IDs, peer, ...)
   std::uint64_t recovery_fallbacks = 0;       // protocol recovery fell back to silent failover
   std::uint64_t recoveries_failed = 0;        // tunnels cleared because they could not recover
-  channel::ChannelStats channel;  // summed over the tunnels, closed ones included
+  channel::ChannelStats channel;              // summed over the tunnels, closed ones included
 };
 
 }  // namespace hl2tp::engine

@@ -11,6 +11,13 @@ struct Applier {
     s.tunnels[r.tunnel_id] = StoredTunnel{r, {}};
     return true;
   }
+  bool operator()(const tunnel::TunnelClosing& r) const {
+    auto it = s.tunnels.find(r.tunnel_id);
+    if (it == s.tunnels.end()) return false;
+    it->second.sessions.clear();
+    it->second.closing = true;
+    return true;
+  }
   bool operator()(const tunnel::TunnelRemoved& r) const {
     return s.tunnels.erase(r.tunnel_id) == 1;
   }
@@ -89,7 +96,7 @@ bool Snapshot::operator==(const Snapshot& o) const {
     if (it == o.tunnels.end() || it->second.tunnel.peer_tunnel_id != t.tunnel.peer_tunnel_id ||
         it->second.tunnel.peer != t.tunnel.peer ||
         it->second.tunnel.resync_method != t.tunnel.resync_method ||
-        !(it->second.tunnel.channel == t.tunnel.channel) ||
+        it->second.closing != t.closing || !(it->second.tunnel.channel == t.tunnel.channel) ||
         it->second.sessions.size() != t.sessions.size()) {
       return false;
     }

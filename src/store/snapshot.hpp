@@ -11,6 +11,7 @@ namespace hl2tp::store {
 struct StoredTunnel {
   tunnel::TunnelEstablished tunnel;
   std::map<std::uint16_t, tunnel::SessionEstablished> sessions;  // by our session ID
+  bool closing = false;  // our StopCCN is in the channel's queue, not yet acknowledged
 };
 
 struct Snapshot {

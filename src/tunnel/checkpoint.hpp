@@ -60,6 +60,12 @@ struct SessionIdsReserved {  // the session-ID allocator reserved a block, up to
   std::uint16_t limit = 0;
 };
 
+// We sent StopCCN: the sessions are gone, the tunnel stays in the store until the StopCCN is
+// acknowledged, so that a restart sends it again (spec §3 step 1, as Junos does).
+struct TunnelClosing {
+  std::uint16_t tunnel_id = 0;
+};
+
 struct TunnelRemoved {
   std::uint16_t tunnel_id = 0;  // its sessions go with it
 };
@@ -78,8 +84,8 @@ struct SessionRemoved {
   std::uint16_t session_id = 0;
 };
 
-using Checkpoint =
-    std::variant<TunnelEstablished, TunnelRemoved, SessionEstablished, SessionRemoved,
-                 ChannelQueued, ChannelAcked, ChannelReceived, ChannelReset, SessionIdsReserved>;
+using Checkpoint = std::variant<TunnelEstablished, TunnelClosing, TunnelRemoved, SessionEstablished,
+                                SessionRemoved, ChannelQueued, ChannelAcked, ChannelReceived,
+                                ChannelReset, SessionIdsReserved>;
 
 }  // namespace hl2tp::tunnel

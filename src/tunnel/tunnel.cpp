@@ -430,6 +430,26 @@ void Tunnel::announce(TunnelContext& ctx, Event e) {
   if (!recovery_link_) ctx.outputs.event(std::move(e));
 }
 
+Tunnel Tunnel::restored_closing(Time now, TunnelContext& ctx,
+                                std::shared_ptr<const TunnelSettings> settings,
+                                const TunnelEstablished& record) {
+  Tunnel t(std::move(settings), record.tunnel_id, record.peer);
+  t.state_ = State::closing;
+  t.originator_ = record.originator;
+  t.peer_id_ = record.peer_tunnel_id;
+  t.peer_window_ = record.peer_window;
+  t.peer_host_name_ = record.peer_host_name;
+  t.peer_capability_ = record.peer_capability;
+  t.resync_method_ = record.resync_method;
+  t.checkpointed_ = true;
+  t.channel_.set_peer_tunnel_id(t.peer_id_);
+  t.channel_.set_peer_window(t.peer_window_);
+  t.channel_.restore(now, record.channel);
+  t.channel_.journal().clear();
+  t.flush(ctx);
+  return t;
+}
+
 void Tunnel::open(Time now, TunnelContext& ctx, std::optional<wire::TieBreakerValue> tie_breaker) {
   originator_ = true;
   tie_breaker_ = tie_breaker;
@@ -809,9 +829,11 @@ bool Tunnel::send_call_info(Time now, TunnelContext& ctx, std::uint16_t session_
   return true;
 }
 
-void Tunnel::end_sessions(TunnelContext& ctx, const std::string& reason) {
+void Tunnel::end_sessions(TunnelContext& ctx, const std::string& reason, bool stopccn_pending) {
   // The tunnel leaves the database, and its sessions with it: one record says both.
-  if (checkpointed_) {
+  if (checkpointed_ && stopccn_pending) {
+    ctx.outputs.checkpoint(TunnelClosing{local_id_});
+  } else if (checkpointed_) {
     ctx.outputs.checkpoint(TunnelRemoved{local_id_});
     checkpointed_ = false;
   }
@@ -825,7 +847,7 @@ void Tunnel::end_sessions(TunnelContext& ctx, const std::string& reason) {
 
 void Tunnel::close(Time now, TunnelContext& ctx, ResultCode result) {
   if (state_ == State::closing || state_ == State::stopped || state_ == State::dead) return;
-  end_sessions(ctx, "tunnel closed");
+  end_sessions(ctx, "tunnel closed", /*stopccn_pending=*/peer_id_ != 0);
   announce(ctx, {EventKind::tunnel_closed, local_id_, 0, result, "closed by us"});
   close_result_ = result;
   hello_due_.reset();
@@ -869,6 +891,10 @@ void Tunnel::handle_timeout(Time now, TunnelContext& ctx) {
   if (state_ == State::closing && channel_.quiet()) {
     state_ = State::stopped;
     hold_until_ = now + stop_hold();
+    if (checkpointed_) {
+      ctx.outputs.checkpoint(TunnelRemoved{local_id_});  // the StopCCN was acknowledged
+      checkpointed_ = false;
+    }
   }
   if (state_ == State::stopped && hold_until_ && *hold_until_ <= now) state_ = State::dead;
   if ((state_ == State::wait_ctl_reply || state_ == State::wait_ctl_conn) && setup_deadline_ &&

@@ -67,6 +67,11 @@ class Tunnel {
                          const TunnelEstablished& record,
                          const std::vector<SessionEstablished>& sessions,
                          bool await_recovery_tunnel);
+  // A tunnel whose StopCCN had not been acknowledged when we failed: it is sent again, and the
+  // tunnel goes once the peer acknowledges it (spec §3 step 1).
+  static Tunnel restored_closing(Time now, TunnelContext& ctx,
+                                 std::shared_ptr<const TunnelSettings> settings,
+                                 const TunnelEstablished& record);
 
   // --- Failover (RFC 4951, spec §3–4) ---
   // Failed end, silent method (or the protocol's fall-back): the restored channel resumes where
@@ -191,7 +196,9 @@ class Tunnel {
   void refuse_call(Time now, TunnelContext& ctx, const wire::ControlMessage& request,
                    wire::ResultCode result);
   void send(Time now, TunnelContext& ctx, wire::ControlMessage m);
-  void end_sessions(TunnelContext& ctx, const std::string& reason);
+  // Every session ends with the tunnel; the store drops the tunnel, or with `stopccn_pending`
+  // keeps it (without sessions) until our StopCCN is acknowledged.
+  void end_sessions(TunnelContext& ctx, const std::string& reason, bool stopccn_pending = false);
   void finish(TunnelContext& ctx, std::string reason);  // dead, with the event
   void flush(TunnelContext& ctx);
   std::optional<wire::Bytes> take_challenge(TunnelContext& ctx);

@@ -43,13 +43,12 @@ tunnel::FailoverResync draw_setting(int roll) {
   return tunnel::FailoverResync::none;
 }
 
-// The method each established tunnel of `node` negotiated, by its ID.
+// The method each tunnel a crashed `node` will have to recover negotiated, by its ID: what its
+// store holds (a tunnel whose StopCCN was pending is only closed again).
 std::map<std::uint16_t, tunnel::ResyncMethod> negotiated(const LacLnsPair& p, sim::NodeId node) {
   std::map<std::uint16_t, tunnel::ResyncMethod> out;
-  for (const auto& [id, t] : p.sim.endpoint_view(node).tunnels()) {
-    if (t.state() == tunnel::State::established && !t.recovery_link()) {
-      out[id] = t.resync_method();
-    }
+  for (const auto& [id, t] : p.sim.store_view(node).load().tunnels) {
+    if (!t.closing) out[id] = t.tunnel.resync_method;
   }
   return out;
 }
@@ -150,8 +149,6 @@ std::string run_seed(std::uint64_t seed, Outcome& outcome, bool with_crash = fal
                                                      : "both") +
                           " at call " + std::to_string(i) + ", down " + std::to_string(first_down) +
                           " s" + (second_crash ? ", second crash during recovery" : "");
-      for (auto node : failed)
-        methods[node] = negotiated(p, node);
       auto crash = [&](sim::NodeId node) {
         if (pick(0, 1)) {
           p.sim.crash_after_next_commit(node);
@@ -161,6 +158,8 @@ std::string run_seed(std::uint64_t seed, Outcome& outcome, bool with_crash = fal
       };
       for (auto node : failed)
         crash(node);
+      for (auto node : failed)
+        methods[node] = negotiated(p, node);
       p.sim.run_for(seconds(first_down));
       for (auto node : failed)
         p.sim.restart(node, node == p.lac ? lac : lns);
@@ -182,6 +181,18 @@ std::string run_seed(std::uint64_t seed, Outcome& outcome, bool with_crash = fal
         tunnels[static_cast<std::size_t>(pick(0, static_cast<int>(tunnels.size()) - 1))];
     if (auto sid = p.open_session(p.lac, tid, session::Direction::incoming)) {
       calls.emplace_back(tid, *sid);
+    }
+    // Rarely, either end clears a whole tunnel (StopCCN, which a crash must not lose).
+    if (pick(0, 60) == 0) {
+      const auto node = pick(0, 1) ? p.lac : p.lns;
+      const auto& all = p.sim.endpoint(node).tunnels();
+      if (!all.empty()) {
+        const auto victim =
+            std::next(all.begin(), pick(0, static_cast<int>(all.size()) - 1))->first;
+        p.sim.command(node, [&](engine::Endpoint& e, Time now) {
+          return e.close_tunnel(now, victim, {1, std::nullopt, "operator"});
+        });
+      }
     }
     // Now and then a hang-up, from either end, of an established call.
     if (pick(0, 5) == 0) {

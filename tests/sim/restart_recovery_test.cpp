@@ -150,3 +150,34 @@ TEST(RestartRecoveryNone,
 
 }  // namespace
 }  // namespace hl2tp::test
+
+namespace hl2tp::test {
+namespace {
+
+TEST(RestartRecoveryClosing, a_stopccn_not_yet_acknowledged_is_sent_again_after_a_restart) {
+  // Spec §3 step 1 (Junos: "disconnecting" tunnels get their StopCCN again): the LAC clears a
+  // tunnel and dies before its StopCCN leaves; the restarted LAC sends it, and the LNS, which
+  // would otherwise only find out through a Hello a minute later, clears the tunnel at once.
+  LacLnsPair p(45);
+  const auto tid = p.open_tunnel(p.lac, p.lns);
+  ASSERT_TRUE(p.open_session(p.lac, tid, Direction::incoming));
+  ASSERT_TRUE(p.sim.run_until([&] { return p.quiet(); }, 5s));
+  p.sim.crash_after_next_commit(p.lac);
+  p.sim.command(p.lac, [&](engine::Endpoint& e, Time now) {
+    return e.close_tunnel(now, tid, {1, std::nullopt, "operator"});
+  });
+  ASSERT_TRUE(p.sim.is_down(p.lac));
+  EXPECT_EQ(p.sim.store(p.lac).load().tunnels.size(), 1u) << "kept until the StopCCN is acked";
+  EXPECT_EQ(p.sim.store(p.lac).load().session_count(), 0u);
+  const auto report = p.sim.restart(p.lac, lac_config());
+  EXPECT_EQ(report.tunnels_closing, 1u);
+  p.sim.run_for(2s);
+  EXPECT_TRUE(p.sim.endpoint(p.lns).tunnels().empty() ||
+              p.sim.endpoint(p.lns).tunnels().begin()->second.state() == tunnel::State::stopped)
+      << p.report();
+  EXPECT_EQ(p.count(p.lns, EventKind::tunnel_closed), 1u);
+  EXPECT_TRUE(p.sim.store(p.lac).load().tunnels.empty()) << "gone once acknowledged";
+}
+
+}  // namespace
+}  // namespace hl2tp::test

@@ -57,6 +57,8 @@ inline std::set<SessionKey> replayed_sessions(const std::vector<tunnel::Checkpoi
   for (const auto& r : records) {
     if (auto* t = std::get_if<tunnel::TunnelEstablished>(&r)) {
       db[t->tunnel_id] = {t->peer_tunnel_id, {}};
+    } else if (auto* tc = std::get_if<tunnel::TunnelClosing>(&r)) {
+      db.at(tc->tunnel_id).second.clear();
     } else if (auto* tr = std::get_if<tunnel::TunnelRemoved>(&r)) {
       db.erase(tr->tunnel_id);
     } else if (auto* s = std::get_if<tunnel::SessionEstablished>(&r)) {

@@ -1,5 +1,7 @@
 #include "engine/endpoint.hpp"
 
+#include "failover/recovery_request.hpp"
+
 #include "wire/data_message.hpp"
 #include "wire/message_builders.hpp"
 
@@ -46,6 +48,7 @@ void Endpoint::transmit(const PeerAddress& peer, wire::Bytes bytes) {
 
 void Endpoint::event(Event e) {
   if (e.kind == EventKind::tunnel_closed) ++stats_.tunnels_closed;
+  if (e.kind == EventKind::recovery_completed) ++stats_.recoveries_completed;
   event_queue_.push_back(std::move(e));
 }
 
@@ -358,15 +361,9 @@ void Endpoint::on_recovery_request(Time now, const PeerAddress& from, wire::Cont
          static_cast<std::uint16_t>(wire::GeneralError::none), "recovery refused: " + why});
   };
   auto it = tunnels_.find(ids.recover_remote_tunnel_id);
-  if (it == tunnels_.end() || it->second.recovery_link()) return refuse("no such tunnel");
-  tunnel::Tunnel& old = it->second;
-  if (old.peer_id() != ids.recover_tunnel_id) return refuse("tunnel IDs do not match");
-  if (!old.peer().same_host(from)) return refuse("not the tunnel's peer address");
-  if (old.resync_method() != tunnel::ResyncMethod::failover_protocol) {
-    return refuse("failover capability was not negotiated on this tunnel");
-  }
-  if (old.state() != tunnel::State::established) return refuse("tunnel is not established");
-  const std::uint16_t old_id = old.local_id();
+  const tunnel::Tunnel* named = it == tunnels_.end() ? nullptr : &it->second;
+  if (auto why = failover::refusal(named, from, ids)) return refuse(std::move(*why));
+  const std::uint16_t old_id = named->local_id();
 
   // Recovery tunnels for the same old tunnel: ours (both ends failed, Appendix B) is decided by the
   // Tie Breaker, the lower value winning; the peer's earlier attempt gives way to this one.
@@ -523,8 +520,15 @@ const tunnel::Tunnel* Endpoint::find_tunnel(std::uint16_t tunnel_id) const {
 EndpointStats Endpoint::stats() const {
   EndpointStats s = stats_;
   s.channel = closed_channel_stats_;
-  for (const auto& [id, t] : tunnels_)
+  for (const auto& [id, t] : tunnels_) {
     s.channel += t.channel().stats();
+    const auto& r = t.recovery();
+    s.tunnels_recovering += t.recovering();
+    s.sessions_kept += r.sessions_kept;
+    s.sessions_cleared += r.sessions_cleared;
+    s.sessions_queried += r.sessions_queried;
+    s.probes_sent += r.probes_sent;
+  }
   return s;
 }
 

@@ -67,7 +67,8 @@ class Endpoint : private tunnel::TunnelOutputs {
   const tunnel::Tunnel* find_tunnel(std::uint16_t tunnel_id) const;
   const std::unordered_map<std::uint16_t, tunnel::Tunnel>& tunnels() const { return tunnels_; }
   std::size_t session_count() const { return total_sessions_; }
-  EndpointStats stats() const;
+  EndpointStats stats() const;  // O(tunnels): sums the channels' and recoveries' counters
+  std::uint64_t recoveries_completed() const { return stats_.recoveries_completed; }  // O(1)
 
  private:
   // TunnelOutputs

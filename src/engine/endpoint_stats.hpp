@@ -27,7 +27,11 @@ struct EndpointStats {
   std::uint64_t recovery_refused = 0;         // recovery SCCRQs refused (wrong IDs, peer, ...)
   std::uint64_t recovery_fallbacks = 0;       // protocol recovery fell back to silent failover
   std::uint64_t recoveries_failed = 0;        // tunnels cleared because they could not recover
-  channel::ChannelStats channel;              // summed over the tunnels, closed ones included
+  std::uint64_t recoveries_completed = 0;     // tunnels resynchronized after our restart
+  // Summed over the tunnels held now (RecoveryStatus): what recovery did.
+  std::uint64_t tunnels_recovering = 0;
+  std::uint64_t sessions_kept = 0, sessions_cleared = 0, sessions_queried = 0, probes_sent = 0;
+  channel::ChannelStats channel;  // summed over the tunnels, closed ones included
 };
 
 }  // namespace hl2tp::engine

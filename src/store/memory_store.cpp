@@ -1,5 +1,7 @@
 #include "store/memory_store.hpp"
 
+#include "store/record_size.hpp"
+
 namespace hl2tp::store {
 
 std::optional<std::string> MemoryStore::commit() {
@@ -7,6 +9,7 @@ std::optional<std::string> MemoryStore::commit() {
   for (const auto& record : batch_) {
     if (apply(committed_, record)) {
       ++records_committed_;
+      bytes_committed_ += record_size(record);
     } else {
       ++records_rejected_;
     }

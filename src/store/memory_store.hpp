@@ -19,6 +19,8 @@ class MemoryStore : public CheckpointStore {
   std::uint64_t commits() const { return commits_; }
   std::uint64_t records_committed() const { return records_committed_; }
   std::uint64_t records_rejected() const { return records_rejected_; }
+  // Payload octets of the committed records (record_size.hpp): what a store has to write.
+  std::uint64_t bytes_committed() const { return bytes_committed_; }
 
  private:
   std::vector<tunnel::Checkpoint> batch_;
@@ -26,6 +28,7 @@ class MemoryStore : public CheckpointStore {
   std::uint64_t commits_ = 0;
   std::uint64_t records_committed_ = 0;
   std::uint64_t records_rejected_ = 0;
+  std::uint64_t bytes_committed_ = 0;
 };
 
 }  // namespace hl2tp::store

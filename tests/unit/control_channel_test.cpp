@@ -117,5 +117,92 @@ TEST(ControlChannel, the_window_starts_at_one_message_and_grows_with_acks) {
   EXPECT_EQ(c.in_flight(), 4u);
 }
 
+// RFC 4951 §3.2.1–3.2.2: while paused the old channel neither sends nor takes anything; the reset
+// hands back what it flushed and restarts the numbering.
+TEST(ControlChannel, a_paused_channel_is_silent_and_a_reset_flushes_both_windows) {
+  ControlChannel c({});
+  c.pause();
+  ASSERT_TRUE(c.send(Time{}, wire::make_hello(), {}));
+  ASSERT_TRUE(c.send(Time{}, wire::make_hello(), {}));
+  EXPECT_TRUE(take(c).empty());
+  EXPECT_FALSE(c.next_deadline());
+  EXPECT_TRUE(c.receive(Time{}, hello_with(0, 0)).empty());
+  EXPECT_EQ(c.stats().discarded_paused, 1u);
+  EXPECT_EQ(c.expected_ns(), 0u) << "what arrived while paused was not taken";
+  c.journal().clear();
+  const auto flushed = c.reset(Time{} + 1s, 300, 7);
+  EXPECT_EQ(flushed.size(), 2u);
+  EXPECT_FALSE(c.paused());
+  EXPECT_EQ(c.next_ns(), 300u);
+  EXPECT_EQ(c.expected_ns(), 7u);
+  EXPECT_TRUE(c.quiet());
+  ASSERT_EQ(c.journal().size(), 1u);
+  EXPECT_EQ(c.journal()[0].kind, JournalEntry::Kind::reset);
+  EXPECT_EQ(c.journal()[0].value, 300u);
+  EXPECT_EQ(c.journal()[0].reset_nr, 7u);
+  ASSERT_TRUE(c.send(Time{} + 1s, wire::make_hello(), {}));
+  const auto out = take(c);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].header.ns, 300u);
+  EXPECT_EQ(out[0].header.nr, 7u);
+}
+
+TEST(ControlChannel, resume_carries_on_with_the_same_numbers_and_resends_at_once) {
+  ControlChannel c({});
+  ASSERT_TRUE(c.send(Time{}, wire::make_hello(), {}));
+  take(c);
+  c.pause();
+  c.resume(Time{} + 5s);
+  const auto out = take(c);
+  ASSERT_EQ(out.size(), 1u) << "the unacknowledged message goes again";
+  EXPECT_EQ(out[0].header.ns, 0u);
+  EXPECT_EQ(c.next_deadline(), Time{} + 6s) << "a fresh retransmission cycle";
+}
+
+TEST(ControlChannel, an_overdue_message_is_resent_as_soon_as_the_peer_speaks_without_acking_it) {
+  ControlChannel c({});
+  ASSERT_TRUE(c.send(Time{}, wire::make_hello(), {}));
+  take(c);
+  c.handle_timeout(Time{} + 1s);  // first retransmission
+  ASSERT_EQ(take(c).size(), 1u);
+  c.receive(Time{} + 2500ms, hello_with(0, 0));  // the peer (restarted) has not got Ns 0
+  const auto out = take(c);
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out[0].header.ns, 0u);
+  EXPECT_EQ(out[0].type(), wire::MessageType::HELLO);
+}
+
+// protocol-reference §3.4/§3.7: the xl2tpd model drops what is ahead and acks what is stale,
+// ignoring the stale message's Nr, and counts a ZLB only when its Ns is the expected one.
+TEST(ControlChannel, the_xl2tpd_model_drops_messages_ahead_and_ignores_stale_nr) {
+  ChannelConfig config;
+  config.model = SequencingModel::xl2tpd;
+  ControlChannel c(config);
+  ASSERT_TRUE(c.send(Time{}, wire::make_hello(), {}));  // Ns 0 in flight
+  take(c);
+  EXPECT_TRUE(c.receive(Time{}, hello_with(1, 0)).empty()) << "ahead: dropped";
+  EXPECT_EQ(c.stats().beyond_window, 1u);
+  ASSERT_EQ(c.receive(Time{}, hello_with(0, 0)).size(), 1u);
+  wire::ControlMessage stale = hello_with(0, 1);  // stale, and its Nr would ack our Ns 0
+  c.receive(Time{}, stale);
+  EXPECT_EQ(c.in_flight(), 1u) << "a stale message's Nr is not processed";
+  wire::ControlMessage zlb;
+  zlb.header = {1, 0, 5, 1};  // a ZLB with an unexpected Ns
+  c.receive(Time{}, zlb);
+  EXPECT_EQ(c.in_flight(), 1u) << "ignored";
+  zlb.header = {1, 0, 1, 1};
+  c.receive(Time{}, zlb);
+  EXPECT_EQ(c.in_flight(), 0u) << "a ZLB with the expected Ns acknowledges";
+}
+
+TEST(ControlChannel, the_accel_ppp_model_discards_a_message_that_acks_the_unsent) {
+  ChannelConfig config;
+  config.model = SequencingModel::accel_ppp;
+  ControlChannel c(config);
+  EXPECT_TRUE(c.receive(Time{}, hello_with(0, 3)).empty()) << "Nr 3 but nothing was sent";
+  EXPECT_EQ(c.expected_ns(), 0u);
+  EXPECT_EQ(c.receive(Time{}, hello_with(0, 0)).size(), 1u);
+}
+
 }  // namespace
 }  // namespace hl2tp::channel

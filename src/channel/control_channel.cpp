@@ -251,14 +251,7 @@ void ControlChannel::restore(Time now, const ChannelState& state) {
   held_.clear();
   for (const auto& [ns, bytes] : state.unacked)
     queued_.push_back({ns, bytes});
-  cwnd_ = 1;
-  cwnd_acks_ = 0;
-  timeouts_ = 0;
-  retransmit_interval_ = config_.retransmit_initial;
-  retransmit_deadline_.reset();
-  unacked_since_.reset();
-  ack_deadline_.reset();
-  failed_ = false;
+  start_afresh();
   restored_end_ = next_ns_;
   transmit(now);
 }
@@ -279,6 +272,17 @@ void ControlChannel::resume(Time now) {
   transmit(now);
 }
 
+void ControlChannel::start_afresh() {
+  cwnd_ = 1;
+  cwnd_acks_ = 0;
+  timeouts_ = 0;
+  retransmit_interval_ = config_.retransmit_initial;
+  retransmit_deadline_.reset();
+  unacked_since_.reset();
+  ack_deadline_.reset();
+  failed_ = false;
+}
+
 void ControlChannel::resend_oldest(Time now) {
   if (paused_ || failed_ || in_flight_.empty()) return;
   ++stats_.retransmitted;
@@ -297,15 +301,8 @@ std::vector<wire::Bytes> ControlChannel::reset(Time now, std::uint16_t ns, std::
   next_ns_ = ns;
   expected_ns_ = nr;
   restored_end_.reset();
-  cwnd_ = 1;
-  cwnd_acks_ = 0;
+  start_afresh();
   ssthresh_ = peer_window_;
-  timeouts_ = 0;
-  retransmit_interval_ = config_.retransmit_initial;
-  retransmit_deadline_.reset();
-  unacked_since_.reset();
-  ack_deadline_.reset();
-  failed_ = false;
   paused_ = false;
   last_received_ = now;
   journal_.push_back({JournalEntry::Kind::reset, ns, {}, nr});

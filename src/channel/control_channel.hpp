@@ -96,6 +96,8 @@ class ControlChannel {
   };
 
   void acknowledge(Time now, std::uint16_t nr);
+  // Slow start from one message, a fresh retransmission cycle, nothing pending (restore, reset).
+  void start_afresh();
   // xl2tpd's sequencing (SequencingModel::xl2tpd).
   void receive_as_xl2tpd(Time now, wire::ControlMessage& message,
                          std::vector<wire::ControlMessage>& delivered);

@@ -188,13 +188,10 @@ bool Tunnel::answer_challenge(Time now, TunnelContext& ctx, const ControlMessage
   return true;
 }
 
-Tunnel Tunnel::restored(Time now, TunnelContext& ctx,
-                        std::shared_ptr<const TunnelSettings> settings,
-                        const TunnelEstablished& record,
-                        const std::vector<SessionEstablished>& sessions,
-                        bool await_recovery_tunnel) {
+Tunnel Tunnel::from_record(std::shared_ptr<const TunnelSettings> settings,
+                           const TunnelEstablished& record, State state) {
   Tunnel t(std::move(settings), record.tunnel_id, record.peer);
-  t.state_ = State::established;
+  t.state_ = state;
   t.originator_ = record.originator;
   t.peer_id_ = record.peer_tunnel_id;
   t.peer_window_ = record.peer_window;
@@ -204,6 +201,15 @@ Tunnel Tunnel::restored(Time now, TunnelContext& ctx,
   t.checkpointed_ = true;  // it is in the store already
   t.channel_.set_peer_tunnel_id(t.peer_id_);
   t.channel_.set_peer_window(t.peer_window_);
+  return t;
+}
+
+Tunnel Tunnel::restored(Time now, TunnelContext& ctx,
+                        std::shared_ptr<const TunnelSettings> settings,
+                        const TunnelEstablished& record,
+                        const std::vector<SessionEstablished>& sessions,
+                        bool await_recovery_tunnel) {
+  Tunnel t = from_record(std::move(settings), record, State::established);
   t.channel_.set_recovery_hold(
       std::chrono::milliseconds(recovery_hold_ms(t.settings_->failover, t.peer_capability_)));
   for (const SessionEstablished& s : sessions) {
@@ -433,17 +439,7 @@ void Tunnel::announce(TunnelContext& ctx, Event e) {
 Tunnel Tunnel::restored_closing(Time now, TunnelContext& ctx,
                                 std::shared_ptr<const TunnelSettings> settings,
                                 const TunnelEstablished& record) {
-  Tunnel t(std::move(settings), record.tunnel_id, record.peer);
-  t.state_ = State::closing;
-  t.originator_ = record.originator;
-  t.peer_id_ = record.peer_tunnel_id;
-  t.peer_window_ = record.peer_window;
-  t.peer_host_name_ = record.peer_host_name;
-  t.peer_capability_ = record.peer_capability;
-  t.resync_method_ = record.resync_method;
-  t.checkpointed_ = true;
-  t.channel_.set_peer_tunnel_id(t.peer_id_);
-  t.channel_.set_peer_window(t.peer_window_);
+  Tunnel t = from_record(std::move(settings), record, State::closing);
   t.channel_.restore(now, record.channel);
   t.channel_.journal().clear();
   t.flush(ctx);

@@ -165,6 +165,9 @@ class Tunnel {
   std::optional<Time> filed_deadline;
 
  private:
+  // A tunnel of a previous incarnation, as its record describes it, in `state`.
+  static Tunnel from_record(std::shared_ptr<const TunnelSettings> settings,
+                            const TunnelEstablished& record, State state);
   void process(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
   wire::ControlMessage start_control_message(wire::MessageType type) const;  // SCCRQ or SCCRP
   // Takes the peer's tunnel ID, window and host name from its SCCRQ/SCCRP; false if refused.

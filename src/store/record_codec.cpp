@@ -1,0 +1,149 @@
+#include "store/record_codec.hpp"
+
+#include "wire/byte_reader.hpp"
+#include "wire/byte_writer.hpp"
+
+namespace hl2tp::store {
+namespace {
+
+constexpr std::uint8_t kTunnelFormat = 1, kSessionFormat = 1;
+
+void put_text(wire::ByteWriter& w, const std::string& s) {
+  w.u16(static_cast<std::uint16_t>(s.size()));
+  w.text(s);
+}
+
+std::optional<std::string> get_text(wire::ByteReader& r) {
+  auto n = r.u16();
+  if (!n) return std::nullopt;
+  auto b = r.take(*n);
+  if (!b) return std::nullopt;
+  return std::string(reinterpret_cast<const char*>(b->data()), b->size());
+}
+
+}  // namespace
+
+wire::Bytes encode_tunnel(const tunnel::TunnelEstablished& t) {
+  wire::Bytes out;
+  wire::ByteWriter w(out);
+  w.u8(kTunnelFormat);
+  w.u16(t.tunnel_id);
+  w.u16(t.peer_tunnel_id);
+  w.u8(t.peer.v6 ? 6 : 4);
+  w.bytes(std::span(reinterpret_cast<const std::byte*>(t.peer.ip.data()), t.peer.ip.size()));
+  w.u16(t.peer.port);
+  w.u8(t.originator ? 1 : 0);
+  put_text(w, t.peer_host_name);
+  w.u16(t.peer_window);
+  w.u8(t.peer_capability ? 1 : 0);
+  if (t.peer_capability) {
+    w.u8(static_cast<std::uint8_t>((t.peer_capability->control ? 1 : 0) |
+                                   (t.peer_capability->data ? 2 : 0)));
+    w.u32(t.peer_capability->recovery_time_ms);
+  }
+  w.u8(static_cast<std::uint8_t>(t.resync_method));
+  return out;
+}
+
+std::optional<tunnel::TunnelEstablished> decode_tunnel(std::span<const std::byte> bytes) {
+  wire::ByteReader r(bytes);
+  tunnel::TunnelEstablished t;
+  if (r.u8() != kTunnelFormat) return std::nullopt;
+  auto id = r.u16(), peer_id = r.u16();
+  auto family = r.u8();
+  auto ip = r.take(16);
+  auto port = r.u16();
+  auto originator = r.u8();
+  auto host = get_text(r);
+  auto window = r.u16();
+  auto has_capability = r.u8();
+  if (!id || !peer_id || !family || (*family != 4 && *family != 6) || !ip || !port || !originator ||
+      !host || !window || !has_capability) {
+    return std::nullopt;
+  }
+  t.tunnel_id = *id;
+  t.peer_tunnel_id = *peer_id;
+  t.peer.v6 = *family == 6;
+  for (std::size_t i = 0; i < 16; ++i)
+    t.peer.ip[i] = std::to_integer<std::uint8_t>((*ip)[i]);
+  t.peer.port = *port;
+  t.originator = *originator != 0;
+  t.peer_host_name = std::move(*host);
+  t.peer_window = *window;
+  if (*has_capability) {
+    auto bits = r.u8();
+    auto time = r.u32();
+    if (!bits || !time) return std::nullopt;
+    t.peer_capability = wire::FailoverCapability{(*bits & 1) != 0, (*bits & 2) != 0, *time};
+  }
+  auto method = r.u8();
+  if (!method || *method > static_cast<std::uint8_t>(tunnel::ResyncMethod::none) || !r.empty()) {
+    return std::nullopt;
+  }
+  t.resync_method = static_cast<tunnel::ResyncMethod>(*method);
+  return t;
+}
+
+wire::Bytes encode_session(const tunnel::SessionEstablished& s) {
+  wire::Bytes out;
+  wire::ByteWriter w(out);
+  w.u8(kSessionFormat);
+  w.u16(s.tunnel_id);
+  w.u16(s.session_id);
+  w.u16(s.peer_session_id);
+  w.u8(static_cast<std::uint8_t>(s.role));
+  w.u8(static_cast<std::uint8_t>(s.direction));
+  const auto& p = s.parameters;
+  for (std::uint32_t v : {p.call_serial_number, p.bearer_type, p.framing_type, p.tx_connect_speed,
+                          p.rx_connect_speed, p.minimum_bps, p.maximum_bps}) {
+    w.u32(v);
+  }
+  w.u8(p.physical_channel_id ? 1 : 0);
+  if (p.physical_channel_id) w.u32(*p.physical_channel_id);
+  put_text(w, p.calling_number);
+  put_text(w, p.called_number);
+  put_text(w, p.sub_address);
+  w.u8(p.sequencing_required ? 1 : 0);
+  return out;
+}
+
+std::optional<tunnel::SessionEstablished> decode_session(std::span<const std::byte> bytes) {
+  wire::ByteReader r(bytes);
+  tunnel::SessionEstablished s;
+  if (r.u8() != kSessionFormat) return std::nullopt;
+  auto tid = r.u16(), sid = r.u16(), peer_sid = r.u16();
+  auto role = r.u8(), direction = r.u8();
+  if (!tid || !sid || !peer_sid || !role || *role > 1 || !direction || *direction > 1) {
+    return std::nullopt;
+  }
+  s.tunnel_id = *tid;
+  s.session_id = *sid;
+  s.peer_session_id = *peer_sid;
+  s.role = static_cast<session::Role>(*role);
+  s.direction = static_cast<session::Direction>(*direction);
+  auto& p = s.parameters;
+  for (std::uint32_t* v :
+       {&p.call_serial_number, &p.bearer_type, &p.framing_type, &p.tx_connect_speed,
+        &p.rx_connect_speed, &p.minimum_bps, &p.maximum_bps}) {
+    auto x = r.u32();
+    if (!x) return std::nullopt;
+    *v = *x;
+  }
+  auto has_channel = r.u8();
+  if (!has_channel) return std::nullopt;
+  if (*has_channel) {
+    auto channel = r.u32();
+    if (!channel) return std::nullopt;
+    p.physical_channel_id = *channel;
+  }
+  auto calling = get_text(r), called = get_text(r), sub = get_text(r);
+  auto sequencing = r.u8();
+  if (!calling || !called || !sub || !sequencing || !r.empty()) return std::nullopt;
+  p.calling_number = std::move(*calling);
+  p.called_number = std::move(*called);
+  p.sub_address = std::move(*sub);
+  p.sequencing_required = *sequencing != 0;
+  return s;
+}
+
+}  // namespace hl2tp::store

@@ -1,0 +1,323 @@
+#include "store/sqlite_store.hpp"
+
+#include <sqlite3.h>
+
+#include <variant>
+
+#include "store/record_codec.hpp"
+
+namespace hl2tp::store {
+namespace {
+
+constexpr int kApplicationId = 0x686C3274;  // "hl2t": PRAGMA application_id
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE tunnels(
+  id INTEGER PRIMARY KEY,
+  record BLOB NOT NULL,          -- record_codec: what the tunnel is
+  next_ns INTEGER NOT NULL,      -- its control channel, as it changes
+  expected_ns INTEGER NOT NULL,
+  acked_ns INTEGER NOT NULL,
+  session_id_limit INTEGER NOT NULL,
+  closing INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE unacked(            -- messages sent and not yet acknowledged, oldest first (rowid)
+  tunnel_id INTEGER NOT NULL,
+  ns INTEGER NOT NULL,
+  bytes BLOB NOT NULL);
+CREATE INDEX unacked_by_tunnel ON unacked(tunnel_id);
+CREATE TABLE sessions(
+  tunnel_id INTEGER NOT NULL,
+  session_id INTEGER NOT NULL,
+  record BLOB NOT NULL,
+  PRIMARY KEY(tunnel_id, session_id)) WITHOUT ROWID;
+)sql";
+
+// The prepared statements, in this order.
+enum Statement : std::size_t {
+  kInsertTunnel,
+  kDeleteTunnel,
+  kDeleteSessionsOf,
+  kDeleteUnackedOf,
+  kInsertUnacked,
+  kSetNextNs,
+  kDeleteAcked,
+  kSetAckedNs,
+  kSetExpectedNs,
+  kReset,
+  kSetSessionIdLimit,
+  kSetClosing,
+  kInsertSession,
+  kDeleteSession,
+  kBegin,
+  kCommit,
+  kRollback,
+  kStatementCount,
+};
+
+constexpr const char* kStatements[kStatementCount] = {
+    "INSERT OR REPLACE INTO tunnels(id, record, next_ns, expected_ns, acked_ns, session_id_limit,"
+    " closing) VALUES(?1, ?2, ?3, ?4, ?5, ?6, 0)",
+    "DELETE FROM tunnels WHERE id = ?1",
+    "DELETE FROM sessions WHERE tunnel_id = ?1",
+    "DELETE FROM unacked WHERE tunnel_id = ?1",
+    "INSERT INTO unacked(tunnel_id, ns, bytes) SELECT ?1, ?2, ?3"
+    " WHERE EXISTS(SELECT 1 FROM tunnels WHERE id = ?1)",
+    "UPDATE tunnels SET next_ns = ?2 WHERE id = ?1",
+    // RFC 2661 §5.8: an Nr acknowledges every Ns before it, in serial (modulo 2^16) order.
+    "DELETE FROM unacked WHERE tunnel_id = ?1 AND ((?2 - ns - 1) & 65535) < 32768",
+    "UPDATE tunnels SET acked_ns = ?2 WHERE id = ?1",
+    "UPDATE tunnels SET expected_ns = ?2 WHERE id = ?1",
+    "UPDATE tunnels SET next_ns = ?2, acked_ns = ?2, expected_ns = ?3 WHERE id = ?1",
+    "UPDATE tunnels SET session_id_limit = ?2 WHERE id = ?1",
+    "UPDATE tunnels SET closing = 1 WHERE id = ?1",
+    "INSERT OR REPLACE INTO sessions(tunnel_id, session_id, record) SELECT ?1, ?2, ?3"
+    " WHERE EXISTS(SELECT 1 FROM tunnels WHERE id = ?1)",
+    "DELETE FROM sessions WHERE tunnel_id = ?1 AND session_id = ?2",
+    "BEGIN IMMEDIATE",
+    "COMMIT",
+    "ROLLBACK",
+};
+
+std::string error_of(sqlite3* db, const std::string& what) {
+  return what + ": " + sqlite3_errmsg(db);
+}
+
+// Runs one statement that returns at most an integer.
+std::optional<std::int64_t> query_int(sqlite3* db, const char* sql) {
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK) return std::nullopt;
+  std::optional<std::int64_t> v;
+  if (sqlite3_step(s) == SQLITE_ROW) v = sqlite3_column_int64(s, 0);
+  sqlite3_finalize(s);
+  return v;
+}
+
+class Binder {
+ public:
+  explicit Binder(sqlite3_stmt* s) : s_(s) { sqlite3_reset(s_); }
+  Binder& i(int value) {
+    sqlite3_bind_int(s_, ++n_, value);
+    return *this;
+  }
+  Binder& blob(const wire::Bytes& b) {
+    sqlite3_bind_blob(s_, ++n_, b.data(), static_cast<int>(b.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  bool run() {
+    const int rc = sqlite3_step(s_);
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+    return rc == SQLITE_DONE;
+  }
+
+ private:
+  sqlite3_stmt* s_;
+  int n_ = 0;
+};
+
+std::span<const std::byte> column_blob(sqlite3_stmt* s, int column) {
+  const void* p = sqlite3_column_blob(s, column);
+  const int n = sqlite3_column_bytes(s, column);
+  return {static_cast<const std::byte*>(p), static_cast<std::size_t>(p ? n : 0)};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const std::string& path,
+                                                                    Durability durability) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+      SQLITE_OK) {
+    std::string why = db ? error_of(db, "cannot open store " + path) : "cannot open store " + path;
+    sqlite3_close(db);
+    return unexpected(std::move(why));
+  }
+  std::unique_ptr<SqliteStore> store(new SqliteStore(db));
+  sqlite3_busy_timeout(db, 5000);
+  // Everything is checked before anything is written: a file that is not ours stays untouched.
+  const auto tables = query_int(db, "SELECT count(*) FROM sqlite_master");
+  const auto application_id = query_int(db, "PRAGMA application_id");
+  const auto version = query_int(db, "PRAGMA user_version");
+  if (!tables || !application_id || !version) {
+    return unexpected(error_of(db, "store " + path + " is not readable (damaged, or not SQLite)"));
+  }
+  const bool fresh = *tables == 0 && *application_id == 0;
+  if (!fresh && *application_id != kApplicationId) {
+    return unexpected("store " + path + " is not an hl2tp store (application_id " +
+                      std::to_string(*application_id) + "); refusing to touch it");
+  }
+  if (!fresh && *version > kSchemaVersion) {
+    return unexpected("store " + path + " was written by a newer hl2tpd (schema " +
+                      std::to_string(*version) + ", this one knows " +
+                      std::to_string(kSchemaVersion) + "); refusing to touch it");
+  }
+  if (!fresh && *version < kSchemaVersion) {
+    return unexpected("store " + path + " has an unknown old schema " + std::to_string(*version));
+  }
+  if (!fresh) {
+    sqlite3_stmt* check = nullptr;
+    std::string verdict = "?";
+    if (sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &check, nullptr) == SQLITE_OK &&
+        sqlite3_step(check) == SQLITE_ROW) {
+      verdict = reinterpret_cast<const char*>(sqlite3_column_text(check, 0));
+    }
+    sqlite3_finalize(check);
+    if (verdict != "ok") {
+      return unexpected("store " + path + " is damaged (" + verdict + "); refusing to touch it");
+    }
+  }
+  const std::string pragmas = std::string("PRAGMA journal_mode = WAL; PRAGMA synchronous = ") +
+                              (durability == Durability::power_loss ? "FULL" : "NORMAL") + ";";
+  if (sqlite3_exec(db, pragmas.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return unexpected(error_of(db, "store " + path));
+  }
+  if (fresh) {
+    const std::string create = std::string("BEGIN;") + kSchema +
+                               "PRAGMA application_id = " + std::to_string(kApplicationId) +
+                               "; PRAGMA user_version = " + std::to_string(kSchemaVersion) +
+                               "; COMMIT;";
+    if (sqlite3_exec(db, create.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
+      return unexpected(error_of(db, "cannot create store " + path));
+    }
+  }
+  if (auto error = store->prepare()) return unexpected(std::move(*error));
+  return store;
+}
+
+std::optional<std::string> SqliteStore::prepare() {
+  for (const char* sql : kStatements) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK) {
+      return error_of(db_, "store statement");
+    }
+    statements_.push_back(s);
+  }
+  return std::nullopt;
+}
+
+SqliteStore::~SqliteStore() {
+  for (sqlite3_stmt* s : statements_)
+    sqlite3_finalize(s);
+  sqlite3_close(db_);
+}
+
+std::optional<std::string> SqliteStore::write(const tunnel::Checkpoint& record) {
+  auto st = [this](Statement s) { return Binder(statements_[s]); };
+  const bool ok = std::visit(
+      [&](const auto& r) -> bool {
+        using R = std::decay_t<decltype(r)>;
+        if constexpr (std::is_same_v<R, tunnel::TunnelEstablished>) {
+          const auto& c = r.channel;
+          bool done = st(kDeleteSessionsOf).i(r.tunnel_id).run() &&
+                      st(kDeleteUnackedOf).i(r.tunnel_id).run() &&
+                      st(kInsertTunnel)
+                          .i(r.tunnel_id)
+                          .blob(encode_tunnel(r))
+                          .i(c.next_ns)
+                          .i(c.expected_ns)
+                          .i(c.acked_ns)
+                          .i(r.session_id_limit)
+                          .run();
+          for (const auto& [ns, bytes] : c.unacked)
+            done = done && st(kInsertUnacked).i(r.tunnel_id).i(ns).blob(bytes).run();
+          return done;
+        } else if constexpr (std::is_same_v<R, tunnel::TunnelClosing>) {
+          return st(kDeleteSessionsOf).i(r.tunnel_id).run() && st(kSetClosing).i(r.tunnel_id).run();
+        } else if constexpr (std::is_same_v<R, tunnel::TunnelRemoved>) {
+          return st(kDeleteSessionsOf).i(r.tunnel_id).run() &&
+                 st(kDeleteUnackedOf).i(r.tunnel_id).run() &&
+                 st(kDeleteTunnel).i(r.tunnel_id).run();
+        } else if constexpr (std::is_same_v<R, tunnel::SessionEstablished>) {
+          return st(kInsertSession).i(r.tunnel_id).i(r.session_id).blob(encode_session(r)).run();
+        } else if constexpr (std::is_same_v<R, tunnel::SessionRemoved>) {
+          return st(kDeleteSession).i(r.tunnel_id).i(r.session_id).run();
+        } else if constexpr (std::is_same_v<R, tunnel::ChannelQueued>) {
+          return st(kInsertUnacked).i(r.tunnel_id).i(r.ns).blob(r.bytes).run() &&
+                 st(kSetNextNs).i(r.tunnel_id).i(static_cast<std::uint16_t>(r.ns + 1)).run();
+        } else if constexpr (std::is_same_v<R, tunnel::ChannelAcked>) {
+          return st(kDeleteAcked).i(r.tunnel_id).i(r.nr).run() &&
+                 st(kSetAckedNs).i(r.tunnel_id).i(r.nr).run();
+        } else if constexpr (std::is_same_v<R, tunnel::ChannelReceived>) {
+          return st(kSetExpectedNs).i(r.tunnel_id).i(r.nr).run();
+        } else if constexpr (std::is_same_v<R, tunnel::ChannelReset>) {
+          return st(kDeleteUnackedOf).i(r.tunnel_id).run() &&
+                 st(kReset).i(r.tunnel_id).i(r.ns).i(r.nr).run();
+        } else {
+          static_assert(std::is_same_v<R, tunnel::SessionIdsReserved>);
+          return st(kSetSessionIdLimit).i(r.tunnel_id).i(r.limit).run();
+        }
+      },
+      record);
+  if (!ok) return error_of(db_, "store write");
+  return std::nullopt;
+}
+
+std::optional<std::string> SqliteStore::commit() {
+  if (batch_.empty()) return std::nullopt;
+  if (!Binder(statements_[kBegin]).run()) return error_of(db_, "store begin");
+  for (const auto& record : batch_) {
+    if (auto error = write(record)) {
+      Binder(statements_[kRollback]).run();
+      return error;
+    }
+  }
+  if (!Binder(statements_[kCommit]).run()) {
+    std::string error = error_of(db_, "store commit");
+    Binder(statements_[kRollback]).run();
+    return error;
+  }
+  batch_.clear();
+  return std::nullopt;
+}
+
+Snapshot SqliteStore::load() const {
+  Snapshot snapshot;
+  rows_rejected_ = 0;
+  auto each_row = [this](const char* sql, auto&& row) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db_, sql, -1, &s, nullptr) != SQLITE_OK) return;
+    while (sqlite3_step(s) == SQLITE_ROW)
+      row(s);
+    sqlite3_finalize(s);
+  };
+  each_row(
+      "SELECT id, record, next_ns, expected_ns, acked_ns, session_id_limit, closing FROM tunnels",
+      [&](sqlite3_stmt* s) {
+        auto t = decode_tunnel(column_blob(s, 1));
+        if (!t || t->tunnel_id != sqlite3_column_int(s, 0)) {
+          ++rows_rejected_;
+          return;
+        }
+        t->channel.next_ns = static_cast<std::uint16_t>(sqlite3_column_int(s, 2));
+        t->channel.expected_ns = static_cast<std::uint16_t>(sqlite3_column_int(s, 3));
+        t->channel.acked_ns = static_cast<std::uint16_t>(sqlite3_column_int(s, 4));
+        t->session_id_limit = static_cast<std::uint16_t>(sqlite3_column_int(s, 5));
+        auto& stored = snapshot.tunnels[t->tunnel_id];
+        stored.closing = sqlite3_column_int(s, 6) != 0;
+        stored.tunnel = std::move(*t);
+      });
+  each_row("SELECT tunnel_id, ns, bytes FROM unacked ORDER BY rowid", [&](sqlite3_stmt* s) {
+    auto it = snapshot.tunnels.find(static_cast<std::uint16_t>(sqlite3_column_int(s, 0)));
+    if (it == snapshot.tunnels.end()) {
+      ++rows_rejected_;
+      return;
+    }
+    const auto blob = column_blob(s, 2);
+    it->second.tunnel.channel.unacked.emplace_back(
+        static_cast<std::uint16_t>(sqlite3_column_int(s, 1)),
+        wire::Bytes(blob.begin(), blob.end()));
+  });
+  each_row("SELECT tunnel_id, session_id, record FROM sessions", [&](sqlite3_stmt* s) {
+    auto it = snapshot.tunnels.find(static_cast<std::uint16_t>(sqlite3_column_int(s, 0)));
+    auto session = decode_session(column_blob(s, 2));
+    if (it == snapshot.tunnels.end() || !session ||
+        session->session_id != sqlite3_column_int(s, 1)) {
+      ++rows_rejected_;
+      return;
+    }
+    it->second.sessions[session->session_id] = std::move(*session);
+  });
+  return snapshot;
+}
+
+}  // namespace hl2tp::store

@@ -1,0 +1,53 @@
+#pragma once
+// The daemon's durable store: SQLite (embedded), WAL mode, one transaction per commit() (the loop
+// turn's group commit, architecture.md). Durability is a setting: against a process crash (WAL
+// with synchronous=NORMAL: a committed transaction survives the process, not a power cut) or
+// against power loss (synchronous=FULL: fsync at every commit).
+//
+// The file carries our application ID and a schema version. A file that is not ours, is damaged,
+// or was written by a newer version is refused with a clear error and left exactly as it was:
+// a store is never silently overwritten.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/checkpoint_store.hpp"
+#include "wire/result.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace hl2tp::store {
+
+enum class Durability : std::uint8_t { process_crash, power_loss };
+
+class SqliteStore : public CheckpointStore {
+ public:
+  static constexpr int kSchemaVersion = 1;
+
+  // Opens (or creates) the store at `path`.
+  static Result<std::unique_ptr<SqliteStore>, std::string> open(const std::string& path,
+                                                                Durability durability);
+  ~SqliteStore() override;
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  void append(const tunnel::Checkpoint& record) override { batch_.push_back(record); }
+  std::optional<std::string> commit() override;
+  Snapshot load() const override;
+  // Why the last load() could not read everything (damaged rows are skipped and counted).
+  std::size_t rows_rejected() const { return rows_rejected_; }
+
+ private:
+  explicit SqliteStore(sqlite3* db) : db_(db) {}
+  std::optional<std::string> prepare();
+  std::optional<std::string> write(const tunnel::Checkpoint& record);
+
+  sqlite3* db_;
+  std::vector<tunnel::Checkpoint> batch_;
+  // Prepared statements, by purpose (see sqlite_store.cpp).
+  std::vector<sqlite3_stmt*> statements_;
+  mutable std::size_t rows_rejected_ = 0;
+};
+
+}  // namespace hl2tp::store

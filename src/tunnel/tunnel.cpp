@@ -293,7 +293,10 @@ void Tunnel::reset_after_recovery(Time now, TunnelContext& ctx, std::uint16_t ns
   // §3.3 Step I: sessions that were not established are cleared silently, on both ends.
   std::vector<std::uint16_t> unestablished;
   for (const auto& [id, s] : sessions_) {
-    if (s.state() != session::State::established) unestablished.push_back(id);
+    // Calls waiting for the recovery never reached the wire: they go out once it is done.
+    if (s.state() != session::State::established && s.state() != session::State::wait_tunnel) {
+      unestablished.push_back(id);
+    }
   }
   for (std::uint16_t id : unestablished)
     drop_session(ctx, id, "not established at failover (RFC 4951 Step I)");
@@ -418,6 +421,9 @@ void Tunnel::check_recovered(Time now, TunnelContext& ctx) {
   if (!done) return;
   recovery_.state = RecoveryState::recovered;
   recovery_.finished = now;
+  for (auto& [id, s] : sessions_) {
+    if (s.state() == session::State::wait_tunnel) apply(now, ctx, s, s.start());
+  }
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - *recovery_.started);
   ctx.outputs.event(
       {EventKind::recovery_completed, local_id_, 0, std::nullopt,
@@ -772,8 +778,10 @@ Result<std::uint16_t, std::string> Tunnel::open_session(Time now, TunnelContext&
       state_ != State::wait_ctl_conn) {
     return unexpected(std::string("tunnel is ") + std::string(name(state_)));
   }
-  // Spec §3 step 2 and RFC 4951 §3.2.2: no new session on a tunnel being recovered.
-  if (recovering() || recovery_link_) return unexpected(std::string("tunnel is recovering"));
+  // RFC 4951 §3.2.2 and spec §3 step 2: no new session goes out on a tunnel being recovered; the
+  // request waits (as before the tunnel's set-up) until the recovery completes, bounded by the
+  // call set-up timeout.
+  if (recovery_link_) return unexpected(std::string("not on a recovery tunnel"));
   if (sessions_.size() >= settings_->max_sessions || ctx.total_sessions >= ctx.max_total_sessions) {
     return unexpected(std::string("session limit"));
   }
@@ -786,7 +794,8 @@ Result<std::uint16_t, std::string> Tunnel::open_session(Time now, TunnelContext&
                                              direction, std::move(parameters)));
   ++ctx.total_sessions;
   track_setup(now, id);
-  if (state_ == State::established) apply(now, ctx, it->second, it->second.start());
+  if (state_ == State::established && !recovering())
+    apply(now, ctx, it->second, it->second.start());
   flush(ctx);
   return id;
 }

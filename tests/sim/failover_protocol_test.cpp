@@ -110,6 +110,25 @@ INSTANTIATE_TEST_SUITE_P(FailedEnd, FailoverProtocol, ::testing::Values(true, fa
                            return param_info.param ? "lns_fails" : "lac_fails";
                          });
 
+TEST(FailoverProtocolSessions, a_call_requested_while_the_tunnel_recovers_waits_for_it) {
+  // Spec §3 step 2: no new session goes out on a recovering tunnel (RFC 4951 §3.2.2), but the
+  // request is not refused: it waits for the recovery and then goes out.
+  LacLnsPair p(61);
+  build_up(p, 2);
+  p.sim.crash(p.lac);
+  p.sim.run_for(1s);
+  p.sim.restart(p.lac, lac_config());
+  const auto tid = only_tunnel(p.sim.endpoint(p.lac)).local_id();
+  ASSERT_EQ(only_tunnel(p.sim.endpoint(p.lac)).recovery().state, RecoveryState::recovering);
+  const auto call = p.open_session(p.lac, tid, Direction::incoming);
+  ASSERT_TRUE(call) << call.error();
+  EXPECT_EQ(p.sim.endpoint(p.lac).find_tunnel(tid)->find_session(*call)->state(),
+            session::State::wait_tunnel);
+  ASSERT_TRUE(p.sim.run_until([&] { return p.quiet(); }, 5s)) << p.report();
+  EXPECT_EQ(established_sessions(p.sim.endpoint(p.lns)).size(), 3u) << p.report();
+  EXPECT_TRUE(p.both_agree());
+}
+
 TEST(FailoverProtocolSessions, a_connect_lost_in_the_crash_is_queried_and_cleared_on_both_ends) {
   // The LAC is established once it sends ICCN (RFC 2661 §7.4.1); the LNS crashes before the ICCN
   // arrives, so it never held the call established. The reset flushes the LAC's unacknowledged

@@ -9,7 +9,7 @@ packages=(
   build-essential g++ clang lld llvm cmake ninja-build pkg-config
   # libraries the project is built on (see README "Libraries")
   libgtest-dev libgmock-dev libbenchmark-dev libssl-dev libsqlite3-dev libtomlplusplus-dev
-  libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
+  libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev libsystemd-dev
   # sanitizer and fuzzer runtimes for clang (libFuzzer, ASan, UBSan)
   libclang-rt-14-dev
   # independent checks: tshark dissects what we encode; xl2tpd is the interop peer

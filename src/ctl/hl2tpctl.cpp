@@ -1,0 +1,159 @@
+// hl2tpctl: the operator's view of hl2tpd over its management socket (src/daemon/
+// management_commands.hpp): show summary|tunnel|session|statistics (text, or --json), clear,
+// request restart|shutdown, and `call` to place test calls from a LAC (until PPPoE arrives).
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace {
+
+using nlohmann::json;
+
+// One request, one answer; nothing when the daemon cannot be reached (the error is printed).
+std::optional<json> ask(const std::string& socket_path, const json& request) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (socket_path.size() >= sizeof(addr.sun_path)) {
+    std::fprintf(stderr, "hl2tpctl: socket path too long: %s\n", socket_path.c_str());
+    return std::nullopt;
+  }
+  std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
+  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    std::fprintf(stderr, "hl2tpctl: cannot reach hl2tpd at %s: %s (is it running?)\n",
+                 socket_path.c_str(), std::strerror(errno));
+    if (fd >= 0) ::close(fd);
+    return std::nullopt;
+  }
+  const std::string line = request.dump() + "\n";
+  if (::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  std::string answer;
+  char chunk[65536];
+  for (ssize_t n; (n = ::read(fd, chunk, sizeof(chunk))) > 0;)
+    answer.append(chunk, static_cast<std::size_t>(n));
+  ::close(fd);
+  json j = json::parse(answer, nullptr, false);
+  if (j.is_discarded()) {
+    std::fprintf(stderr, "hl2tpctl: unreadable answer from hl2tpd\n");
+    return std::nullopt;
+  }
+  return j;
+}
+
+std::string text(const json& v) {
+  return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+void print_object(const json& o, const std::string& indent = "") {
+  for (const auto& [k, v] : o.items()) {
+    if (v.is_object()) {
+      std::printf("%s%s:\n", indent.c_str(), k.c_str());
+      print_object(v, indent + "  ");
+    } else {
+      std::printf("%s%-34s %s\n", indent.c_str(), (k + ":").c_str(), text(v).c_str());
+    }
+  }
+}
+
+void print_tunnels(const json& tunnels) {
+  std::printf("%-8s %-8s %-22s %-12s %8s  %-18s %s\n", "Local ID", "Remote", "Remote address",
+              "State", "Sessions", "Resync mechanism", "Recovery");
+  for (const auto& t : tunnels) {
+    std::string recovery = text(t["recovery-state"]);
+    if (t.contains("recovers-tunnel"))
+      recovery = "RFC 4951 recovery tunnel of " + text(t["recovers-tunnel"]);
+    if (t.contains("recovery-time-ms")) recovery += " in " + text(t["recovery-time-ms"]) + " ms";
+    std::printf("%-8s %-8s %-22s %-12s %8s  %-18s %s\n", text(t["local-tunnel-id"]).c_str(),
+                text(t["remote-tunnel-id"]).c_str(), text(t["remote-address"]).c_str(),
+                text(t["state"]).c_str(), text(t["sessions"]).c_str(),
+                text(t["effective-peer-resync-mechanism"]).c_str(), recovery.c_str());
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"hl2tpctl: show and control hl2tpd"};
+  std::string socket_path = "/run/hl2tp/hl2tpd.sock";
+  bool as_json = false;
+  app.add_option("-s,--socket", socket_path, "hl2tpd's management socket");
+  app.add_flag("--json", as_json, "print the daemon's answer as JSON");
+  app.require_subcommand(1);
+
+  json request;
+  auto* show = app.add_subcommand("show", "show summary|tunnel|session|statistics");
+  show->require_subcommand(1);
+  show->add_subcommand("summary")->callback([&] { request = {{"command", "show-summary"}}; });
+  show->add_subcommand("tunnel")->callback([&] { request = {{"command", "show-tunnels"}}; });
+  std::size_t limit = 0;
+  auto* show_session = show->add_subcommand("session");
+  show_session->add_option("--limit", limit, "at most this many");
+  show_session->callback([&] { request = {{"command", "show-sessions"}, {"limit", limit}}; });
+  show->add_subcommand("statistics")->callback([&] { request = {{"command", "show-statistics"}}; });
+
+  auto* clear = app.add_subcommand("clear", "clear tunnel ID | session TUNNEL SESSION");
+  clear->require_subcommand(1);
+  int tunnel_id = 0, session_id = 0;
+  auto* clear_tunnel = clear->add_subcommand("tunnel");
+  clear_tunnel->add_option("id", tunnel_id)->required();
+  clear_tunnel->callback([&] { request = {{"command", "clear-tunnel"}, {"tunnel", tunnel_id}}; });
+  auto* clear_session = clear->add_subcommand("session");
+  clear_session->add_option("tunnel", tunnel_id)->required();
+  clear_session->add_option("session", session_id)->required();
+  clear_session->callback([&] {
+    request = {{"command", "clear-session"}, {"tunnel", tunnel_id}, {"session", session_id}};
+  });
+
+  auto* req = app.add_subcommand("request", "request restart | shutdown [--clear]");
+  req->require_subcommand(1);
+  req->add_subcommand("restart")->callback([&] { request = {{"command", "request-restart"}}; });
+  bool clear_all = false;
+  auto* shutdown = req->add_subcommand("shutdown");
+  shutdown->add_flag("--clear", clear_all, "send StopCCN on every tunnel first");
+  shutdown->callback([&] { request = {{"command", "request-shutdown"}, {"clear", clear_all}}; });
+
+  std::string peer;
+  int count = 1, tunnels = 1;
+  auto* call = app.add_subcommand("call", "LAC: place COUNT calls to PEER over TUNNELS tunnels");
+  call->add_option("peer", peer)->required();
+  call->add_option("--count", count);
+  call->add_option("--tunnels", tunnels);
+  call->callback([&] {
+    request = {{"command", "call"}, {"peer", peer}, {"count", count}, {"tunnels", tunnels}};
+  });
+  CLI11_PARSE(app, argc, argv);
+
+  auto answer = ask(socket_path, request);
+  if (!answer) return 2;
+  if (as_json) {
+    std::printf("%s\n", answer->dump(2).c_str());
+  } else if (!answer->value("ok", false)) {
+    std::fprintf(stderr, "hl2tpctl: %s\n", answer->value("error", std::string("failed")).c_str());
+  } else if (answer->contains("summary")) {
+    print_object((*answer)["summary"]);
+  } else if (answer->contains("tunnels") && (*answer)["tunnels"].is_array() &&
+             request["command"] == "show-tunnels") {
+    print_tunnels((*answer)["tunnels"]);
+  } else if (answer->contains("statistics")) {
+    print_object((*answer)["statistics"]);
+  } else if (answer->contains("sessions")) {
+    for (const auto& s : (*answer)["sessions"]) {
+      std::printf("%s/%s -> %s %s\n", text(s["local-tunnel-id"]).c_str(),
+                  text(s["local-session-id"]).c_str(), text(s["remote-session-id"]).c_str(),
+                  text(s["state"]).c_str());
+    }
+  } else {
+    print_object(*answer);
+  }
+  return answer->value("ok", false) ? 0 : 1;
+}

@@ -1,0 +1,234 @@
+#include "daemon/daemon.hpp"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "daemon/management_server.hpp"
+#include "daemon/socket_activation.hpp"
+
+namespace hl2tp::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::size_t kDatagramsPerTurn = 256;  // per socket, so that timers and commits keep up
+constexpr std::size_t kMaxDatagram = 65536;
+
+std::string_view kind_name(engine::EventKind k) {
+  switch (k) {
+    case engine::EventKind::tunnel_established:
+      return "tunnel-established";
+    case engine::EventKind::tunnel_closed:
+      return "tunnel-closed";
+    case engine::EventKind::session_established:
+      return "session-established";
+    case engine::EventKind::session_closed:
+      return "session-closed";
+    case engine::EventKind::wan_error_notify:
+      return "wan-error-notify";
+    case engine::EventKind::set_link_info:
+      return "set-link-info";
+    case engine::EventKind::tunnel_recovered:
+      return "tunnel-recovering";
+    case engine::EventKind::recovery_completed:
+      return "recovery-completed";
+    case engine::EventKind::recovery_failed:
+      return "recovery-failed";
+    case engine::EventKind::recovery_refused:
+      return "recovery-refused";
+  }
+  return "?";
+}
+
+}  // namespace
+
+Daemon::Daemon(DaemonConfig config, std::unique_ptr<store::CheckpointStore> store,
+               std::vector<UdpSocket> sockets)
+    : config_(std::move(config)), store_(std::move(store)), sockets_(std::move(sockets)) {}
+
+Daemon::~Daemon() {
+  if (epoll_ >= 0) ::close(epoll_);
+  if (signal_fd_ >= 0) ::close(signal_fd_);
+}
+
+Time Daemon::now() const {
+  return Time{
+      std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now().time_since_epoch())};
+}
+
+void Daemon::request_stop(bool clear) {
+  if (clear && !clearing_) {
+    clearing_ = true;
+    const Time t = now();
+    clear_deadline_ = t + 5s;
+    std::vector<std::uint16_t> ids;
+    for (const auto& [id, tunnel] : endpoint_->tunnels())
+      ids.push_back(id);
+    for (std::uint16_t id : ids)
+      endpoint_->close_tunnel(t, id, {1, std::nullopt, "administrative shutdown"});
+    flush();
+    spdlog::info("shutdown: StopCCN sent on {} tunnels", ids.size());
+    return;
+  }
+  stopping_ = true;
+}
+
+void Daemon::flush() {
+  // Write-ahead (architecture.md): the records first, durable, then the datagrams.
+  std::size_t records = 0;
+  while (auto record = endpoint_->poll_checkpoint()) {
+    store_->append(*record);
+    ++records;
+  }
+  if (records > 0) {
+    if (auto error = store_->commit()) {
+      // Nothing may be sent that the store does not hold: stop here; the next start recovers
+      // from what was committed.
+      spdlog::critical("store commit failed, stopping without sending: {}", *error);
+      stopping_ = true;
+      exit_code_ = 1;
+      return;
+    }
+  }
+  while (auto d = endpoint_->poll_transmit()) {
+    UdpSocket* out = nullptr;
+    for (auto& s : sockets_) {
+      if (s.v6() == d->peer.v6) {
+        out = &s;
+        break;
+      }
+    }
+    if (out == nullptr || !out->send(d->peer, d->bytes)) {
+      spdlog::debug("could not send {} bytes to {}", d->bytes.size(), d->peer.to_string());
+    }
+  }
+  while (auto e = endpoint_->poll_event())
+    log_event(*e);
+}
+
+void Daemon::log_event(const engine::Event& e) {
+  const auto level =
+      e.kind == engine::EventKind::recovery_failed || e.kind == engine::EventKind::recovery_refused
+          ? spdlog::level::warn
+      : e.kind == engine::EventKind::session_established ||
+              e.kind == engine::EventKind::session_closed
+          ? spdlog::level::debug
+          : spdlog::level::info;
+  spdlog::log(level, "event={} tunnel={} session={} result={} reason=\"{}\"", kind_name(e.kind),
+              e.tunnel_id, e.session_id, e.result ? std::to_string(e.result->result) : "-",
+              e.reason);
+}
+
+void Daemon::on_socket(UdpSocket& socket) {
+  static thread_local std::vector<std::byte> buffer(kMaxDatagram);
+  for (std::size_t i = 0; i < kDatagramsPerTurn; ++i) {
+    auto got = socket.receive(buffer);
+    if (!got) return;
+    if (got->second > buffer.size()) continue;  // truncated: not a datagram we could decode
+    endpoint_->handle_datagram(now(), got->first, std::span(buffer).first(got->second));
+  }
+}
+
+void Daemon::on_signal() {
+  signalfd_siginfo info{};
+  while (::read(signal_fd_, &info, sizeof(info)) == sizeof(info)) {
+    switch (info.ssi_signo) {
+      case SIGTERM:
+      case SIGINT:
+        // A hitless restart or upgrade: every tunnel stays in the store for the next start.
+        spdlog::info("signal {}: stopping; tunnels are left for the next start to recover",
+                     info.ssi_signo);
+        request_stop(false);
+        break;
+      case SIGHUP:
+        spdlog::warn("SIGHUP: configuration reload is not implemented yet; ignored");
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+int Daemon::run() {
+  started_ = now();
+  endpoint_ = std::make_unique<engine::Endpoint>(config_.endpoint, random_);
+  const auto snapshot = store_->load();
+  const auto report = endpoint_->recover(started_, snapshot);
+  spdlog::info(
+      "started: {} tunnels recovering, {} sessions kept, {} tunnels cleared, {} StopCCN resent",
+      report.tunnels_recovered, report.sessions_recovered, report.tunnels_cleared,
+      report.tunnels_closing);
+  flush();
+
+  epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGHUP);
+  sigprocmask(SIG_BLOCK, &mask, nullptr);
+  signal_fd_ = ::signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  auto watch = [this](int fd, std::uint64_t tag) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = tag;
+    ::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev);
+  };
+  constexpr std::uint64_t kSignal = 1ull << 32, kManagement = 2ull << 32;
+  for (std::size_t i = 0; i < sockets_.size(); ++i)
+    watch(sockets_[i].fd(), i);
+  watch(signal_fd_, kSignal);
+  management_ = std::make_unique<ManagementServer>(*this);
+  if (auto error = management_->listen(config_.management_socket)) {
+    spdlog::error("{}", *error);
+    return 1;
+  }
+  watch(management_->fd(), kManagement);
+  notify_ready();
+
+  epoll_event events[64];
+  while (!stopping_) {
+    int timeout_ms = -1;
+    if (auto next = endpoint_->next_timeout()) {
+      const auto wait = *next - now();
+      timeout_ms =
+          wait.count() <= 0
+              ? 0
+              : static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(wait).count());
+    }
+    if (clearing_) timeout_ms = timeout_ms < 0 ? 100 : std::min(timeout_ms, 100);
+    const int n = ::epoll_wait(epoll_, events, 64, timeout_ms);
+    for (int i = 0; i < n; ++i) {
+      const std::uint64_t tag = events[i].data.u64;
+      if (tag == kSignal) {
+        on_signal();
+      } else if (tag == kManagement) {
+        management_->accept_one();
+      } else {
+        on_socket(sockets_[static_cast<std::size_t>(tag)]);
+      }
+    }
+    const Time t = now();
+    if (auto next = endpoint_->next_timeout(); next && *next <= t) endpoint_->handle_timeout(t);
+    flush();
+    if (clearing_) {
+      // Done once every StopCCN is acknowledged (RFC 2661 §5.7), or at the deadline: a tunnel
+      // still closing then stays in the store, and the next start sends its StopCCN again.
+      const bool acked = std::all_of(
+          endpoint_->tunnels().begin(), endpoint_->tunnels().end(),
+          [](const auto& entry) { return entry.second.state() != tunnel::State::closing; });
+      if (acked || (clear_deadline_ && *clear_deadline_ <= t)) stopping_ = true;
+    }
+  }
+  notify_stopping();
+  spdlog::info("stopped");
+  return exit_code_;
+}
+
+}  // namespace hl2tp::daemon

@@ -1,0 +1,61 @@
+#pragma once
+// hl2tpd's shell around the engine (architecture.md "Thin shell"): an epoll loop over the UDP
+// sockets, a signalfd and the management socket; timers from Endpoint::next_timeout. Each loop turn
+// drains what is ready, then commits the turn's checkpoint records in one transaction (group
+// commit), then sends the turn's datagrams: no datagram leaves before the records emitted before
+// it are durable.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "daemon/config.hpp"
+#include "daemon/os_random.hpp"
+#include "daemon/udp_socket.hpp"
+#include "engine/endpoint.hpp"
+#include "store/checkpoint_store.hpp"
+
+namespace hl2tp::daemon {
+
+class ManagementServer;
+
+class Daemon {
+ public:
+  Daemon(DaemonConfig config, std::unique_ptr<store::CheckpointStore> store,
+         std::vector<UdpSocket> sockets);
+  ~Daemon();
+
+  // Rebuilds the endpoint from the store, recovers, and serves until told to stop. The exit code.
+  int run();
+
+  // What the management commands act on.
+  engine::Endpoint& endpoint() { return *endpoint_; }
+  const DaemonConfig& config() const { return config_; }
+  Time now() const;
+  Time started() const { return started_; }
+  // Stop after this turn: `clear` sends StopCCN on every tunnel first (and waits, bounded, for the
+  // acknowledgements); without it every tunnel is left for the next start to recover.
+  void request_stop(bool clear);
+  // After a turn of commands: commit, send, log (the write-ahead order).
+  void flush();
+
+ private:
+  void on_socket(UdpSocket& socket);
+  void on_signal();
+  void log_event(const engine::Event& e);
+
+  DaemonConfig config_;
+  OsRandom random_;
+  std::unique_ptr<store::CheckpointStore> store_;
+  std::vector<UdpSocket> sockets_;
+  std::unique_ptr<engine::Endpoint> endpoint_;
+  std::unique_ptr<ManagementServer> management_;
+  int epoll_ = -1;
+  int signal_fd_ = -1;
+  Time started_{};
+  bool stopping_ = false;
+  bool clearing_ = false;
+  std::optional<Time> clear_deadline_;
+  int exit_code_ = 0;
+};
+
+}  // namespace hl2tp::daemon

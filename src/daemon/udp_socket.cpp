@@ -43,6 +43,15 @@ tunnel::PeerAddress from_sockaddr(const sockaddr_storage& in) {
   return a;
 }
 
+// A burst of control messages (a restart's recovery traffic, a thousand ICRQs) must not overflow
+// the socket's queue: every drop costs the peer a retransmission a second later.
+void enlarge_receive_buffer(int fd) {
+  const int bytes = 8 << 20;
+  if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) != 0) {
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));  // capped by rmem_max
+  }
+}
+
 std::string errno_text(const std::string& what) {
   return what + ": " + std::strerror(errno);
 }
@@ -56,9 +65,7 @@ Result<UdpSocket, std::string> UdpSocket::bind(const tunnel::PeerAddress& local)
   const int one = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   if (local.v6) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-  // A burst of control messages (a restart's recovery traffic) must not overflow the queue.
-  const int buffer = 4 << 20;
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof(buffer));
+  enlarge_receive_buffer(fd);
   sockaddr_storage addr;
   const socklen_t len = to_sockaddr(local, addr);
   if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0) {
@@ -75,6 +82,7 @@ Result<UdpSocket, std::string> UdpSocket::adopt(int fd) {
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
     return unexpected(errno_text("inherited socket"));
   }
+  enlarge_receive_buffer(fd);
   const int flags = ::fcntl(fd, F_GETFL);
   ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
   ::fcntl(fd, F_SETFD, FD_CLOEXEC);

@@ -1,0 +1,144 @@
+"""Real hl2tpd processes on loopback, for the demo and the end-to-end tests.
+
+Each daemon gets its configuration, SQLite store and management socket in a working directory. Its
+UDP socket is created and bound here and handed to every incarnation with the LISTEN_FDS protocol
+(what systemd's hl2tpd.socket does), so that the port never closes across a crash and a restart.
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("HL2TP_BUILD", os.path.join(ROOT, "build", "gcc"))
+HL2TPD = os.path.join(BUILD, "src", "daemon", "hl2tpd")
+HL2TPCTL = os.path.join(BUILD, "src", "ctl", "hl2tpctl")
+
+
+class Daemon:
+    def __init__(self, name, role, address, workdir, peers=(), failover=None, log_level="info"):
+        self.name, self.role, self.address, self.workdir = name, role, address, workdir
+        self.config = os.path.join(workdir, name + ".toml")
+        self.socket_path = os.path.join(workdir, name + ".sock")
+        self.log_path = os.path.join(workdir, name + ".log")
+        self.proc = None
+        self.incarnations = 0
+        lines = [
+            f'role = "{role}"',
+            f'host-name = "{name}"',
+            f'listen = ["{address}:1701"]',
+            "accept-unlisted-peers = false",
+            "[store]",
+            f'path = "{os.path.join(workdir, name + ".db")}"',
+            "[management]",
+            f'socket = "{self.socket_path}"',
+            "[metrics]",
+            'address = ""',
+            "[log]",
+            f'level = "{log_level}"',
+        ]
+        if failover:
+            lines.append("[failover]")
+            lines += [f"{k} = {json.dumps(v)}" for k, v in failover.items()]
+        for peer in peers:
+            lines += ["[[peer]]", f'address = "{peer}"', 'secret = "demo-secret"']
+        with open(self.config, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        # The UDP socket outlives every incarnation of the daemon (socket activation).
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.udp.bind((address, 1701))
+
+    def start(self, timeout=10.0):
+        """Starts an incarnation and waits until its management socket answers."""
+        log = open(self.log_path, "a")
+        fd = self.udp.fileno()
+
+        def hand_over_socket():
+            os.dup2(fd, 3)
+            os.set_inheritable(3, True)
+
+        # LISTEN_PID must be the daemon's own PID: the shell sets it and execs in place.
+        self.proc = subprocess.Popen(
+            ["sh", "-c", 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" -c "$1"', HL2TPD, self.config],
+            stdout=log, stderr=log, preexec_fn=hand_over_socket, pass_fds=(fd,))
+        self.incarnations += 1
+        self.started_at = time.monotonic()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}; see {self.log_path}")
+            if os.path.exists(self.socket_path) and self.try_ctl("show", "summary") is not None:
+                return
+            time.sleep(0.005)
+        raise RuntimeError(f"{self.name} did not come up; see {self.log_path}")
+
+    def kill(self, sig=signal.SIGKILL):
+        self.proc.send_signal(sig)
+        self.proc.wait()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.kill(signal.SIGTERM)
+
+    def try_ctl(self, *args):
+        r = subprocess.run([HL2TPCTL, "-s", self.socket_path, "--json", *args],
+                           capture_output=True, text=True)
+        if r.returncode == 2 or not r.stdout:
+            return None
+        return json.loads(r.stdout)
+
+    def ctl(self, *args):
+        answer = self.try_ctl(*args)
+        if answer is None:
+            raise RuntimeError(f"{self.name}: hl2tpctl {' '.join(args)} got no answer")
+        return answer
+
+    def summary(self):
+        return self.ctl("show", "summary")["summary"]
+
+    def sessions(self):
+        """(local tunnel, local session, remote session) of every established session."""
+        out = set()
+        for s in self.ctl("show", "session")["sessions"]:
+            if s["state"] == "established":
+                out.add((s["local-tunnel-id"], s["local-session-id"], s["remote-session-id"]))
+        return out
+
+    def tunnel_pairs(self):
+        """{local tunnel id: remote tunnel id} of the established (non-recovery) tunnels."""
+        return {t["local-tunnel-id"]: t["remote-tunnel-id"]
+                for t in self.ctl("show", "tunnel")["tunnels"]
+                if t["state"] == "established" and "recovers-tunnel" not in t}
+
+
+def mirrored(lac, lns):
+    """True when both ends hold the same established sessions (matched through tunnel IDs)."""
+    lac_tunnels, lns_tunnels = lac.tunnel_pairs(), lns.tunnel_pairs()
+    a = {(lac_tunnels.get(t), s, r) for (t, s, r) in lac.sessions()}
+    b = {(t, r, s) for (t, s, r) in lns.sessions()}
+    return a == b, len(a), len(b)
+
+
+def wait_for(predicate, timeout, step=0.01):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    return predicate()
+
+
+def wait_recovered(daemon, tunnels, timeout=30.0):
+    """Waits until `tunnels` tunnels of the daemon's current incarnation have recovered; returns the
+    milliseconds from its start, or None."""
+    def done():
+        s = daemon.summary()
+        r = s["recovery"]
+        return r["tunnels-recovering"] == 0 and r["recoveries-completed"] + r["recoveries-failed"] >= tunnels
+    if not wait_for(done, timeout, step=0.002):
+        return None
+    return (time.monotonic() - daemon.started_at) * 1000.0

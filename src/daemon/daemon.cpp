@@ -10,6 +10,7 @@
 #include <chrono>
 
 #include "daemon/management_server.hpp"
+#include "daemon/metrics_server.hpp"
 #include "daemon/socket_activation.hpp"
 
 namespace hl2tp::daemon {
@@ -87,7 +88,11 @@ void Daemon::flush() {
     ++records;
   }
   if (records > 0) {
-    if (auto error = store_->commit()) {
+    const auto begun = std::chrono::steady_clock::now();
+    auto error = store_->commit();
+    commit_seconds_.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - begun).count());
+    if (error) {
       // Nothing may be sent that the store does not hold: stop here; the next start recovers
       // from what was committed.
       spdlog::critical("store commit failed, stopping without sending: {}", *error);
@@ -113,6 +118,11 @@ void Daemon::flush() {
 }
 
 void Daemon::log_event(const engine::Event& e) {
+  if (e.kind == engine::EventKind::recovery_completed) {
+    if (const auto* t = endpoint_->find_tunnel(e.tunnel_id); t && t->recovery().duration()) {
+      recovery_seconds_.observe(std::chrono::duration<double>(*t->recovery().duration()).count());
+    }
+  }
   const auto level =
       e.kind == engine::EventKind::recovery_failed || e.kind == engine::EventKind::recovery_refused
           ? spdlog::level::warn
@@ -190,6 +200,15 @@ int Daemon::run() {
     return 1;
   }
   watch(management_->fd(), kManagement);
+  constexpr std::uint64_t kMetrics = 3ull << 32;
+  if (config_.metrics) {
+    metrics_ = std::make_unique<MetricsServer>(*this);
+    if (auto error = metrics_->listen(*config_.metrics)) {
+      spdlog::error("{}", *error);
+      return 1;
+    }
+    watch(metrics_->fd(), kMetrics);
+  }
   notify_ready();
 
   epoll_event events[64];
@@ -210,6 +229,8 @@ int Daemon::run() {
         on_signal();
       } else if (tag == kManagement) {
         management_->accept_one();
+      } else if (tag == kMetrics) {
+        metrics_->accept_one();
       } else {
         on_socket(sockets_[static_cast<std::size_t>(tag)]);
       }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "daemon/config.hpp"
+#include "daemon/histogram.hpp"
 #include "daemon/os_random.hpp"
 #include "daemon/udp_socket.hpp"
 #include "engine/endpoint.hpp"
@@ -17,6 +18,7 @@
 namespace hl2tp::daemon {
 
 class ManagementServer;
+class MetricsServer;
 
 class Daemon {
  public:
@@ -37,6 +39,8 @@ class Daemon {
   void request_stop(bool clear);
   // After a turn of commands: commit, send, log (the write-ahead order).
   void flush();
+  const Histogram& recovery_seconds() const { return recovery_seconds_; }
+  const Histogram& commit_seconds() const { return commit_seconds_; }
 
  private:
   void on_socket(UdpSocket& socket);
@@ -49,6 +53,9 @@ class Daemon {
   std::vector<UdpSocket> sockets_;
   std::unique_ptr<engine::Endpoint> endpoint_;
   std::unique_ptr<ManagementServer> management_;
+  std::unique_ptr<MetricsServer> metrics_;
+  Histogram recovery_seconds_{{0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120}};
+  Histogram commit_seconds_{{0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5}};
   int epoll_ = -1;
   int signal_fd_ = -1;
   Time started_{};

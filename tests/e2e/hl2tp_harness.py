@@ -18,12 +18,14 @@ HL2TPCTL = os.path.join(BUILD, "src", "ctl", "hl2tpctl")
 
 
 class Daemon:
-    def __init__(self, name, role, address, workdir, peers=(), failover=None, log_level="info"):
+    def __init__(self, name, role, address, workdir, peers=(), failover=None, log_level="info",
+                 metrics=""):
         self.name, self.role, self.address, self.workdir = name, role, address, workdir
         self.config = os.path.join(workdir, name + ".toml")
         self.socket_path = os.path.join(workdir, name + ".sock")
         self.log_path = os.path.join(workdir, name + ".log")
         self.proc = None
+        self.metrics = metrics
         self.incarnations = 0
         lines = [
             f'role = "{role}"',
@@ -35,7 +37,7 @@ class Daemon:
             "[management]",
             f'socket = "{self.socket_path}"',
             "[metrics]",
-            'address = ""',
+            f'address = "{metrics}"',
             "[log]",
             f'level = "{log_level}"',
         ]
@@ -95,6 +97,11 @@ class Daemon:
         if answer is None:
             raise RuntimeError(f"{self.name}: hl2tpctl {' '.join(args)} got no answer")
         return answer
+
+    def metrics_text(self):
+        import urllib.request
+        with urllib.request.urlopen(f"http://{self.metrics}/metrics", timeout=5) as r:
+            return r.read().decode()
 
     def summary(self):
         return self.ctl("show", "summary")["summary"]

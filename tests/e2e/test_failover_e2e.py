@@ -84,7 +84,7 @@ def crash_round(workdir, rng, victim_role, failover, label):
 
 
 def graceful_restart(workdir):
-    lns = h.Daemon("lns", "lns", "127.0.0.2", workdir, peers=["127.0.0.1"])
+    lns = h.Daemon("lns", "lns", "127.0.0.2", workdir, peers=["127.0.0.1"], metrics="127.0.0.2:9701")
     lac = h.Daemon("lac", "lac", "127.0.0.1", workdir, peers=["127.0.0.2"])
     try:
         lns.start()
@@ -97,6 +97,13 @@ def graceful_restart(workdir):
         lns.start()
         check(h.wait_recovered(lns, 4) is not None, "SIGTERM: the LNS did not recover")
         check(h.wait_for(lambda: both_held(lac, lns) == before, 10), "SIGTERM: sessions changed")
+        # Metrics against the state.
+        metrics = lns.metrics_text()
+        check('hl2tp_sessions{state="established"} 200' in metrics, "metrics: 200 sessions")
+        check('hl2tp_tunnels{state="established"} 4' in metrics, "metrics: 4 tunnels")
+        check('hl2tp_recoveries_total{outcome="completed"} 4' in metrics, "metrics: 4 recoveries")
+        check("hl2tp_recovery_duration_seconds_count 4" in metrics, "metrics: recovery histogram")
+        check("hl2tp_store_commit_seconds_count" in metrics, "metrics: commit histogram")
         # CLI output against the state: text and JSON name the same tunnels.
         tunnels = lac.ctl("show", "tunnel")["tunnels"]
         text = subprocess.run([h.HL2TPCTL, "-s", lac.socket_path, "show", "tunnel"],

@@ -1,0 +1,73 @@
+#include "daemon/metrics.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "daemon/daemon.hpp"
+
+namespace hl2tp::daemon {
+namespace {
+
+void family(std::string& out, const char* name, const char* type, const char* help) {
+  out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+}
+
+}  // namespace
+
+std::string metrics_text(Daemon& d) {
+  const auto& e = d.endpoint();
+  std::map<std::string, std::uint64_t> tunnels, sessions, recovery_states;
+  for (const auto& [id, t] : e.tunnels()) {
+    if (t.recovery_link()) continue;
+    ++tunnels[std::string(tunnel::name(t.state()))];
+    ++recovery_states[std::string(tunnel::name(t.recovery().state)) + "\",method=\"" +
+                      std::string(tunnel::name(t.recovery().method))];
+    for (const auto& [sid, s] : t.sessions())
+      ++sessions[std::string(session::name(s.state()))];
+  }
+  const auto s = e.stats();
+  std::string out;
+  family(out, "hl2tp_tunnels", "gauge", "Tunnels by state.");
+  for (const auto& [state, n] : tunnels)
+    out += fmt::format("hl2tp_tunnels{{state=\"{}\"}} {}\n", state, n);
+  family(out, "hl2tp_sessions", "gauge", "Sessions by state.");
+  for (const auto& [state, n] : sessions)
+    out += fmt::format("hl2tp_sessions{{state=\"{}\"}} {}\n", state, n);
+  family(out, "hl2tp_tunnel_recovery", "gauge", "Tunnels by recovery state and the method used.");
+  for (const auto& [labels, n] : recovery_states)
+    out += fmt::format("hl2tp_tunnel_recovery{{state=\"{}\"}} {}\n", labels, n);
+  family(out, "hl2tp_control_messages_total", "counter", "Control messages, by what happened.");
+  for (auto [what, n] :
+       {std::pair("sent", s.channel.sent), std::pair("received", s.channel.received),
+        std::pair("retransmitted", s.channel.retransmitted),
+        std::pair("duplicate", s.channel.duplicates),
+        std::pair("out_of_order", s.channel.out_of_order),
+        std::pair("zlb_sent", s.channel.zlb_sent)}) {
+    out += fmt::format("hl2tp_control_messages_total{{kind=\"{}\"}} {}\n", what, n);
+  }
+  family(out, "hl2tp_dropped_total", "counter", "Datagrams dropped, by reason.");
+  for (auto [why, n] :
+       {std::pair("decode_error", s.decode_errors), std::pair("unknown_tunnel", s.unknown_tunnel),
+        std::pair("wrong_peer", s.wrong_peer), std::pair("not_sccrq", s.not_sccrq),
+        std::pair("unlisted_peer", s.unlisted_peer),
+        std::pair("data_message", s.data_messages_dropped)}) {
+    out += fmt::format("hl2tp_dropped_total{{reason=\"{}\"}} {}\n", why, n);
+  }
+  family(out, "hl2tp_recoveries_total", "counter", "Recoveries after our restarts, by outcome.");
+  out +=
+      fmt::format("hl2tp_recoveries_total{{outcome=\"completed\"}} {}\n", s.recoveries_completed);
+  out += fmt::format("hl2tp_recoveries_total{{outcome=\"failed\"}} {}\n", s.recoveries_failed);
+  out += fmt::format("hl2tp_recoveries_total{{outcome=\"fell_back_to_silent\"}} {}\n",
+                     s.recovery_fallbacks);
+  family(out, "hl2tp_recovery_requests_refused_total", "counter",
+         "RFC 4951 recovery requests from peers that were refused.");
+  out += fmt::format("hl2tp_recovery_requests_refused_total {}\n", s.recovery_refused);
+  out += d.recovery_seconds().text("hl2tp_recovery_duration_seconds",
+                                   "Time from restart to a tunnel's recovery completing.");
+  out += d.commit_seconds().text("hl2tp_store_commit_seconds",
+                                 "Latency of one group commit of the store.");
+  return out;
+}
+
+}  // namespace hl2tp::daemon

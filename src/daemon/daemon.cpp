@@ -157,12 +157,35 @@ void Daemon::on_signal() {
         request_stop(false);
         break;
       case SIGHUP:
-        spdlog::warn("SIGHUP: configuration reload is not implemented yet; ignored");
+        reload();
         break;
       default:
         break;
     }
   }
+}
+
+void Daemon::reload() {
+  auto fresh = load_config(config_path_);
+  if (!fresh) {
+    spdlog::error("reload: {}; keeping the running configuration", fresh.error());
+    return;
+  }
+  // What a running process cannot change without closing what it serves.
+  if (fresh->listen != config_.listen || fresh->store_path != config_.store_path ||
+      fresh->durability != config_.durability ||
+      fresh->management_socket != config_.management_socket || fresh->metrics != config_.metrics ||
+      fresh->role != config_.role) {
+    spdlog::warn(
+        "reload: listen addresses, store, management socket, metrics address and role take "
+        "effect at the next start (hl2tpctl request restart keeps every session)");
+  }
+  endpoint_->reconfigure(fresh->endpoint);
+  spdlog::set_level(spdlog::level::from_str(fresh->log_level));
+  config_.endpoint = fresh->endpoint;
+  config_.log_level = fresh->log_level;
+  spdlog::info("reload: configuration {} applied to new tunnels ({} peers)", config_path_,
+               config_.endpoint.peers.size());
 }
 
 int Daemon::run() {

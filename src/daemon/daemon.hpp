@@ -28,6 +28,8 @@ class Daemon {
 
   // Rebuilds the endpoint from the store, recovers, and serves until told to stop. The exit code.
   int run();
+  // Where SIGHUP re-reads the configuration from.
+  void set_config_path(std::string path) { config_path_ = std::move(path); }
 
   // What the management commands act on.
   engine::Endpoint& endpoint() { return *endpoint_; }
@@ -45,9 +47,11 @@ class Daemon {
  private:
   void on_socket(UdpSocket& socket);
   void on_signal();
+  void reload();
   void log_event(const engine::Event& e);
 
   DaemonConfig config_;
+  std::string config_path_;
   OsRandom random_;
   std::unique_ptr<store::CheckpointStore> store_;
   std::vector<UdpSocket> sockets_;

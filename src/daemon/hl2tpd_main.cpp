@@ -62,5 +62,6 @@ int main(int argc, char** argv) {
     return 1;
   }
   daemon::Daemon d(std::move(*config), std::move(*store), std::move(sockets));
+  d.set_config_path(config_path);
   return d.run();
 }

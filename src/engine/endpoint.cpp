@@ -13,10 +13,15 @@ using wire::MessageType;
 
 }  // namespace
 
-Endpoint::Endpoint(EndpointConfig config, wire::RandomSource& random)
-    : config_(std::move(config)), random_(random), default_settings_() {
+Endpoint::Endpoint(EndpointConfig config, wire::RandomSource& random) : random_(random) {
+  reconfigure(std::move(config));
+}
+
+void Endpoint::reconfigure(EndpointConfig config) {
+  config_ = std::move(config);
   config_.tunnel.max_sessions = config_.limits.max_sessions_per_tunnel;
   default_settings_ = std::make_shared<const tunnel::TunnelSettings>(config_.tunnel);
+  peer_settings_.clear();
   for (const PeerSettings& peer : config_.peers) {
     tunnel::TunnelSettings s = config_.tunnel;
     s.secret = peer.secret;

@@ -27,6 +27,9 @@ class Endpoint : private tunnel::TunnelOutputs {
  public:
   Endpoint(EndpointConfig config, wire::RandomSource& random);
   Endpoint(const Endpoint&) = delete;
+  // A new configuration (SIGHUP): it applies to tunnels set up from now on, and to the limits;
+  // every existing tunnel keeps the settings it was set up with, so that nothing is dropped.
+  void reconfigure(EndpointConfig config);
   Endpoint& operator=(const Endpoint&) = delete;
 
   // A restarted endpoint rebuilds itself from its store (spec §3): every stored tunnel whose

@@ -125,6 +125,41 @@ def graceful_restart(workdir):
             os.remove(os.path.join(workdir, f))
 
 
+def reload_under_load(workdir):
+    lns = h.Daemon("lns", "lns", "127.0.0.2", workdir, peers=["127.0.0.1"])
+    lac = h.Daemon("lac", "lac", "127.0.0.1", workdir, peers=["127.0.0.2"])
+    try:
+        lns.start()
+        lac.start()
+        lac.ctl("call", "127.0.0.2", "--count", "300", "--tunnels", "3")
+        with open(lns.config) as f:
+            original = f.read()
+        with open(lns.config, "a") as f:
+            f.write("[timers]\nhello-interval = 30\n")
+        lns.proc.send_signal(signal.SIGHUP)
+        lac.ctl("call", "127.0.0.2", "--count", "100", "--tunnels", "3")
+        check(h.wait_for(lambda: h.mirrored(lac, lns)[0] and h.mirrored(lac, lns)[1] == 400, 10),
+              f"reload under load: {h.mirrored(lac, lns)}")
+        with open(lns.config, "w") as f:
+            f.write(original + "[timers]\nhello-intervall = 30\n")
+        lns.proc.send_signal(signal.SIGHUP)
+        time.sleep(0.3)
+        check(lns.proc.poll() is None and len(lns.sessions()) == 400,
+              "a broken configuration on SIGHUP keeps the daemon and its sessions")
+        with open(lns.log_path) as f:
+            log = f.read()
+        check("reload: configuration" in log and "applied" in log, "reload logged")
+        check("unknown setting 'hello-intervall'" in log and "keeping the running configuration" in log,
+              "a broken reload is logged with its line")
+        print("configuration reload under load: checked", flush=True)
+    finally:
+        for d in (lac, lns):
+            d.stop()
+            d.udp.close()
+        for f in os.listdir(workdir):
+            os.remove(os.path.join(workdir, f))
+
+
 def operator_errors(workdir):
     bad = os.path.join(workdir, "bad.toml")
     with open(bad, "w") as f:
@@ -172,6 +207,7 @@ def main():
                 for failover, name in ((None, "protocol"), ({"disable-failover-protocol": True}, "silent")):
                     crash_round(workdir, rng, victim, failover, f"round {i + 1}, {victim} killed, {name}")
         graceful_restart(workdir)
+        reload_under_load(workdir)
         operator_errors(workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -94,11 +94,27 @@ int main(int argc, char** argv) {
   auto* show = app.add_subcommand("show", "show summary|tunnel|session|statistics");
   show->require_subcommand(1);
   show->add_subcommand("summary")->callback([&] { request = {{"command", "show-summary"}}; });
-  show->add_subcommand("tunnel")->callback([&] { request = {{"command", "show-tunnels"}}; });
+  std::string level = "brief", peer_filter, state_filter;
+  int tunnel_filter = 0;
+  auto* show_tunnel = show->add_subcommand("tunnel", "tunnels: brief (a table), detail, extensive");
+  show_tunnel->add_option("level", level)->check(CLI::IsMember({"brief", "detail", "extensive"}));
+  show_tunnel->add_option("--tunnel", tunnel_filter, "only this local tunnel ID");
+  show_tunnel->add_option("--peer", peer_filter, "only tunnels to this peer address");
+  show_tunnel->add_option("--state", state_filter, "only tunnels in this state");
+  show_tunnel->callback([&] {
+    request = {{"command", "show-tunnels"}, {"level", level}};
+    if (tunnel_filter != 0) request["tunnel"] = tunnel_filter;
+    if (!peer_filter.empty()) request["peer"] = peer_filter;
+    if (!state_filter.empty()) request["state"] = state_filter;
+  });
   std::size_t limit = 0;
   auto* show_session = show->add_subcommand("session");
   show_session->add_option("--limit", limit, "at most this many");
-  show_session->callback([&] { request = {{"command", "show-sessions"}, {"limit", limit}}; });
+  show_session->add_option("--tunnel", tunnel_filter, "only sessions of this local tunnel ID");
+  show_session->callback([&] {
+    request = {{"command", "show-sessions"}, {"limit", limit}};
+    if (tunnel_filter != 0) request["tunnel"] = tunnel_filter;
+  });
   show->add_subcommand("statistics")->callback([&] { request = {{"command", "show-statistics"}}; });
 
   auto* clear = app.add_subcommand("clear", "clear tunnel ID | session TUNNEL SESSION");
@@ -143,7 +159,14 @@ int main(int argc, char** argv) {
     print_object((*answer)["summary"]);
   } else if (answer->contains("tunnels") && (*answer)["tunnels"].is_array() &&
              request["command"] == "show-tunnels") {
-    print_tunnels((*answer)["tunnels"]);
+    if (level == "brief") {
+      print_tunnels((*answer)["tunnels"]);
+    } else {
+      for (const auto& t : (*answer)["tunnels"]) {
+        std::printf("Tunnel %s\n", text(t["local-tunnel-id"]).c_str());
+        print_object(t, "  ");
+      }
+    }
   } else if (answer->contains("statistics")) {
     print_object((*answer)["statistics"]);
   } else if (answer->contains("sessions")) {

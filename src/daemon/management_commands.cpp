@@ -13,7 +13,8 @@ std::string role_name(Role r) {
   return r == Role::lac ? "lac" : r == Role::lns ? "lns" : "both";
 }
 
-json tunnel_json(const tunnel::Tunnel& t) {
+// `extensive` adds the control channel's sequence state and counters.
+json tunnel_json(const tunnel::Tunnel& t, bool extensive) {
   const auto& r = t.recovery();
   json j = {
       {"local-tunnel-id", t.local_id()},
@@ -34,6 +35,21 @@ json tunnel_json(const tunnel::Tunnel& t) {
     j["recovery-sessions-queried"] = r.sessions_queried;
     j["recovery-probes-sent"] = r.probes_sent;
     if (!r.failure.empty()) j["recovery-note"] = r.failure;
+  }
+  if (t.peer_capability()) {
+    j["peer-failover-capability"] = {{"control", t.peer_capability()->control},
+                                     {"data", t.peer_capability()->data},
+                                     {"recovery-time-ms", t.peer_capability()->recovery_time_ms}};
+  }
+  if (extensive) {
+    const auto& c = t.channel();
+    const auto& st = c.stats();
+    j["control-channel"] = {{"next-ns", c.next_ns()},         {"expected-ns", c.expected_ns()},
+                            {"in-flight", c.in_flight()},     {"queued", c.queued()},
+                            {"peer-window", t.peer_window()}, {"sent", st.sent},
+                            {"received", st.received},        {"retransmitted", st.retransmitted},
+                            {"duplicates", st.duplicates},    {"out-of-order", st.out_of_order},
+                            {"zlb-sent", st.zlb_sent}};
   }
   return j;
 }
@@ -155,14 +171,30 @@ std::string handle_request(Daemon& d, const std::string& line) {
   if (command == "show-summary") {
     answer = {{"ok", true}, {"summary", summary(d)}};
   } else if (command == "show-tunnels") {
+    // Filters: a tunnel ID, a peer host, a state.
+    const int only_id = req.value("tunnel", 0);
+    std::optional<tunnel::PeerAddress> only_peer;
+    if (req.contains("peer")) {
+      auto parsed = parse_address(req.value("peer", ""), 1701);
+      if (!parsed) return json{{"ok", false}, {"error", parsed.error()}}.dump();
+      only_peer = *parsed;
+    }
+    const std::string only_state = req.value("state", "");
+    const bool extensive = req.value("level", "") == "extensive";
     json list = json::array();
-    for (const auto& [id, t] : e.tunnels())
-      list.push_back(tunnel_json(t));
+    for (const auto& [id, t] : e.tunnels()) {
+      if (only_id != 0 && id != only_id) continue;
+      if (only_peer && !t.peer().same_host(*only_peer)) continue;
+      if (!only_state.empty() && tunnel::name(t.state()) != only_state) continue;
+      list.push_back(tunnel_json(t, extensive));
+    }
     answer = {{"ok", true}, {"tunnels", list}};
   } else if (command == "show-sessions") {
     const std::size_t limit = req.value("limit", std::size_t{0});
+    const int only_tunnel = req.value("tunnel", 0);
     json list = json::array();
     for (const auto& [id, t] : e.tunnels()) {
+      if (only_tunnel != 0 && id != only_tunnel) continue;
       for (const auto& [sid, s] : t.sessions()) {
         if (limit != 0 && list.size() >= limit) break;
         list.push_back({{"local-tunnel-id", id},

@@ -1,8 +1,9 @@
 #pragma once
 // The management protocol: one JSON object per line each way. A request names a command:
 //   {"command": "show-summary"}
-//   {"command": "show-tunnels"}                       every tunnel, with its recovery state
-//   {"command": "show-sessions", "limit": N}          sessions (all without a limit)
+//   {"command": "show-tunnels", "level": "brief|detail|extensive", "tunnel": ID, "peer": "ADDR",
+//    "state": "established"}                         tunnels (filters optional), recovery state
+//   {"command": "show-sessions", "limit": N, "tunnel": ID}   sessions (all without a limit)
 //   {"command": "show-statistics"}                    counters (EndpointStats)
 //   {"command": "call", "peer": "192.0.2.2", "count": N, "tunnels": T}
 //        LAC: places N incoming calls on T tunnels to the peer, opening tunnels as needed

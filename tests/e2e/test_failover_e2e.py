@@ -112,6 +112,11 @@ def graceful_restart(workdir):
             check(str(t["local-tunnel-id"]) in text, "show tunnel (text) lists every tunnel")
         check(sum(t["sessions"] for t in tunnels) == lac.summary()["sessions"],
               "show tunnel and show summary agree on the session count")
+        ext = lac.ctl("show", "tunnel", "extensive", "--state", "established")["tunnels"]
+        check(len(ext) == 4 and all("control-channel" in t for t in ext),
+              "show tunnel extensive --state established: 4 tunnels with their channel")
+        one = lac.ctl("show", "session", "--tunnel", str(ext[0]["local-tunnel-id"]))["sessions"]
+        check(len(one) == ext[0]["sessions"], "show session --tunnel agrees with show tunnel")
         # request shutdown --clear: StopCCN everywhere; the LNS sees every tunnel closed.
         lac.ctl("request", "shutdown", "--clear")
         lac.proc.wait(timeout=10)

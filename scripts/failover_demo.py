@@ -21,12 +21,8 @@ def show(daemon, title):
 def run(workdir, victim_role, failover):
     label = f"{victim_role.upper()} killed" + (", disable-failover-protocol" if failover else "")
     print(f"\n===== {label} =====")
-    lns = h.Daemon("lns", "lns", "127.0.0.2", workdir, peers=["127.0.0.1"], failover=failover)
-    lac = h.Daemon("lac", "lac", "127.0.0.1", workdir, peers=["127.0.0.2"], failover=failover)
-    try:
-        lns.start()
-        lac.start()
-        lac.ctl("call", "127.0.0.2", "--count", str(SESSIONS), "--tunnels", str(TUNNELS))
+    with h.lac_and_lns(workdir, failover=failover) as (lac, lns):
+        lac.ctl("call", lac.lns_endpoint, "--count", str(SESSIONS), "--tunnels", str(TUNNELS))
         ok = h.wait_for(lambda: h.mirrored(lac, lns)[0] and len(lac.sessions()) == SESSIONS, 30)
         if not ok:
             raise RuntimeError("the sessions did not come up")
@@ -49,12 +45,6 @@ def run(workdir, victim_role, failover):
               f"({'the same' if same else 'NOT the same'}), victim recovered {recovery_ms:.1f} ms "
               f"after its process started")
         return before, after, recovery_ms
-    finally:
-        for d in (lac, lns):
-            d.stop()
-            d.udp.close()
-        for f in os.listdir(workdir):
-            os.remove(os.path.join(workdir, f))
 
 
 def main():

@@ -4,6 +4,7 @@ Each daemon gets its configuration, SQLite store and management socket in a work
 UDP socket is created and bound here and handed to every incarnation with the LISTEN_FDS protocol
 (what systemd's hl2tpd.socket does), so that the port never closes across a crash and a restart.
 """
+import contextlib
 import json
 import os
 import signal
@@ -19,7 +20,7 @@ HL2TPCTL = os.path.join(BUILD, "src", "ctl", "hl2tpctl")
 
 class Daemon:
     def __init__(self, name, role, address, workdir, peers=(), failover=None, log_level="info",
-                 metrics=""):
+                 metrics="", port=1701):
         self.name, self.role, self.address, self.workdir = name, role, address, workdir
         self.config = os.path.join(workdir, name + ".toml")
         self.socket_path = os.path.join(workdir, name + ".sock")
@@ -30,7 +31,7 @@ class Daemon:
         lines = [
             f'role = "{role}"',
             f'host-name = "{name}"',
-            f'listen = ["{address}:1701"]',
+            f'listen = ["{self.endpoint(address, port)}"]',
             "accept-unlisted-peers = false",
             "[store]",
             f'path = "{os.path.join(workdir, name + ".db")}"',
@@ -49,9 +50,14 @@ class Daemon:
         with open(self.config, "w") as f:
             f.write("\n".join(lines) + "\n")
         # The UDP socket outlives every incarnation of the daemon (socket activation).
-        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        v6 = ":" in address
+        self.udp = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_DGRAM)
         self.udp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.udp.bind((address, 1701))
+        self.udp.bind((address, port))
+
+    @staticmethod
+    def endpoint(address, port):
+        return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
 
     def start(self, timeout=10.0):
         """Starts an incarnation and waits until its management socket answers."""
@@ -119,6 +125,28 @@ class Daemon:
         return {t["local-tunnel-id"]: t["remote-tunnel-id"]
                 for t in self.ctl("show", "tunnel")["tunnels"]
                 if t["state"] == "established" and "recovers-tunnel" not in t}
+
+
+@contextlib.contextmanager
+def lac_and_lns(workdir, failover=None, lns_metrics="", v6=False):
+    """An LNS and a LAC that know each other (on 127.0.0.2 and 127.0.0.1, or both on ::1 with the
+    LAC on port 1702), started; stopped and their files removed afterwards."""
+    lns_addr, lac_addr = ("::1", "::1") if v6 else ("127.0.0.2", "127.0.0.1")
+    lns = Daemon("lns", "lns", lns_addr, workdir, peers=[lac_addr], failover=failover,
+                 metrics=lns_metrics)
+    lac = Daemon("lac", "lac", lac_addr, workdir, peers=[lns_addr], failover=failover,
+                 port=1702 if v6 else 1701)
+    lac.lns_endpoint = Daemon.endpoint(lns_addr, 1701)
+    try:
+        lns.start()
+        lac.start()
+        yield lac, lns
+    finally:
+        for d in (lac, lns):
+            d.stop()
+            d.udp.close()
+        for f in os.listdir(workdir):
+            os.remove(os.path.join(workdir, f))
 
 
 def mirrored(lac, lns):

@@ -38,19 +38,16 @@ def both_held(lac, lns):
     return {(t, s, r) for (t, s, r) in lac.sessions() if (lac_tunnels.get(t), s, r) in lns_pairs}
 
 
-def crash_round(workdir, rng, victim_role, failover, label):
-    lns = h.Daemon("lns", "lns", "127.0.0.2", workdir, peers=["127.0.0.1"], failover=failover)
-    lac = h.Daemon("lac", "lac", "127.0.0.1", workdir, peers=["127.0.0.2"], failover=failover)
-    try:
-        lns.start()
-        lac.start()
+def crash_round(workdir, rng, victim_role, failover, label, v6=False):
+    with h.lac_and_lns(workdir, failover=failover, v6=v6) as (lac, lns):
         tunnels = rng.randint(2, 6)
-        lac.ctl("call", "127.0.0.2", "--count", str(rng.randint(50, 300)), "--tunnels", str(tunnels))
+        peer = lac.lns_endpoint
+        lac.ctl("call", peer, "--count", str(rng.randint(50, 300)), "--tunnels", str(tunnels))
         h.wait_for(lambda: h.mirrored(lac, lns)[0], 10)
         # Churn: more calls, and some cleared, right up to the crash.
         cleared = set()
         for _ in range(rng.randint(1, 4)):
-            lac.ctl("call", "127.0.0.2", "--count", str(rng.randint(1, 40)), "--tunnels", str(tunnels))
+            lac.ctl("call", peer, "--count", str(rng.randint(1, 40)), "--tunnels", str(tunnels))
             held = sorted(lac.sessions())
             for (t, s, r) in rng.sample(held, min(len(held), rng.randint(0, 5))):
                 lac.ctl("clear", "session", str(t), str(s))
@@ -75,20 +72,10 @@ def crash_round(workdir, rng, victim_role, failover, label):
         check(list(methods) == [expected], f"{label}: negotiated {methods}, expected {expected}")
         print(f"{label}: {len(before)} sessions held by both ends at the crash, {len(after)} after, "
               f"recovered {recovery_ms or -1:.1f} ms after start", flush=True)
-    finally:
-        for d in (lac, lns):
-            d.stop()
-            d.udp.close()
-        for f in os.listdir(workdir):
-            os.remove(os.path.join(workdir, f))
 
 
 def graceful_restart(workdir):
-    lns = h.Daemon("lns", "lns", "127.0.0.2", workdir, peers=["127.0.0.1"], metrics="127.0.0.2:9701")
-    lac = h.Daemon("lac", "lac", "127.0.0.1", workdir, peers=["127.0.0.2"])
-    try:
-        lns.start()
-        lac.start()
+    with h.lac_and_lns(workdir, lns_metrics="127.0.0.2:9701") as (lac, lns):
         lac.ctl("call", "127.0.0.2", "--count", "200", "--tunnels", "4")
         h.wait_for(lambda: h.mirrored(lac, lns)[1] == 200 and h.mirrored(lac, lns)[0], 10)
         before = both_held(lac, lns)
@@ -122,20 +109,10 @@ def graceful_restart(workdir):
         lac.proc.wait(timeout=10)
         check(h.wait_for(lambda: not lns.tunnel_pairs(), 10), "shutdown --clear: the LNS kept tunnels")
         print("graceful restart, CLI and clearing shutdown: checked", flush=True)
-    finally:
-        for d in (lac, lns):
-            d.stop()
-            d.udp.close()
-        for f in os.listdir(workdir):
-            os.remove(os.path.join(workdir, f))
 
 
 def reload_under_load(workdir):
-    lns = h.Daemon("lns", "lns", "127.0.0.2", workdir, peers=["127.0.0.1"])
-    lac = h.Daemon("lac", "lac", "127.0.0.1", workdir, peers=["127.0.0.2"])
-    try:
-        lns.start()
-        lac.start()
+    with h.lac_and_lns(workdir) as (lac, lns):
         lac.ctl("call", "127.0.0.2", "--count", "300", "--tunnels", "3")
         with open(lns.config) as f:
             original = f.read()
@@ -157,12 +134,6 @@ def reload_under_load(workdir):
         check("unknown setting 'hello-intervall'" in log and "keeping the running configuration" in log,
               "a broken reload is logged with its line")
         print("configuration reload under load: checked", flush=True)
-    finally:
-        for d in (lac, lns):
-            d.stop()
-            d.udp.close()
-        for f in os.listdir(workdir):
-            os.remove(os.path.join(workdir, f))
 
 
 def operator_errors(workdir):
@@ -211,6 +182,7 @@ def main():
             for victim in ("lac", "lns"):
                 for failover, name in ((None, "protocol"), ({"disable-failover-protocol": True}, "silent")):
                     crash_round(workdir, rng, victim, failover, f"round {i + 1}, {victim} killed, {name}")
+        crash_round(workdir, rng, "lns", None, "IPv6 (::1), lns killed, protocol", v6=True)
         graceful_restart(workdir)
         reload_under_load(workdir)
         operator_errors(workdir)

@@ -50,6 +50,30 @@ def main():
     (out / "data-LSO").write_bytes(bytes.fromhex(
         "4A 02 00 18 12 34 00 03 00 01 00 00 00 02 00 00 FF 03 C0 21 01 01 00 04"))
 
+    # endpoint_fuzzer: chunks [flags][length][datagram]. Flags: 1 live tunnel ID, 2 live session
+    # ID, 4 Ns the LNS expects, 8 Nr acking what it sent, 16 fix the Length, 32 from a stranger,
+    # 64/128 let time pass. Each seed is a short conversation built from the golden messages.
+    out = root / "corpus" / "endpoint_fuzzer"
+    out.mkdir(parents=True, exist_ok=True)
+
+    def chunk(name, flags):
+        data = blocks[name][:255]
+        return bytes([flags, len(data)]) + data
+
+    aimed = 1 | 4 | 8 | 16
+    conversations = {
+        "hello": [("HELLO", aimed)],
+        "call": [("ICRQ", aimed), ("ICCN", aimed | 2 | 64)],
+        "hangup": [("CDN", aimed | 2)],
+        "stop": [("StopCCN", aimed | 128)],
+        "failover": [("FSQ", aimed), ("FSR", aimed)],
+        "recovery": [("recovery-SCCRQ", 0), ("SCCCN", aimed)],
+        "stranger": [("HELLO", aimed | 32), ("SCCRQ", 32)],
+        "wrong-order": [("WEN", aimed | 2), ("SLI", 1 | 2 | 16), ("OCRQ", aimed)],
+    }
+    for name, chunks in conversations.items():
+        (out / f"seed-{name}").write_bytes(b"".join(chunk(n, f) for n, f in chunks))
+
     out = root / "corpus" / "hidden_avp_fuzzer"
     for i, (attr, value, pad) in enumerate([(14, b"\0\7", b""), (22, b"0123456789abcdefghij", b"\xa5" * 7),
                                             (11, bytes(40), b"")]):

@@ -65,6 +65,9 @@ class ControlChannel {
   // Sends the oldest unacknowledged message again now, outside the back-off (the peer is known to
   // have just become able to take it).
   void resend_oldest(Time now);
+  // Undoes a reset's flush: the messages of `before` (the state just before the reset) go back in
+  // front of what was queued since, with their own Ns.
+  void restore_flushed(Time now, const ChannelState& before);
 
   // What changed since the journal was last taken (the caller clears it).
   std::vector<JournalEntry>& journal() { return journal_; }
@@ -73,6 +76,9 @@ class ControlChannel {
 
   // The retransmissions of a message were spent: the tunnel must be cleared (§5.8).
   bool failed() const { return failed_; }
+  // How many messages the peer sent while our oldest was overdue, none acknowledging it. A peer
+  // that answers and answers without acknowledging is not lost: the two ends' numbers are apart.
+  std::uint32_t answers_without_ack() const { return answers_without_ack_; }
   // Nothing queued, in flight or waiting to be acked.
   bool quiet() const { return in_flight_.empty() && queued_.empty() && !ack_deadline_; }
   // When the last message from the peer arrived (for Hello, §5.5).
@@ -135,6 +141,9 @@ class ControlChannel {
   std::optional<Time> last_received_;
   bool failed_ = false;
   bool paused_ = false;
+  bool early_resent_ = false;                // an early resend was spent in this back-off interval
+  std::optional<std::uint16_t> revived_ns_;  // the message that got its fresh cycle
+  std::uint32_t answers_without_ack_ = 0;    // messages from the peer while ours was overdue
 
   std::vector<wire::Bytes> outbox_;
   std::vector<JournalEntry> journal_;

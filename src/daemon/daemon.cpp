@@ -130,9 +130,16 @@ void Daemon::log_event(const engine::Event& e) {
               e.kind == engine::EventKind::session_closed
           ? spdlog::level::debug
           : spdlog::level::info;
-  spdlog::log(level, "event={} tunnel={} session={} result={} reason=\"{}\"", kind_name(e.kind),
+  std::uint64_t suppressed = 0;
+  // Warnings are what an outsider can provoke (refused recovery requests): rate-limited.
+  if (level == spdlog::level::warn &&
+      !log_limiter_.allow(std::string(kind_name(e.kind)), now(), suppressed)) {
+    return;
+  }
+  spdlog::log(level, "event={} tunnel={} session={} result={} reason=\"{}\"{}", kind_name(e.kind),
               e.tunnel_id, e.session_id, e.result ? std::to_string(e.result->result) : "-",
-              e.reason);
+              e.reason,
+              suppressed ? " suppressed_before=" + std::to_string(suppressed) : std::string());
 }
 
 void Daemon::on_socket(UdpSocket& socket) {

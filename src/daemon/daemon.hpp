@@ -10,6 +10,7 @@
 
 #include "daemon/config.hpp"
 #include "daemon/histogram.hpp"
+#include "daemon/log_limiter.hpp"
 #include "daemon/os_random.hpp"
 #include "daemon/udp_socket.hpp"
 #include "engine/endpoint.hpp"
@@ -60,6 +61,7 @@ class Daemon {
   std::unique_ptr<MetricsServer> metrics_;
   Histogram recovery_seconds_{{0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120}};
   Histogram commit_seconds_{{0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5}};
+  LogLimiter log_limiter_{5.0, 20.0};  // lines per second and burst, per kind of warning
   int epoll_ = -1;
   int signal_fd_ = -1;
   Time started_{};

@@ -197,9 +197,9 @@ void Endpoint::complete_recovery(Time now, tunnel::Tunnel& recovery,
                    {static_cast<std::uint16_t>(wire::StopCcnResult::general_request), std::nullopt,
                     "recovery complete"});
   } else if (old != tunnels_.end()) {
-    // The remote end reset when it answered (Tunnel::help_recovery); the SCCCN says the failed end
-    // has reset too, so what we sent meanwhile and it discarded goes again now.
-    old->second.resend_oldest(now, ctx);
+    // The remote end reset when it answered (Tunnel::help_recovery); the SCCCN makes it final,
+    // and what the failed end discarded before its own reset goes again now.
+    old->second.recovery_confirmed(now, ctx);
   }
   if (old != tunnels_.end()) settle(now, old->first);
 }
@@ -376,12 +376,22 @@ void Endpoint::on_recovery_request(Time now, const PeerAddress& from, wire::Cont
   std::vector<std::uint16_t> superseded;
   for (auto& [id, t] : tunnels_) {
     const auto& link = t.recovery_link();
-    if (!link || link->completed || link->old_tunnel_id != old_id ||
-        t.state() == tunnel::State::dead) {
+    if (!link || link->old_tunnel_id != old_id || t.state() == tunnel::State::dead) continue;
+    const bool we_win =
+        t.originator() && t.tie_breaker() && (theirs == nullptr || *t.tie_breaker() < *theirs);
+    if (link->completed) {
+      // Our recovery tunnel for this tunnel is done (it lingers for its StopCCN hold). A request
+      // it beat is the peer's own attempt of the same round, which the peer discarded on our
+      // SCCRQ: a copy still in flight. Answering it would reset our channel a second time, to
+      // numbers the peer never takes (found by the campaign, seed 30370). A request that beats
+      // ours is a new round: the peer failed again.
+      if (we_win) {
+        ++stats_.stale_recovery_requests;
+        return;
+      }
       continue;
     }
-    if (t.originator() && t.state() == tunnel::State::wait_ctl_reply && t.tie_breaker() &&
-        (theirs == nullptr || *t.tie_breaker() < *theirs)) {
+    if (we_win && t.state() == tunnel::State::wait_ctl_reply) {
       ++stats_.tie_breaker_won;  // the peer discards its recovery tunnel and answers ours
       return;
     }
@@ -476,7 +486,9 @@ bool Endpoint::close_session(Time now, std::uint16_t tunnel_id, std::uint16_t se
 
 bool Endpoint::close_tunnel(Time now, std::uint16_t tunnel_id, wire::ResultCode result) {
   auto it = tunnels_.find(tunnel_id);
-  if (it == tunnels_.end()) return false;
+  // An RFC 4951 recovery tunnel lives for a few messages and is not the operator's to clear:
+  // clearing it would abandon the recovery of the tunnel it serves (campaign, seed 8602).
+  if (it == tunnels_.end() || it->second.recovery_link()) return false;
   auto ctx = context();
   it->second.close(now, ctx, std::move(result));
   settle(now, tunnel_id);

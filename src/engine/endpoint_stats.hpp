@@ -25,6 +25,7 @@ struct EndpointStats {
   // Failover (spec §6). Per-state counts of tunnels come from their RecoveryStatus.
   std::uint64_t recovery_tunnels_opened = 0;  // RFC 4951 recovery tunnels, both roles
   std::uint64_t recovery_refused = 0;         // recovery SCCRQs refused (wrong IDs, peer, ...)
+  std::uint64_t stale_recovery_requests = 0;  // a peer's attempt that lost the tie, still in flight
   std::uint64_t recovery_fallbacks = 0;       // protocol recovery fell back to silent failover
   std::uint64_t recoveries_failed = 0;        // tunnels cleared because they could not recover
   std::uint64_t recoveries_completed = 0;     // tunnels resynchronized after our restart

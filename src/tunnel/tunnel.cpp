@@ -263,12 +263,26 @@ wire::SuggestedControlSequence Tunnel::help_recovery(Time now, TunnelContext& ct
   recovery_.state = RecoveryState::helping;
   recovery_.started = now;
   const wire::SuggestedControlSequence scs = suggested_control_sequence();
+  const channel::ChannelState before = channel_.state();
   reset_after_recovery(now, ctx, scs.nr, scs.ns);
+  // Kept until the SCCCN: if the failed end falls back to silent failover instead (it never got our
+  // SCCRP), it resumes the old numbering, and the flushed messages must go after all.
+  undo_ = Undo{scs, before};
   return scs;
 }
 
-void Tunnel::resend_oldest(Time now, TunnelContext& ctx) {
-  channel_.resend_oldest(now);
+void Tunnel::recovery_confirmed(Time now, TunnelContext& ctx) {
+  undo_.reset();
+  channel_.resend_oldest(now);  // what the failed end discarded before its reset goes again now
+  flush(ctx);
+}
+
+void Tunnel::undo_early_reset(Time now, TunnelContext& ctx) {
+  if (!undo_) return;
+  // The peer speaks with its old numbering: it fell back to silent failover. Put the flushed
+  // messages back in front, with their own Ns, so that its Nr finds them (campaign, seed 8602).
+  channel_.restore_flushed(now, undo_->before);
+  undo_.reset();
   flush(ctx);
 }
 
@@ -466,6 +480,11 @@ void Tunnel::open(Time now, TunnelContext& ctx, std::optional<wire::TieBreakerVa
 
 void Tunnel::receive(Time now, TunnelContext& ctx, ControlMessage message) {
   if (state_ == State::dead) return;
+  if (undo_ && channel::sequence_before(message.header.nr, undo_->suggested.nr)) {
+    // After our early reset every message of a peer that reset carries Nr >= our suggestion; an
+    // older Nr means it did not reset: it fell back to silent failover.
+    undo_early_reset(now, ctx);
+  }
   for (ControlMessage& m : channel_.receive(now, std::move(message))) {
     if (state_ == State::dead || state_ == State::stopped) break;
     process(now, ctx, m);
@@ -891,7 +910,10 @@ void Tunnel::handle_timeout(Time now, TunnelContext& ctx) {
   if (channel_.failed()) {
     // §5.8: retransmissions spent: the tunnel and all its sessions are cleared, without StopCCN.
     flush(ctx);
-    return finish(ctx, "retransmissions exhausted");
+    // Loss, or (the peer answering all along without acknowledging) sequence numbers apart.
+    return finish(ctx, channel_.answers_without_ack() >= 3
+                           ? "retransmissions exhausted, the peer answering without acknowledging"
+                           : "retransmissions exhausted");
   }
   if (state_ == State::closing && channel_.quiet()) {
     state_ = State::stopped;

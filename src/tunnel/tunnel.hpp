@@ -87,12 +87,12 @@ class Tunnel {
   // Non-failed end, old tunnel: a valid recovery request arrived. The reset is done now, with the
   // Suggested Control Sequence returned for the SCCRP, instead of on the SCCCN as RFC 4951 §3.2.2
   // has it: our suggestion continues the old numbering, so the reset changes no number and only
-  // flushes, and doing it now makes the outcome independent of the SCCCN's delivery (a recovery
-  // tunnel that timed out after the failed end had reset left the two ends apart: campaign seed
-  // 51228). What we send meanwhile is discarded by the failed end until its own reset and resent.
+  // flushes, and doing it now makes the outcome independent of the SCCCN's delivery (waiting for
+  // an SCCCN that never came left the two ends apart: campaign seed 51228). Should the failed end
+  // fall back to silent failover instead (our SCCRP never reached it), the first message it sends
+  // with its old numbering undoes the flush (seed 8602); the SCCCN makes the reset final.
   wire::SuggestedControlSequence help_recovery(Time now, TunnelContext& ctx);
-  // Our oldest unacknowledged message goes again now (the failed end has just reset).
-  void resend_oldest(Time now, TunnelContext& ctx);
+  void recovery_confirmed(Time now, TunnelContext& ctx);
   // What we suggest to a peer recovering this tunnel: continue the old numbering (§5.3, our
   // reading): its Ns = our Nr, its Nr = our next Ns.
   wire::SuggestedControlSequence suggested_control_sequence() const;
@@ -244,6 +244,13 @@ class Tunnel {
   RecoveryStatus recovery_;
   std::set<std::uint16_t> queried_;     // sessions asked about with FSQ, not yet answered
   std::uint16_t silent_target_ns_ = 0;  // silent recovery: everything before it must be acked
+  // After an early reset, until the SCCCN: what we suggested and the channel before the flush.
+  struct Undo {
+    wire::SuggestedControlSequence suggested;
+    channel::ChannelState before;
+  };
+  std::optional<Undo> undo_;
+  void undo_early_reset(Time now, TunnelContext& ctx);
 };
 
 }  // namespace hl2tp::tunnel

@@ -108,11 +108,11 @@ def main():
                 send("SCCRQ flood (unlisted host)", flooders[i % len(flooders)], sccrq)
             recovery = control(0, 0, 0, 0, message_type(1) + avp(2, b"\x01\x00") + avp(7, b"lac")
                                + avp(3, b"\x00\x00\x00\x03") + avp(9, b"\x43\x21")
-                               + avp(77, struct.pack("!HHHH", 0, 0, 0, live ^ 0x5555)))
+                               + avp(77, struct.pack("!HHHHH", 0, 0, 1234, 0, live ^ 0x5555)))
             for _ in range(500):
                 send("recovery SCCRQ, wrong IDs", from_lac_host, recovery)
             fsq = control(live, 0, 0, 0, avp(0, struct.pack("!H", 21), m=False)
-                          + avp(79, struct.pack("!HHHH", 0, 1, 0, 2)))
+                          + avp(79, struct.pack("!HHHHH", 0, 0, 1, 0, 2)))
             for _ in range(2000):
                 send("FSQ flood (out of sequence)", from_lac_host, fsq)
             time.sleep(1.0)

@@ -9,6 +9,9 @@ namespace hl2tp::channel {
 namespace {
 
 constexpr std::size_t kNrOffset = 10;  // Nr sits at octets 10–11 of the control header
+// A peer that keeps coming back without taking our message gets a fresh cycle this often at most:
+// past that, the two ends' numbers are apart and the tunnel must go (RFC 2661 §5.8).
+constexpr std::uint8_t kMaxRevivals = 3;
 
 void patch_u16(wire::Bytes& bytes, std::size_t at, std::uint16_t v) {
   bytes[at] = static_cast<std::byte>(v >> 8);
@@ -128,6 +131,7 @@ void ControlChannel::acknowledge(Time now, std::uint16_t nr) {
     journal_.push_back({JournalEntry::Kind::acked, nr, {}});
     timeouts_ = 0;
     early_resent_ = false;
+    revivals_ = 0;
     answers_without_ack_ = 0;
     retransmit_interval_ = config_.retransmit_initial;
     retransmit_deadline_.reset();
@@ -156,6 +160,8 @@ std::vector<wire::ControlMessage> ControlChannel::receive(Time now, wire::Contro
     ++stats_.bogus_nr;  // accel-ppp: an Nr ahead of what it sent discards the whole message
     return delivered;
   }
+  // Silent for a while (an initial retransmission interval): the peer may be back from a restart.
+  const bool after_silence = !last_received_ || now - *last_received_ >= config_.retransmit_initial;
   last_received_ = now;
   const std::size_t unacked_before = in_flight_.size() + queued_.size();
   acknowledge(now, message.header.nr);
@@ -173,12 +179,12 @@ std::vector<wire::ControlMessage> ControlChannel::receive(Time now, wire::Contro
     early_resent_ = true;
     ++stats_.retransmitted;
     emit(in_flight_.front().bytes);
-    if (revived_ns_ != in_flight_.front().ns) {
-      // The first sign of life since this message fell overdue: the peer is back (a restart), so
-      // the message gets a fresh retransmission cycle, once; a peer that goes on not taking it
-      // is still given up on, one cycle later. Without it a peer back late in our cycle had one
-      // copy to catch before we gave up (campaign, seeds 894 and 947 under 20 % loss).
-      revived_ns_ = in_flight_.front().ns;
+    if (after_silence && revivals_ < kMaxRevivals) {
+      ++revivals_;
+      // The first sign of life after a silence: the peer is back (a restart), so the message
+      // gets a fresh retransmission cycle; a peer that goes on answering without taking it is
+      // still given up on, one cycle later. Without it a peer back late in our cycle had one copy
+      // to catch before we gave up (campaign, seeds 894, 947 and 25953 under 20 % loss).
       timeouts_ = 0;
       retransmit_interval_ = config_.retransmit_initial;
       retransmit_deadline_ = now + retransmit_interval_;
@@ -298,6 +304,7 @@ void ControlChannel::start_afresh() {
   cwnd_acks_ = 0;
   timeouts_ = 0;
   early_resent_ = false;
+  revivals_ = 0;
   answers_without_ack_ = 0;
   retransmit_interval_ = config_.retransmit_initial;
   retransmit_deadline_.reset();
@@ -330,6 +337,8 @@ void ControlChannel::restore_flushed(Time now, const ChannelState& before) {
   for (const Outgoing& o : queued_)
     journal_.push_back({JournalEntry::Kind::queued, o.ns, durable_form(o.bytes)});
   start_afresh();
+  // Every one of them may have reached the peer already: its Nr may acknowledge any of them.
+  restored_end_ = next_ns_;
   transmit(now);
 }
 

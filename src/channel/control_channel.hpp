@@ -141,9 +141,9 @@ class ControlChannel {
   std::optional<Time> last_received_;
   bool failed_ = false;
   bool paused_ = false;
-  bool early_resent_ = false;                // an early resend was spent in this back-off interval
-  std::optional<std::uint16_t> revived_ns_;  // the message that got its fresh cycle
-  std::uint32_t answers_without_ack_ = 0;    // messages from the peer while ours was overdue
+  bool early_resent_ = false;              // an early resend was spent in this back-off interval
+  std::uint32_t answers_without_ack_ = 0;  // messages from the peer while ours was overdue
+  std::uint8_t revivals_ = 0;  // fresh cycles given to the oldest message since its last ack
 
   std::vector<wire::Bytes> outbox_;
   std::vector<JournalEntry> journal_;

@@ -446,6 +446,11 @@ TEST(CrashRunsRegression, seeds_that_once_failed) {
       {3583, "the same, with the LAC down 4.9 s and 30 calls queued"},
       {51228, "five SCCCN losses: the remote end never reset while the failed end had"},
       {891646, "a CDN resent after the reset held the FSQ behind it for 47 s (bound: 100 s)"},
+      {30370, "a double failover's winner answered the loser's SCCRQ still in flight"},
+      {8602, "an operator cleared a recovery tunnel"},
+      {87072, "acks of messages restored after an undone early reset were taken as bogus"},
+      {25953, "a peer back late in our cycle had one copy to catch before we gave up"},
+      {9763, "the same, the revival waiting for a silence longer than the back-off"},
   };
   for (const auto& [seed, why] : seeds) {
     Outcome outcome;

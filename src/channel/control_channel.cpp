@@ -129,13 +129,7 @@ void ControlChannel::acknowledge(Time now, std::uint16_t nr) {
   const bool progress = released > 0;
   if (progress) {
     journal_.push_back({JournalEntry::Kind::acked, nr, {}});
-    timeouts_ = 0;
-    early_resent_ = false;
-    revivals_ = 0;
-    answers_without_ack_ = 0;
-    retransmit_interval_ = config_.retransmit_initial;
-    retransmit_deadline_.reset();
-    unacked_since_.reset();
+    restart_cycle();
     if (!in_flight_.empty()) {
       retransmit_deadline_ = now + retransmit_interval_;
       unacked_since_ = now;
@@ -299,9 +293,7 @@ void ControlChannel::resume(Time now) {
   transmit(now);
 }
 
-void ControlChannel::start_afresh() {
-  cwnd_ = 1;
-  cwnd_acks_ = 0;
+void ControlChannel::restart_cycle() {
   timeouts_ = 0;
   early_resent_ = false;
   revivals_ = 0;
@@ -309,6 +301,12 @@ void ControlChannel::start_afresh() {
   retransmit_interval_ = config_.retransmit_initial;
   retransmit_deadline_.reset();
   unacked_since_.reset();
+}
+
+void ControlChannel::start_afresh() {
+  cwnd_ = 1;
+  cwnd_acks_ = 0;
+  restart_cycle();
   ack_deadline_.reset();
   failed_ = false;
 }

@@ -102,6 +102,8 @@ class ControlChannel {
   };
 
   void acknowledge(Time now, std::uint16_t nr);
+  // The oldest message's retransmission cycle starts over (an ack made progress, or afresh).
+  void restart_cycle();
   // Slow start from one message, a fresh retransmission cycle, nothing pending (restore, reset).
   void start_afresh();
   // xl2tpd's sequencing (SequencingModel::xl2tpd).

@@ -931,8 +931,18 @@ void Tunnel::handle_timeout(Time now, TunnelContext& ctx) {
   if (state_ == State::established) expire_setups(now, ctx);
   if (state_ == State::established && hello_due_ && *hello_due_ <= now) {
     // §5.5: nothing heard for the Hello interval: a HELLO; its loss clears the tunnel through §5.8.
-    // While recovering we answer Hellos but originate none (spec §3 step 2, as Junos does).
-    if (!recovering()) send(now, ctx, wire::make_hello());
+    // While recovering we answer Hellos but originate none (spec §3 step 2, as Junos does), for
+    // one Hello interval: a recovery still open by then waits on a peer that may be gone (it
+    // crashed again and lost the tunnel), and only a Hello finds out. Queries still unanswered
+    // are asked again, in case the answer was lost to a second reset (campaign, seed 167207).
+    const bool overdue =
+        recovering() && recovery_.started && now - *recovery_.started >= settings_->hello_interval;
+    if (!recovering() || overdue) send(now, ctx, wire::make_hello());
+    if (overdue && !queried_.empty()) {
+      const std::vector<std::uint16_t> again(queried_.begin(), queried_.end());
+      queried_.clear();
+      query_sessions(now, ctx, again);
+    }
     hello_due_ = now + settings_->hello_interval;
   }
   check_recovered(now, ctx);

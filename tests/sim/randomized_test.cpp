@@ -451,6 +451,9 @@ TEST(CrashRunsRegression, seeds_that_once_failed) {
       {87072, "acks of messages restored after an undone early reset were taken as bogus"},
       {25953, "a peer back late in our cycle had one copy to catch before we gave up"},
       {9763, "the same, the revival waiting for a silence longer than the back-off"},
+      {167207, "a recovery waiting for an FSR that never came kept the tunnel from ever Helloing"},
+      {242504, "the same"},
+      {939972, "the same"},
   };
   for (const auto& [seed, why] : seeds) {
     Outcome outcome;

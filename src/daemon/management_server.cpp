@@ -12,6 +12,7 @@
 
 #include "daemon/daemon.hpp"
 #include "daemon/management_commands.hpp"
+#include "daemon/stream_exchange.hpp"
 
 namespace hl2tp::daemon {
 
@@ -48,27 +49,9 @@ std::optional<std::string> ManagementServer::listen(const std::string& path) {
 }
 
 void ManagementServer::accept_one() {
-  const int client = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-  if (client < 0) return;
-  timeval limit{1, 0};
-  ::setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
-  ::setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit));
-  std::string line;
-  char chunk[4096];
-  while (line.find('\n') == std::string::npos && line.size() < 65536) {
-    const ssize_t n = ::read(client, chunk, sizeof(chunk));
-    if (n <= 0) break;
-    line.append(chunk, static_cast<std::size_t>(n));
-  }
-  if (auto nl = line.find('\n'); nl != std::string::npos) line.resize(nl);
-  std::string answer = handle_request(daemon_, line) + "\n";
-  std::size_t sent = 0;
-  while (sent < answer.size()) {
-    const ssize_t n = ::write(client, answer.data() + sent, answer.size() - sent);
-    if (n <= 0) break;
-    sent += static_cast<std::size_t>(n);
-  }
-  ::close(client);
+  serve_one_request(fd_, "\n", 65536, [this](const std::string& request) {
+    return handle_request(daemon_, request.substr(0, request.find('\n'))) + "\n";
+  });
   daemon_.flush();  // a command's records are committed, and its datagrams sent, now
 }
 

@@ -1,5 +1,7 @@
 #include "daemon/udp_socket.hpp"
 
+#include "daemon/socket_address.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -11,37 +13,6 @@
 
 namespace hl2tp::daemon {
 namespace {
-
-socklen_t to_sockaddr(const tunnel::PeerAddress& a, sockaddr_storage& out) {
-  std::memset(&out, 0, sizeof(out));
-  if (a.v6) {
-    auto* s = reinterpret_cast<sockaddr_in6*>(&out);
-    s->sin6_family = AF_INET6;
-    s->sin6_port = htons(a.port);
-    std::memcpy(&s->sin6_addr, a.ip.data(), 16);
-    return sizeof(sockaddr_in6);
-  }
-  auto* s = reinterpret_cast<sockaddr_in*>(&out);
-  s->sin_family = AF_INET;
-  s->sin_port = htons(a.port);
-  std::memcpy(&s->sin_addr, a.ip.data(), 4);
-  return sizeof(sockaddr_in);
-}
-
-tunnel::PeerAddress from_sockaddr(const sockaddr_storage& in) {
-  tunnel::PeerAddress a;
-  if (in.ss_family == AF_INET6) {
-    const auto* s = reinterpret_cast<const sockaddr_in6*>(&in);
-    a.v6 = true;
-    a.port = ntohs(s->sin6_port);
-    std::memcpy(a.ip.data(), &s->sin6_addr, 16);
-  } else {
-    const auto* s = reinterpret_cast<const sockaddr_in*>(&in);
-    a.port = ntohs(s->sin_port);
-    std::memcpy(a.ip.data(), &s->sin_addr, 4);
-  }
-  return a;
-}
 
 // A burst of control messages (a restart's recovery traffic, a thousand ICRQs) must not overflow
 // the socket's queue: every drop costs the peer a retransmission a second later.

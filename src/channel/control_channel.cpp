@@ -129,6 +129,7 @@ void ControlChannel::acknowledge(Time now, std::uint16_t nr) {
   const bool progress = released > 0;
   if (progress) {
     journal_.push_back({JournalEntry::Kind::acked, nr, {}});
+    provisionally_flushed_.clear();  // all before the released ones: that record released them too
     restart_cycle();
     if (!in_flight_.empty()) {
       retransmit_deadline_ = now + retransmit_interval_;
@@ -318,15 +319,16 @@ void ControlChannel::resend_oldest(Time now) {
   if (!retransmit_deadline_) retransmit_deadline_ = now + retransmit_interval_;
 }
 
-void ControlChannel::restore_flushed(Time now, const ChannelState& before) {
+void ControlChannel::restore_flushed(Time now) {
   std::deque<Outgoing> since;
   for (auto* queue : {&in_flight_, &queued_}) {
     for (Outgoing& o : *queue)
       since.push_back(std::move(o));
     queue->clear();
   }
-  for (const auto& [ns, bytes] : before.unacked)
-    queued_.push_back({ns, bytes});
+  for (auto& [ns, bytes] : provisionally_flushed_)
+    queued_.push_back({ns, std::move(bytes)});
+  provisionally_flushed_.clear();
   for (Outgoing& o : since)
     queued_.push_back(std::move(o));
   // For the store: the same as a reset to the oldest message, then every message queued again.
@@ -351,6 +353,7 @@ std::vector<wire::Bytes> ControlChannel::reset(Time now, std::uint16_t ns, std::
   next_ns_ = ns;
   expected_ns_ = nr;
   restored_end_.reset();
+  provisionally_flushed_.clear();  // final now: the store is cleared below
   start_afresh();
   ssthresh_ = peer_window_;
   paused_ = false;
@@ -359,12 +362,36 @@ std::vector<wire::Bytes> ControlChannel::reset(Time now, std::uint16_t ns, std::
   return flushed;
 }
 
+std::vector<wire::Bytes> ControlChannel::flush_provisionally(Time now) {
+  // A second flush before the first was final keeps both.
+  std::vector<std::pair<std::uint16_t, wire::Bytes>> kept = std::move(provisionally_flushed_);
+  for (const auto* queue : {&in_flight_, &queued_}) {
+    for (const Outgoing& o : *queue)
+      kept.emplace_back(o.ns, durable_form(o.bytes));
+  }
+  std::vector<wire::Bytes> flushed = reset(now, next_ns_, expected_ns_);
+  journal_.pop_back();  // the reset's own entry: the store keeps the flushed messages for now
+  provisionally_flushed_ = std::move(kept);
+  return flushed;
+}
+
+void ControlChannel::make_flush_final() {
+  if (provisionally_flushed_.empty()) return;
+  // The numbering was kept, so releasing the flushed messages is an acknowledgement up to the first
+  // message queued after the flush.
+  const auto end = static_cast<std::uint16_t>(provisionally_flushed_.back().first + 1);
+  journal_.push_back({JournalEntry::Kind::acked, end, {}});
+  provisionally_flushed_.clear();
+}
+
 ChannelState ControlChannel::state() const {
   ChannelState s;
   s.next_ns = next_ns_;
   s.expected_ns = expected_ns_;
   s.acked_ns = in_flight_.empty() ? (queued_.empty() ? next_ns_ : queued_.front().ns)
                                   : in_flight_.front().ns;
+  if (!provisionally_flushed_.empty()) s.acked_ns = provisionally_flushed_.front().first;
+  s.unacked = provisionally_flushed_;
   for (const auto* queue : {&in_flight_, &queued_}) {
     for (const Outgoing& o : *queue)
       s.unacked.emplace_back(o.ns, durable_form(o.bytes));

@@ -65,9 +65,14 @@ class ControlChannel {
   // Sends the oldest unacknowledged message again now, outside the back-off (the peer is known to
   // have just become able to take it).
   void resend_oldest(Time now);
-  // Undoes a reset's flush: the messages of `before` (the state just before the reset) go back in
-  // front of what was queued since, with their own Ns.
-  void restore_flushed(Time now, const ChannelState& before);
+  // A reset that keeps the numbering (the non-failed end's early reset, Tunnel::help_recovery):
+  // the same flush, but provisional until make_flush_final(). Until then the flushed messages stay
+  // part of the durable state: the flush may still be undone (restore_flushed: they go back in
+  // front of what was queued since, with their own Ns), and an endpoint restarted in between must
+  // find them queued, or a peer that never reset waits for them forever (campaign, seed 233393).
+  std::vector<wire::Bytes> flush_provisionally(Time now);
+  void make_flush_final();
+  void restore_flushed(Time now);
 
   // What changed since the journal was last taken (the caller clears it).
   std::vector<JournalEntry>& journal() { return journal_; }
@@ -134,7 +139,9 @@ class ControlChannel {
   std::uint32_t ssthresh_ = 4;
 
   std::optional<Time> retransmit_deadline_;
-  std::optional<Time> unacked_since_;          // first transmission of the oldest unacked message
+  std::optional<Time> unacked_since_;  // first transmission of the oldest unacked message
+  // What a provisional flush took out, (Ns, durable form), oldest first; still in the store.
+  std::vector<std::pair<std::uint16_t, wire::Bytes>> provisionally_flushed_;
   std::optional<std::uint16_t> restored_end_;  // next Ns at restore: the limit of what was sent
   Duration recovery_hold_{0};
   Duration retransmit_interval_;

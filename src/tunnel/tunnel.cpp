@@ -263,16 +263,16 @@ wire::SuggestedControlSequence Tunnel::help_recovery(Time now, TunnelContext& ct
   recovery_.state = RecoveryState::helping;
   recovery_.started = now;
   const wire::SuggestedControlSequence scs = suggested_control_sequence();
-  const channel::ChannelState before = channel_.state();
-  reset_after_recovery(now, ctx, scs.nr, scs.ns);
+  reconcile_after_reset(now, ctx, channel_.flush_provisionally(now));
   // Kept until the SCCCN: if the failed end falls back to silent failover instead (it never got our
   // SCCRP), it resumes the old numbering, and the flushed messages must go after all.
-  undo_ = Undo{scs, before};
+  undo_ = scs;
   return scs;
 }
 
 void Tunnel::recovery_confirmed(Time now, TunnelContext& ctx) {
   undo_.reset();
+  channel_.make_flush_final();
   channel_.resend_oldest(now);  // what the failed end discarded before its reset goes again now
   flush(ctx);
 }
@@ -281,7 +281,7 @@ void Tunnel::undo_early_reset(Time now, TunnelContext& ctx) {
   if (!undo_) return;
   // The peer speaks with its old numbering: it fell back to silent failover. Put the flushed
   // messages back in front, with their own Ns, so that its Nr finds them (campaign, seed 8602).
-  channel_.restore_flushed(now, undo_->before);
+  channel_.restore_flushed(now);
   undo_.reset();
   flush(ctx);
 }
@@ -301,8 +301,13 @@ std::optional<RecoveryLink> Tunnel::take_recovery_completion() {
 
 void Tunnel::reset_after_recovery(Time now, TunnelContext& ctx, std::uint16_t ns,
                                   std::uint16_t nr) {
+  reconcile_after_reset(now, ctx, channel_.reset(now, ns, nr));
+}
+
+void Tunnel::reconcile_after_reset(Time now, TunnelContext& ctx,
+                                   const std::vector<wire::Bytes>& flushed) {
   std::vector<std::uint16_t> to_query;
-  for (const wire::Bytes& bytes : channel_.reset(now, ns, nr))
+  for (const wire::Bytes& bytes : flushed)
     reconcile_flushed(now, ctx, bytes, to_query);
   // §3.3 Step I: sessions that were not established are cleared silently, on both ends.
   std::vector<std::uint16_t> unestablished;
@@ -480,7 +485,7 @@ void Tunnel::open(Time now, TunnelContext& ctx, std::optional<wire::TieBreakerVa
 
 void Tunnel::receive(Time now, TunnelContext& ctx, ControlMessage message) {
   if (state_ == State::dead) return;
-  if (undo_ && channel::sequence_before(message.header.nr, undo_->suggested.nr)) {
+  if (undo_ && channel::sequence_before(message.header.nr, undo_->nr)) {
     // After our early reset every message of a peer that reset carries Nr >= our suggestion; an
     // older Nr means it did not reset: it fell back to silent failover.
     undo_early_reset(now, ctx);

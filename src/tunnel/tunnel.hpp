@@ -99,6 +99,8 @@ class Tunnel {
   // Both ends: the control channel reset (§3.2.2) and the session reconciliation that follows
   // (§3.3): Step I, what the flushed messages carried, FSQ for what cannot be proven consistent.
   void reset_after_recovery(Time now, TunnelContext& ctx, std::uint16_t ns, std::uint16_t nr);
+  // The reconciliation alone, given what the reset flushed.
+  void reconcile_after_reset(Time now, TunnelContext& ctx, const std::vector<wire::Bytes>& flushed);
   // The protocol recovery failed and no fall-back is allowed: cleared without a word (§3.2.1).
   void clear_silently(Time now, TunnelContext& ctx, std::string reason);
   // A recovery tunnel's link once it reached established and was not yet acted on; marks it.
@@ -244,12 +246,8 @@ class Tunnel {
   RecoveryStatus recovery_;
   std::set<std::uint16_t> queried_;     // sessions asked about with FSQ, not yet answered
   std::uint16_t silent_target_ns_ = 0;  // silent recovery: everything before it must be acked
-  // After an early reset, until the SCCCN: what we suggested and the channel before the flush.
-  struct Undo {
-    wire::SuggestedControlSequence suggested;
-    channel::ChannelState before;
-  };
-  std::optional<Undo> undo_;
+  // After an early reset, until the SCCCN: what we suggested (the channel keeps what it flushed).
+  std::optional<wire::SuggestedControlSequence> undo_;
   void undo_early_reset(Time now, TunnelContext& ctx);
 };
 

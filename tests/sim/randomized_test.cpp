@@ -91,7 +91,8 @@ std::string run_seed(std::uint64_t seed, Outcome& outcome, bool with_crash = fal
   lac = sim::as_peer_model(lac, lac_model);
   lns = sim::as_peer_model(lns, lns_model);
 
-  LacLnsPair p(seed, lac, lns);
+  // HL2TP_SIM_TRACE=N keeps the last N datagrams for the report (default 200).
+  LacLnsPair p(seed, lac, lns, env_or("HL2TP_SIM_TRACE", 200));
   outcome.scenario = "LAC: " + std::string(sim::name(lac_model)) + ", " +
                      std::string(tunnel::name(lac.tunnel.failover.resync)) +
                      "; LNS: " + std::string(sim::name(lns_model)) + ", " +
@@ -454,6 +455,12 @@ TEST(CrashRunsRegression, seeds_that_once_failed) {
       {167207, "a recovery waiting for an FSR that never came kept the tunnel from ever Helloing"},
       {242504, "the same"},
       {939972, "the same"},
+      {233393,
+       "both failed; the helper's early reset was durable, so after its second crash it "
+       "had lost the messages a peer that fell back to silent failover still waited for"},
+      {768333, "the same"},
+      {827005, "the same"},
+      {954542, "the same"},
   };
   for (const auto& [seed, why] : seeds) {
     Outcome outcome;

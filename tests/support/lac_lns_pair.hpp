@@ -85,8 +85,8 @@ inline std::set<SessionKey> mirrored(const std::set<SessionKey>& keys) {
 
 struct LacLnsPair {
   explicit LacLnsPair(std::uint64_t seed, EndpointConfig lac_cfg = lac_config(),
-                      EndpointConfig lns_cfg = lns_config())
-      : sim(seed) {
+                      EndpointConfig lns_cfg = lns_config(), std::size_t trace_capacity = 200)
+      : sim(seed, trace_capacity) {
     lac = sim.add_endpoint(kLacAddress, std::move(lac_cfg));
     lns = sim.add_endpoint(kLnsAddress, std::move(lns_cfg));
   }

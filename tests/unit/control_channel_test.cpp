@@ -147,6 +147,39 @@ TEST(ControlChannel, a_paused_channel_is_silent_and_a_reset_flushes_both_windows
   EXPECT_EQ(out[0].header.nr, 7u);
 }
 
+// The non-failed end's early reset (Tunnel::help_recovery) may be undone until the failed end
+// confirms it: until then what it flushed stays in the durable state, and going final releases it
+// from the store with one acknowledgement record.
+TEST(ControlChannel, a_provisional_flush_stays_durable_until_made_final_or_undone) {
+  ControlChannel c({});
+  ASSERT_TRUE(c.send(Time{}, wire::make_hello(), {}));
+  ASSERT_TRUE(c.send(Time{}, wire::make_hello(), {}));
+  take(c);
+  const ChannelState before = c.state();
+  c.journal().clear();
+  EXPECT_EQ(c.flush_provisionally(Time{} + 1s).size(), 2u);
+  EXPECT_TRUE(c.journal().empty()) << "nothing for the store yet";
+  EXPECT_EQ(c.state(), before) << "a restart now finds the flushed messages queued";
+  EXPECT_TRUE(c.quiet());
+  ASSERT_TRUE(c.send(Time{} + 1s, wire::make_hello(), {}));
+  EXPECT_EQ(take(c).at(0).header.ns, 2u) << "the numbering was kept";
+  EXPECT_EQ(c.state().unacked.size(), 3u);
+
+  ControlChannel undone = c;
+  undone.journal().clear();
+  undone.restore_flushed(Time{} + 2s);
+  EXPECT_EQ(undone.state(), c.state()) << "undoing changes nothing durable";
+  EXPECT_EQ(take(undone).at(0).header.ns, 0u) << "and the oldest goes again";
+
+  c.journal().clear();
+  c.make_flush_final();
+  ASSERT_EQ(c.journal().size(), 1u);
+  EXPECT_EQ(c.journal()[0].kind, JournalEntry::Kind::acked);
+  EXPECT_EQ(c.journal()[0].value, 2u);
+  ASSERT_EQ(c.state().unacked.size(), 1u);
+  EXPECT_EQ(c.state().unacked[0].first, 2u);
+}
+
 TEST(ControlChannel, resume_carries_on_with_the_same_numbers_and_resends_at_once) {
   ControlChannel c({});
   ASSERT_TRUE(c.send(Time{}, wire::make_hello(), {}));

@@ -16,11 +16,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 BUILD = os.environ.get("HL2TP_BUILD", os.path.join(ROOT, "build", "gcc"))
 HL2TPD = os.path.join(BUILD, "src", "daemon", "hl2tpd")
 HL2TPCTL = os.path.join(BUILD, "src", "ctl", "hl2tpctl")
+STARTS = []  # wall-clock time of every hl2tpd start in this test, for capture.check()
 
 
 class Daemon:
     def __init__(self, name, role, address, workdir, peers=(), failover=None, log_level="info",
-                 metrics="", port=1701):
+                 metrics="", port=1701, secret="demo-secret", timers=None):
         self.name, self.role, self.address, self.workdir = name, role, address, workdir
         self.config = os.path.join(workdir, name + ".toml")
         self.socket_path = os.path.join(workdir, name + ".sock")
@@ -42,11 +43,14 @@ class Daemon:
             "[log]",
             f'level = "{log_level}"',
         ]
-        if failover:
-            lines.append("[failover]")
-            lines += [f"{k} = {json.dumps(v)}" for k, v in failover.items()]
+        for table, settings in (("failover", failover), ("timers", timers)):
+            if settings:
+                lines.append(f"[{table}]")
+                lines += [f"{k} = {json.dumps(v)}" for k, v in settings.items()]
         for peer in peers:
-            lines += ["[[peer]]", f'address = "{peer}"', 'secret = "demo-secret"']
+            lines += ["[[peer]]", f'address = "{peer}"']
+            if secret:
+                lines.append(f'secret = "{secret}"')
         with open(self.config, "w") as f:
             f.write("\n".join(lines) + "\n")
         # The UDP socket outlives every incarnation of the daemon (socket activation).
@@ -74,6 +78,7 @@ class Daemon:
             stdout=log, stderr=log, preexec_fn=hand_over_socket, pass_fds=(fd,))
         self.incarnations += 1
         self.started_at = time.monotonic()
+        STARTS.append(time.time())
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -19,6 +19,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import capture as cap  # noqa: E402
 import hl2tp_harness as h  # noqa: E402
 
 failures = []
@@ -177,17 +178,29 @@ def main():
     print(f"seed {args.seed}", flush=True)
     rng = random.Random(args.seed)
     workdir = tempfile.mkdtemp(prefix="hl2tp-e2e-")
+    capdir = tempfile.mkdtemp(prefix="hl2tp-e2e-capture-")  # the rounds empty their workdir
     try:
-        for i in range(args.rounds):
-            for victim in ("lac", "lns"):
-                for failover, name in ((None, "protocol"), ({"disable-failover-protocol": True}, "silent")):
-                    crash_round(workdir, rng, victim, failover, f"round {i + 1}, {victim} killed, {name}")
-        crash_round(workdir, rng, "lns", None, "IPv6 (::1), lns killed, protocol", v6=True)
-        graceful_restart(workdir)
-        reload_under_load(workdir)
-        operator_errors(workdir)
+        # Everything the daemons send is captured and dissected afterwards (capture.py).
+        with cap.Capture(os.path.join(capdir, "e2e.pcap"), ports=(1701, 1702)) as capture:
+            for i in range(args.rounds):
+                for victim in ("lac", "lns"):
+                    for failover, name in ((None, "protocol"),
+                                           ({"disable-failover-protocol": True}, "silent")):
+                        crash_round(workdir, rng, victim, failover,
+                                    f"round {i + 1}, {victim} killed, {name}")
+            crash_round(workdir, rng, "lns", None, "IPv6 (::1), lns killed, protocol", v6=True)
+            graceful_restart(workdir)
+            reload_under_load(workdir)
+            operator_errors(workdir)
+        ours = {("127.0.0.1", 1701), ("127.0.0.2", 1701), ("::1", 1701), ("::1", 1702)}
+        problems, counts = cap.check(capture, ours, restarts=h.STARTS)
+        print(f"capture, hl2tpd's datagrams: {dict(counts)}", flush=True)
+        for problem in problems[:20]:
+            check(False, f"capture: {problem}")
+        check(counts["datagrams"] > 0, "capture: saw hl2tpd's datagrams")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(capdir, ignore_errors=True)
     print(f"e2e: {len(failures)} failures (seed {args.seed})")
     return 1 if failures else 0
 

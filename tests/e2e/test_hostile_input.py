@@ -15,6 +15,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import capture as cap  # noqa: E402
 import hl2tp_harness as h  # noqa: E402
 
 failures = []
@@ -52,8 +53,11 @@ def rss_kb(pid):
 def main():
     rng = random.Random(7)
     workdir = tempfile.mkdtemp(prefix="hl2tp-hostile-")
+    capdir = tempfile.mkdtemp(prefix="hl2tp-hostile-capture-")  # lac_and_lns empties workdir
     try:
-        with h.lac_and_lns(workdir) as (lac, lns):
+        # What the daemons answer to all this is captured and dissected afterwards (capture.py).
+        with cap.Capture(os.path.join(capdir, "hostile.pcap")) as capture, \
+                h.lac_and_lns(workdir) as (lac, lns):
             lac.ctl("call", lac.lns_endpoint, "--count", "200", "--tunnels", "2")
             check(h.wait_for(lambda: h.mirrored(lac, lns)[0] and h.mirrored(lac, lns)[1] == 200, 10),
                   "set-up")
@@ -135,8 +139,14 @@ def main():
             check(lines < 100, f"refusals are logged rate-limited ({lines} lines for 500)")
             print("sent:", ", ".join(f"{k} {v}" for k, v in sent.items()))
             print("counted:", ", ".join(f"{k} +{v}" for k, v in grew.items() if v))
+        problems, counts = cap.check(capture, {("127.0.0.1", 1701), ("127.0.0.2", 1701)},
+                                     restarts=h.STARTS)
+        print(f"capture, hl2tpd's datagrams: {dict(counts)}", flush=True)
+        for problem in problems[:20]:
+            check(False, f"capture: {problem}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(capdir, ignore_errors=True)
     print(f"hostile input: {len(failures)} failures")
     return 1 if failures else 0
 

@@ -1,0 +1,134 @@
+"""Every datagram of an end-to-end test, captured on loopback with tshark and dissected by it.
+
+Capture("file.pcap", ports) records UDP on the test's own ports while the test runs. check() then
+has tshark dissect what hl2tpd sent and reports, as a list of strings, everything that is wrong:
+a packet tshark finds malformed or flags with an error, an L2TP message of a kind or at a place we
+never send it (RFC 2661 §5.8 numbering; §5 message order), and FSQ/FSR or a recovery request to a
+peer that did not advertise the Failover Capability AVP (protocol-reference §3.7: xl2tpd clears the
+tunnel on either).
+"""
+import collections
+import os
+import signal
+import subprocess
+import time
+
+# RFC 2661 §3.2 / RFC 4951 §4 message types, by number.
+SCCRQ, SCCRP, SCCCN, STOPCCN, HELLO = 1, 2, 3, 4, 6
+ICRQ, ICRP, ICCN, CDN = 10, 11, 12, 14
+FSQ, FSR = 21, 22
+NAMES = {1: "SCCRQ", 2: "SCCRP", 3: "SCCCN", 4: "StopCCN", 6: "HELLO", 7: "OCRQ", 8: "OCRP",
+         9: "OCCN", 10: "ICRQ", 11: "ICRP", 12: "ICCN", 14: "CDN", 15: "WEN", 16: "SLI",
+         21: "FSQ", 22: "FSR"}
+FAILOVER_CAPABILITY, TUNNEL_RECOVERY = 76, 77
+# tshark 4.0 does not decode the RFC 4951 AVPs (76-79) and flags them "Vendor-Specific AVP data".
+ALLOWED_EXPERT = {"Vendor-Specific AVP data"}
+
+FIELDS = ["frame.number", "frame.time_epoch", "ip.src", "ipv6.src", "udp.srcport", "ip.dst",
+          "ipv6.dst", "udp.dstport", "l2tp.type", "l2tp.tunnel", "l2tp.session", "l2tp.Ns",
+          "l2tp.Nr", "l2tp.avp.message_type", "l2tp.avp.type", "_ws.malformed",
+          "_ws.expert.severity", "_ws.expert.message"]
+
+
+class Capture:
+    def __init__(self, path, ports=(1701,)):
+        self.path, self.ports = path, ports
+        self.proc = None
+
+    def __enter__(self):
+        filt = " or ".join(f"udp port {p}" for p in self.ports)
+        self.err_path = self.path + ".err"
+        self.proc = subprocess.Popen(["tshark", "-n", "-q", "-i", "lo", "-f", filt, "-w", self.path],
+                                     stdout=subprocess.DEVNULL, stderr=open(self.err_path, "w"))
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with open(self.err_path) as f:
+                if "Capture started" in f.read():
+                    return self
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.02)
+        raise RuntimeError(f"tshark did not start capturing; see {self.err_path}")
+
+    def __exit__(self, *exc):
+        time.sleep(0.2)  # the last datagrams are still on their way through the kernel
+        self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(timeout=60)
+        os.remove(self.err_path)
+
+    def packets(self):
+        out = subprocess.run(
+            ["tshark", "-n", "-r", self.path, "-T", "fields", "-E", "separator=|", "-E",
+             "occurrence=a", "-E", "aggregator=,"] + sum((["-e", f] for f in FIELDS), []),
+            capture_output=True, text=True, check=True).stdout
+        for line in out.splitlines():
+            v = dict(zip(FIELDS, line.split("|")))
+            v["src"] = (v["ip.src"] or v["ipv6.src"], int(v["udp.srcport"]))
+            v["dst"] = (v["ip.dst"] or v["ipv6.dst"], int(v["udp.dstport"]))
+            yield v
+
+
+def check(capture, ours, capable_peers=True, restarts=()):
+    """What is wrong with what hl2tpd sent from the (address, port) endpoints in `ours`. `restarts`
+    are the wall-clock times at which an hl2tpd started: across one, a failover-protocol reset may
+    give an Ns a new message (RFC 4951 §3.2.2), which otherwise only its retransmissions repeat."""
+    problems, counts = [], collections.Counter()
+    restarts = sorted(restarts)
+    # Per stream (sender, receiver, tunnel ID): the highest Ns so far, and per Ns the type of the
+    # message it carried and in which incarnation of the sender.
+    streams = collections.defaultdict(lambda: {"top": None, "carried": {}})
+    for p in capture.packets():
+        if p["src"] not in ours:
+            continue
+        counts["datagrams"] += 1
+        where = f"frame {p['frame.number']}"
+        if p["_ws.malformed"]:
+            problems.append(f"{where}: tshark finds it malformed")
+        for message in filter(None, p["_ws.expert.message"].split(",")):
+            if message not in ALLOWED_EXPERT:
+                problems.append(f"{where}: tshark: {message}")
+        if p["l2tp.type"] != "1":
+            counts["data"] += 1
+            continue
+        ns, nr = int(p["l2tp.Ns"] or 0), int(p["l2tp.Nr"] or 0)
+        tunnel, session = int(p["l2tp.tunnel"] or 0), int(p["l2tp.session"] or 0)
+        if not p["l2tp.avp.message_type"]:
+            counts["ZLB"] += 1
+            continue
+        mtype = int(p["l2tp.avp.message_type"].split(",")[0])
+        avps = {int(a) for a in filter(None, p["l2tp.avp.type"].split(","))}
+        name = NAMES.get(mtype, str(mtype))
+        counts[name] += 1
+        where += f" ({name} tid={tunnel} sid={session} Ns={ns})"
+        if mtype not in NAMES:
+            problems.append(f"{where}: a message type we never send")
+        if not capable_peers and (mtype in (FSQ, FSR) or TUNNEL_RECOVERY in avps):
+            problems.append(f"{where}: RFC 4951 message to a peer without the capability")
+        # §5.1: the control connection opens with SCCRQ (tunnel 0, Ns 0), SCCRP (Ns 0), SCCCN (Ns 1).
+        if mtype == SCCRQ and (tunnel != 0 or ns != 0):
+            problems.append(f"{where}: SCCRQ must carry tunnel 0 and Ns 0")
+        if mtype == SCCRP and ns != 0:
+            problems.append(f"{where}: SCCRP must carry Ns 0")
+        if mtype == SCCCN and ns != 1:
+            problems.append(f"{where}: SCCCN must carry Ns 1")
+        if mtype in (ICRQ, SCCRQ) and session != 0:
+            problems.append(f"{where}: must carry session 0")
+        if mtype in (ICRP, ICCN) and session == 0:
+            problems.append(f"{where}: must name the peer's session")
+        # §5.8: each new message takes the next Ns; only a retransmission repeats one, unchanged
+        # (or, after a restart, a failover-protocol reset gives it a new message).
+        if mtype == SCCRQ:
+            continue  # each opens its own stream, under tunnel 0
+        incarnation = sum(1 for r in restarts if r <= float(p["frame.time_epoch"]))
+        stream = streams[(p["src"], p["dst"], tunnel)]
+        if ns in stream["carried"]:
+            before, when = stream["carried"][ns]
+            if before != mtype and when == incarnation:
+                problems.append(f"{where}: Ns {ns} already carried {NAMES.get(before, before)}")
+            counts["retransmissions"] += before == mtype
+        elif stream["top"] is not None and ns != (stream["top"] + 1) % 65536:
+            problems.append(f"{where}: Ns {ns} where {(stream['top'] + 1) % 65536} was due")
+        if ns not in stream["carried"] and (stream["top"] is None or ns == (stream["top"] + 1) % 65536):
+            stream["top"] = ns
+        stream["carried"][ns] = (mtype, incarnation)
+    return problems, counts

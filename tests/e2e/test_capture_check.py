@@ -1,0 +1,93 @@
+"""The capture check itself (capture.py), on a pcap written here: it must pass well-formed, well-placed
+messages and name each wrong one (ctest label interop; needs tshark).
+"""
+import os
+import struct
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import capture as cap  # noqa: E402
+
+OURS = ("127.0.0.1", 1701)
+PEER = ("127.0.0.2", 1701)
+
+
+def avp(kind, value, m=True, length=None):
+    return struct.pack("!HHH", (0x8000 if m else 0) | (length or 6 + len(value)), 0, kind) + value
+
+
+def control(tid, sid, ns, nr, body):
+    return struct.pack("!HHHHHH", 0xC802, 12 + len(body), tid, sid, ns, nr) + body
+
+
+def message(mtype, *avps):
+    return avp(0, struct.pack("!H", mtype)) + b"".join(avps)
+
+
+def udp_ipv4(src, dst, payload):
+    udp = struct.pack("!HHHH", src[1], dst[1], 8 + len(payload), 0) + payload
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0,
+                     bytes(map(int, src[0].split("."))), bytes(map(int, dst[0].split("."))))
+    return ip + udp
+
+
+def write_pcap(path, packets):
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 101))  # LINKTYPE_RAW
+        for i, (src, dst, payload) in enumerate(packets):
+            frame = udp_ipv4(src, dst, payload)
+            f.write(struct.pack("<IIII", 1000 + i, 0, len(frame), len(frame)) + frame)
+
+
+class Recorded:
+    """A finished Capture, as check() takes it."""
+    def __init__(self, path):
+        self.path = path
+    packets = cap.Capture.packets
+
+
+def run(packets, **kw):
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "t.pcap")
+        write_pcap(path, packets)
+        return cap.check(Recorded(path), {OURS}, **kw)
+
+
+def main():
+    failures = []
+    hello = message(cap.HELLO)
+    good = [
+        (OURS, PEER, control(7, 0, 5, 0, hello)),
+        (OURS, PEER, control(7, 0, 5, 0, hello)),  # a retransmission
+        (OURS, PEER, control(7, 0, 6, 0, message(cap.ICRQ, avp(14, b"\x00\x09"),
+                                                  avp(15, b"\x00\x00\x00\x01"),
+                                                  avp(18, b"\x00\x00\x00\x01")))),
+        (OURS, PEER, control(7, 0, 7, 0, b"")),  # a ZLB
+        (PEER, OURS, control(3, 0, 99, 0, b"\x00")),  # the peer's datagrams are not judged
+    ]
+    problems, counts = run(good)
+    if problems or counts["retransmissions"] != 1 or counts["ICRQ"] != 1:
+        failures.append(f"well-formed traffic: {problems} {dict(counts)}")
+    bad = good[:3] + [
+        (OURS, PEER, control(7, 0, 9, 0, hello)),  # Ns 7 was due
+        (OURS, PEER, control(7, 0, 6, 0, message(cap.CDN, avp(1, b"\x00\x03"), avp(14, b"\x00\x09")))),
+        (OURS, PEER, control(7, 0, 10, 0, message(cap.FSQ, avp(79, b"\x00" * 4, m=False)))),
+        (OURS, PEER, control(7, 0, 11, 0, hello + avp(8, b"", length=60))),  # AVP past the end
+        (OURS, PEER, control(9, 4, 0, 0, message(cap.SCCRQ))),  # SCCRQ on a live tunnel
+    ]
+    problems, _ = run(bad, capable_peers=False)
+    text = "\n".join(problems)
+    for expected in ("Ns 9 where 7 was due", "Ns 6 already carried ICRQ",
+                     "RFC 4951 message to a peer without the capability", "malformed",
+                     "SCCRQ must carry tunnel 0"):
+        if expected not in text:
+            failures.append(f"not reported: {expected!r}; reported:\n{text}")
+    for f in failures:
+        print("FAIL:", f)
+    print(f"capture check: {len(failures)} failures")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

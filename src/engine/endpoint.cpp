@@ -100,7 +100,10 @@ void Endpoint::settle(Time now, std::uint16_t tunnel_id) {
   t.filed_deadline.reset();
   if (t.state() == tunnel::State::dead) {
     closed_channel_stats_ += t.channel().stats();
-    if (!t.originator()) by_remote_.erase({t.peer(), t.peer_id()});
+    if (auto key = by_remote_.find({t.peer(), t.peer_id()});
+        !t.originator() && key != by_remote_.end() && key->second == tunnel_id) {
+      by_remote_.erase(key);
+    }
     tunnels_.erase(it);
     return;
   }
@@ -299,13 +302,23 @@ void Endpoint::on_tunnel_zero(Time now, const PeerAddress& from,
 
   const std::uint16_t id = allocate_tunnel_id();
   auto [it, inserted] = tunnels_.emplace(id, tunnel::Tunnel(settings, id, from));
-  by_remote_[{from, peer_tunnel_id}] = id;
   ++stats_.tunnels_opened;
   auto ctx = context();
   it->second.receive(now, ctx, std::move(*message));
+  index_by_remote(id);
   for (session::Session& s : adopted)
     it->second.adopt_waiting_session(now, ctx, std::move(s));
   settle(now, id);
+}
+
+void Endpoint::index_by_remote(std::uint16_t id) {
+  // Under what the tunnel itself learnt from the SCCRQ, which settle() erases when it dies. An
+  // SCCRQ refused before its Assigned Tunnel ID was taken (an unknown mandatory AVP, say) kills
+  // the tunnel at once: indexing it anyway left a key to nothing, and the retransmitted SCCRQ
+  // crashed the daemon (endpoint fuzzer, 30-minute run).
+  const tunnel::Tunnel& t = tunnels_.at(id);
+  if (t.peer_id() != 0 && t.state() != tunnel::State::dead)
+    by_remote_[{t.peer(), t.peer_id()}] = id;
 }
 
 bool Endpoint::resolve_tie(Time now, const PeerAddress& from, const wire::ControlMessage& sccrq,
@@ -410,9 +423,9 @@ void Endpoint::on_recovery_request(Time now, const PeerAddress& from, wire::Cont
   const std::uint16_t id = allocate_tunnel_id();
   auto [created, inserted] = tunnels_.emplace(id, tunnel::Tunnel(std::move(settings), id, from));
   created->second.answer_recovery({old_id, ids, scs});
-  by_remote_[{from, *sccrq.get<AvpType::AssignedTunnelId>()}] = id;
   ++stats_.recovery_tunnels_opened;
   created->second.receive(now, ctx, std::move(sccrq));
+  index_by_remote(id);
   settle(now, id);
 }
 

@@ -95,6 +95,7 @@ class Endpoint : private tunnel::TunnelOutputs {
   void recovery_tunnel_failed(Time now, tunnel::Tunnel& recovery);
   std::shared_ptr<const tunnel::TunnelSettings> settings_for(const PeerAddress& peer) const;
   std::uint16_t allocate_tunnel_id();
+  void index_by_remote(std::uint16_t id);  // a new tunnel, for its peer's retransmitted SCCRQ
   tunnel::TunnelContext context();
   // After any call into a tunnel: refile its deadline, or remove it when dead.
   // Also acts on a recovery tunnel that completed or died.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "support/lac_lns_pair.hpp"
+#include "wire/message_builders.hpp"
 
 namespace hl2tp::test {
 namespace {
@@ -81,6 +82,27 @@ TEST(TunnelAuthentication, a_challenge_to_an_endpoint_without_a_secret_is_refuse
   p.sim.run_for(5s);
   ASSERT_EQ(p.count(p.lac, EventKind::tunnel_closed), 1u) << p.report();
   EXPECT_EQ(p.sim.events(p.lac).back().result->result, 4);
+}
+
+// An SCCRQ refused before its Assigned Tunnel ID was taken (here: an unknown mandatory AVP, RFC
+// 2661 §4.1) leaves no tunnel; its retransmission is refused the same way. It once left an index
+// entry to the dead tunnel, and the retransmission crashed the daemon (endpoint fuzzer).
+TEST(TunnelSetup, an_sccrq_refused_at_once_and_retransmitted_leaves_nothing_behind) {
+  LacLnsPair p(6);
+  auto bytes = *wire::encode_control(wire::make_sccrq(4242, "lac", wire::kFramingSync));
+  for (std::uint8_t b : {0x80, 0x08, 0x00, 0x00, 0x01, 0x2C, 0x00, 0x00})  // M=1, type 300
+    bytes.push_back(std::byte{b});
+  bytes[2] = std::byte(bytes.size() >> 8);
+  bytes[3] = std::byte(bytes.size() & 0xFF);
+  for (int copy = 0; copy < 2; ++copy) {
+    p.sim.command(p.lns, [&](engine::Endpoint& e, Time now) {
+      e.handle_datagram(now, kLacAddress, bytes);
+      return 0;
+    });
+    p.sim.run_for(1s);
+    EXPECT_TRUE(p.sim.endpoint(p.lns).tunnels().empty()) << p.report();
+  }
+  EXPECT_EQ(p.sim.endpoint(p.lns).stats().tunnels_opened, 2u) << "each copy refused alike";
 }
 
 TEST(TunnelAuthentication, hidden_avps_carry_a_whole_call) {

@@ -216,6 +216,7 @@ Tunnel Tunnel::restored(Time now, TunnelContext& ctx,
     t.sessions_.emplace(s.session_id,
                         session::Session::restored(s.session_id, s.peer_session_id, s.role,
                                                    s.direction, s.parameters));
+    t.established_by_peer_[s.peer_session_id] = s.session_id;
     ++ctx.total_sessions;
   }
   // Session IDs resume past every one the previous incarnation may have handed out: the peer may
@@ -426,7 +427,7 @@ void Tunnel::drop_session(TunnelContext& ctx, std::uint16_t session_id, const st
   if (it == sessions_.end()) return;
   if (it->second.was_established()) ctx.outputs.checkpoint(SessionRemoved{local_id_, session_id});
   ctx.outputs.event({EventKind::session_closed, local_id_, session_id, std::nullopt, reason});
-  sessions_.erase(it);
+  forget_session(session_id);
   --ctx.total_sessions;
   queried_.erase(session_id);
   ++recovery_.sessions_cleared;
@@ -655,9 +656,13 @@ void Tunnel::on_call_request(Time now, TunnelContext& ctx, const ControlMessage&
   // hold established means the peer no longer holds that session (it reuses only free IDs): the
   // request is refused with a CDN carrying our ID for the old session, which is cleared.
   const std::uint16_t requested = *m.get<AvpType::AssignedSessionId>();
-  for (const auto& [old_id, old] : sessions_) {
-    if (old.peer_id() == requested && old.state() == session::State::established) {
-      const std::uint16_t ours = old_id;  // drop_session() erases `old`
+  // Looked up in an index: a scan of the tunnel's sessions per request made set-up quadratic
+  // (100,000 calls over 16 tunnels: 5,500/s against 30,000/s for 10,000; issue 7's profile).
+  if (auto old = established_by_peer_.find(requested); old != established_by_peer_.end()) {
+    const std::uint16_t ours = old->second;
+    auto held = sessions_.find(ours);
+    if (held != sessions_.end() && held->second.peer_id() == requested &&
+        held->second.state() == session::State::established) {
       ControlMessage cdn =
           wire::make_cdn(ours, result_code(wire::CdnResult::general_error, "session ID collision",
                                            wire::GeneralError::invalid_session_id));
@@ -744,15 +749,26 @@ void Tunnel::apply(Time now, TunnelContext& ctx, session::Session& s, session::S
     ctx.outputs.checkpoint(
         SessionEstablished{local_id_, id, s.peer_id(), s.role(), s.direction(), s.parameters()});
     ctx.outputs.event({EventKind::session_established, local_id_, id, std::nullopt, ""});
+    established_by_peer_[s.peer_id()] = id;
   }
   if (step.ended) {
     if (s.was_established()) ctx.outputs.checkpoint(SessionRemoved{local_id_, id});
     ctx.outputs.event({EventKind::session_closed, local_id_, id, step.ended, ""});
     // Its set-up deadline, if any, is dropped lazily by expire_setups().
-    sessions_.erase(id);
+    forget_session(id);
     queried_.erase(id);  // nothing left to reconcile
     --ctx.total_sessions;
   }
+}
+
+void Tunnel::forget_session(std::uint16_t id) {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return;
+  if (auto indexed = established_by_peer_.find(it->second.peer_id());
+      indexed != established_by_peer_.end() && indexed->second == id) {
+    established_by_peer_.erase(indexed);
+  }
+  sessions_.erase(it);
 }
 
 std::uint16_t Tunnel::allocate_session_id(TunnelContext& ctx) {
@@ -871,6 +887,7 @@ void Tunnel::end_sessions(TunnelContext& ctx, const std::string& reason, bool st
   }
   ctx.total_sessions -= sessions_.size();
   sessions_.clear();
+  established_by_peer_.clear();
   setup_deadlines_.clear();
 }
 
@@ -896,6 +913,7 @@ std::vector<session::Session> Tunnel::discard(TunnelContext& ctx) {
     waiting.push_back(s);
   ctx.total_sessions -= sessions_.size();
   sessions_.clear();
+  established_by_peer_.clear();
   setup_deadlines_.clear();
   state_ = State::dead;
   return waiting;

@@ -243,6 +243,10 @@ class Tunnel {
   std::optional<std::uint16_t> next_session_id_;
   std::optional<std::uint16_t> session_id_limit_;  // end of the durably reserved block
   std::optional<RecoveryLink> recovery_link_;      // set on recovery tunnels only
+  // Peer session ID -> ours, for every established session: RFC 4951 §3.3's collision rule
+  // without a scan per call request. forget_session() keeps it in step with sessions_.
+  std::unordered_map<std::uint16_t, std::uint16_t> established_by_peer_;
+  void forget_session(std::uint16_t id);
   RecoveryStatus recovery_;
   std::set<std::uint16_t> queried_;     // sessions asked about with FSQ, not yet answered
   std::uint16_t silent_target_ns_ = 0;  // silent recovery: everything before it must be acked

@@ -228,6 +228,36 @@ TEST(FailoverProtocolStrict, under_failover_protocol_a_failed_recovery_clears_si
   EXPECT_TRUE(p.sim.endpoint(p.lns).tunnels().empty()) << p.report();
 }
 
+// RFC 4951 §3.3: a peer reuses only session IDs it holds free, so a call request whose Assigned
+// Session ID is the peer ID of a session we hold established means the peer lost that session: the
+// request is refused with a CDN naming our session, and ours is cleared. The other sessions stay.
+TEST(SessionIdCollision, a_call_request_reusing_an_established_peer_id_clears_that_session) {
+  LacLnsPair p(58);
+  build_up(p, 3);
+  const auto& lns_tunnel = only_tunnel(p.sim.endpoint(p.lns));
+  const auto victim = *lns_tunnel.sessions().begin();
+  const std::uint16_t ours = victim.first, theirs = victim.second.peer_id();
+  wire::ControlMessage icrq = wire::make_icrq(theirs, 99);
+  icrq.add<wire::AvpType::BearerType>(wire::kBearerDigital);
+  icrq.header = {lns_tunnel.local_id(), 0, lns_tunnel.channel().expected_ns(),
+                 lns_tunnel.channel().oldest_unacked()};
+  const auto bytes = *wire::encode_control(icrq);
+  p.sim.command(p.lns, [&](engine::Endpoint& e, Time now) {
+    e.handle_datagram(now, kLacAddress, bytes);
+    return 0;
+  });
+  p.sim.run_for(1s);
+  const auto cdn = trace_lines(
+      p, "CDN tid=" + std::to_string(lns_tunnel.peer_id()) + " sid=" + std::to_string(theirs));
+  ASSERT_EQ(cdn.size(), 1u) << p.report();
+  EXPECT_NE(cdn[0].find("AssignedSessionId(M)=" + std::to_string(ours)), std::string::npos)
+      << cdn[0];
+  const auto held = established_sessions(p.sim.endpoint(p.lns));
+  EXPECT_EQ(held.size(), 2u) << "the reused one cleared, the others kept";
+  for (const auto& s : held)
+    EXPECT_NE(std::get<1>(s), ours);
+}
+
 TEST(FailoverProtocolSecurity, spoofed_or_invalid_recovery_requests_never_touch_the_live_tunnel) {
   LacLnsPair p(56);
   build_up(p, 5);

@@ -98,6 +98,11 @@ void Endpoint::settle(Time now, std::uint16_t tunnel_id) {
   }
   if (t.filed_deadline) timers_.erase({*t.filed_deadline, tunnel_id});
   t.filed_deadline.reset();
+  if (t.originator() && t.tie_breaker() && t.state() == tunnel::State::wait_ctl_reply) {
+    awaiting_reply_.insert(tunnel_id);
+  } else {
+    awaiting_reply_.erase(tunnel_id);
+  }
   if (t.state() == tunnel::State::dead) {
     closed_channel_stats_ += t.channel().stats();
     if (auto key = by_remote_.find({t.peer(), t.peer_id()});
@@ -327,11 +332,8 @@ bool Endpoint::resolve_tie(Time now, const PeerAddress& from, const wire::Contro
   // Tie Breaker wins; a side that sent none loses to one that did; equal values: both lose.
   const auto* theirs = sccrq.get<AvpType::TieBreaker>();
   std::vector<std::uint16_t> ours_outstanding;
-  for (const auto& [id, t] : tunnels_) {
-    if (t.originator() && t.state() == tunnel::State::wait_ctl_reply && t.peer().same_host(from) &&
-        t.tie_breaker()) {
-      ours_outstanding.push_back(id);
-    }
+  for (std::uint16_t id : awaiting_reply_) {
+    if (tunnels_.at(id).peer().same_host(from)) ours_outstanding.push_back(id);
   }
   if (ours_outstanding.empty()) return true;
   bool accept = true;

@@ -91,8 +91,10 @@ void Endpoint::settle(Time now, std::uint16_t tunnel_id) {
   if (t.recovery_link()) {
     if (auto link = t.take_recovery_completion()) {
       complete_recovery(now, t, *link);
-    } else if (t.state() == tunnel::State::dead && !t.recovery_link()->completed &&
-               !t.recovery_link()->superseded) {
+    } else if ((t.state() == tunnel::State::dead || t.state() == tunnel::State::stopped) &&
+               !t.recovery_link()->completed && !t.recovery_link()->superseded) {
+      // Stopped: the peer refused it with a StopCCN. The old tunnel falls back now, not when
+      // the recovery tunnel's StopCCN hold ends (a full retransmission cycle later).
       recovery_tunnel_failed(now, t);
     }
   }
@@ -217,7 +219,8 @@ void Endpoint::recovery_tunnel_failed(Time now, tunnel::Tunnel& recovery) {
   if (old == tunnels_.end()) return;
   tunnel::Tunnel& t = old->second;
   auto ctx = context();
-  if (recovery.originator() && t.recovering()) {
+  // Once: the old tunnel waits paused for its recovery tunnel until this falls back or clears.
+  if (recovery.originator() && t.recovering() && t.channel().paused()) {
     const std::string why = "recovery tunnel not established";
     if (t.settings().failover.resync == tunnel::FailoverResync::protocol) {
       // RFC 4951 §3.2.1: the recovery endpoint MUST then clear the old tunnel silently.
@@ -287,10 +290,20 @@ void Endpoint::on_tunnel_zero(Time now, const PeerAddress& from,
   }
   const std::uint16_t peer_tunnel_id = *message->get<AvpType::AssignedTunnelId>();
   if (auto known = by_remote_.find({from, peer_tunnel_id}); known != by_remote_.end()) {
-    // A retransmitted SCCRQ: its tunnel acks it as a duplicate.
-    auto ctx = context();
-    tunnels_.at(known->second).receive(now, ctx, std::move(*message));
-    return settle(now, known->second);
+    const auto state = tunnels_.at(known->second).state();
+    if (state == tunnel::State::stopped || state == tunnel::State::closing ||
+        state == tunnel::State::dead) {
+      // The tunnel under that ID is being torn down (a recovery tunnel lingers in its StopCCN
+      // hold for a full cycle): this is a new SCCRQ of a restarted peer that drew the same ID
+      // (1,000 recovery tunnels left about 15 such requests unanswered for 10 s: daemon
+      // benchmark). The old tunnel finishes its hold unindexed.
+      by_remote_.erase(known);
+    } else {
+      // A retransmitted SCCRQ: its tunnel acks it as a duplicate.
+      auto ctx = context();
+      tunnels_.at(known->second).receive(now, ctx, std::move(*message));
+      return settle(now, known->second);
+    }
   }
   if (message->get<AvpType::TunnelRecovery>() != nullptr) {
     return on_recovery_request(now, from, std::move(*message), settings);
@@ -399,10 +412,17 @@ void Endpoint::on_recovery_request(Time now, const PeerAddress& from, wire::Cont
       // it beat is the peer's own attempt of the same round, which the peer discarded on our
       // SCCRQ: a copy still in flight. Answering it would reset our channel a second time, to
       // numbers the peer never takes (found by the campaign, seed 30370). A request that beats
-      // ours is a new round: the peer failed again.
+      // ours is a new round: the peer failed again. One that loses may be a new round too (the
+      // peer, our helper a moment ago, crashed in its turn): it is refused rather than ignored,
+      // so that such a peer falls back to silent failover at once instead of after its recovery
+      // tunnel's timeout (10 s, seen in the daemon benchmark); the loser of our own round has
+      // discarded that tunnel and ignores the StopCCN.
       if (we_win) {
         ++stats_.stale_recovery_requests;
-        return;
+        return refuse_tunnel(from, sccrq,
+                             {static_cast<std::uint16_t>(wire::StopCcnResult::general_error),
+                              static_cast<std::uint16_t>(wire::GeneralError::none),
+                              "recovery refused: this tunnel has just been recovered"});
       }
       continue;
     }

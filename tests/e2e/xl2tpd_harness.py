@@ -26,10 +26,10 @@ CALL_LINE = re.compile(r"Call (\S+) # \d+, ID = (\d+) \(local\), (\d+) \(remote\
 
 
 class Xl2tpd:
-    """One xl2tpd on `address`:1701, an LNS accepting anyone, or a LAC with `lacs` LAC sections
+    """One xl2tpd on `address`:`port`, an LNS accepting anyone, or a LAC with `lacs` LAC sections
     that each dial `lns` (one tunnel and one call each: xl2tpd places one call per section)."""
 
-    def __init__(self, name, address, workdir, secret=None, lns=None, lacs=0):
+    def __init__(self, name, address, workdir, secret=None, lns=None, lacs=0, port=1701, debug=True):
         self.name, self.address, self.workdir = name, address, workdir
         self.conf = os.path.join(workdir, name + ".conf")
         self.pidfile = os.path.join(workdir, name + ".pid")
@@ -37,8 +37,8 @@ class Xl2tpd:
         self.log_path = os.path.join(workdir, name + ".log")
         self.lac_names = [f"hl{i}" for i in range(1, lacs + 1)]
         challenge = "yes" if secret else "no"
-        lines = ["[global]", f"listen-addr = {address}", "port = 1701", "access control = no",
-                 "debug tunnel = yes"]
+        lines = ["[global]", f"listen-addr = {address}", f"port = {port}", "access control = no",
+                 f"debug tunnel = {'yes' if debug else 'no'}"]
         if secret:
             secrets = os.path.join(workdir, name + ".secrets")
             with open(secrets, "w") as f:

@@ -7,7 +7,7 @@ Real processes on loopback, on addresses no test uses (127.0.0.5-9, port 1801 un
             10,000 and 100,000 sessions over 16 and 100 tunnels; and 1,000 over 16 with hl2tpd and
             with xl2tpd as LNS side by side (xl2tpd forks a pppd per call and stops near 1,000).
   tunnels   tunnels/s, hl2tpd against xl2tpd as LNS, at 500, 2,000 and 10,000 tunnels.
-  memory    hl2tpd LNS holding 1,000 tunnels / 100,000 sessions and 1,000 / 500,000: RSS per
+  memory    hl2tpd LNS holding 1,000 tunnels / 100,000 sessions and 1,000 / 1,000,000: RSS per
             session and per tunnel, store bytes per session; then its CPU over 60 idle seconds.
   recovery  two hl2tpd, SIGKILL of the LAC or the LNS, per method, at 100/10,000 and
             1,000/100,000: new process start to every tunnel recovered, sessions lost.
@@ -65,7 +65,7 @@ class Hl2tpd:
         self.store = os.path.join(self.dir, "store.db")
         lines = [f'role = "{role}"', f'host-name = "bench-{role}"', f'listen = ["{address}:{port}"]',
                  "accept-unlisted-peers = true", "[limits]", "max-tunnels = 20000",
-                 "max-sessions = 1000000", "max-sessions-per-tunnel = 65000", "[store]",
+                 "max-sessions = 2000000", "max-sessions-per-tunnel = 65000", "[store]",
                  f'path = "{self.store}"', "[management]", f'socket = "{self.sock}"', "[metrics]",
                  'address = ""', "[log]", 'level = "warn"']
         if failover:
@@ -190,7 +190,7 @@ def bench_tunnels(build, runs):
 
 def bench_memory(build, idle_s=60):
     out = []
-    for tunnels, sessions in ((1_000, 100_000), (1_000, 500_000)):
+    for tunnels, sessions in ((1_000, 100_000), (1_000, 1_000_000)):
         lns = Hl2tpd(build, "lns", LNS_ADDR)
         lns.start()
         try:

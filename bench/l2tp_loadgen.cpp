@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   // The endpoint's configuration through the daemon's own parser: defaults as in service.
-  std::string toml = "role = \"lac\"\n[limits]\nmax-tunnels = 60000\nmax-sessions = 1000000\n"
+  std::string toml = "role = \"lac\"\n[limits]\nmax-tunnels = 60000\nmax-sessions = 2000000\n"
                      "max-sessions-per-tunnel = 65000\n[[peer]]\naddress = \"" +
                      peer->to_string() + "\"\n";
   if (!secret.empty()) toml += "secret = \"" + secret + "\"\n";

@@ -165,6 +165,8 @@ def bench_setup(build, runs):
         out.append({"lns": kind, "tunnels": tunnels, "sessions": sessions, "in_flight": in_flight,
                     "complete_runs": len(ok),
                     "sessions_per_s": summary([r["sessions_per_s"] for r in rs]),
+                    "sessions_per_s_to_last_iccn": summary(
+                        [r["sessions_per_s_to_last_iccn"] for r in rs]),
                     "lns_cpu_us_per_session": summary([1e6 * r["lns_cpu_s"] / sessions for r in rs]),
                     "lns_cpu_s": summary([r["lns_cpu_s"] for r in rs]),
                     "loadgen_cpu_s": summary([r["loadgen_cpu_s"] for r in rs]),
@@ -181,6 +183,8 @@ def bench_tunnels(build, runs):
             out.append({"lns": kind, "tunnels": tunnels, "in_flight": in_flight,
                         "complete_runs": sum(r["tunnels_established"] == tunnels for r in rs),
                         "tunnels_per_s": summary([r["tunnels_per_s"] for r in rs]),
+                        "tunnels_per_s_to_last_scccn": summary(
+                            [r["tunnels_per_s_to_last_scccn"] for r in rs]),
                         "lns_cpu_s": summary([r["lns_cpu_s"] for r in rs]),
                         "loadgen_cpu_s": summary([r["loadgen_tunnel_cpu_s"] for r in rs])})
             print(f"tunnels {kind} {tunnels} ({in_flight} in flight): {out[-1]['tunnels_per_s']}",

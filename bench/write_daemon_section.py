@@ -57,9 +57,10 @@ def section(r, command):
                   "delays by 20 ms (to piggyback it): a constant that weighs on the short runs, so "
                   "the rate up to the last SCCCN is given beside it.", "",
                   "| tunnels | hl2tpd, 512 in flight | hl2tpd, 16 | xl2tpd, 16 | ratio at 16 | "
-                  "CPU s hl2tpd (16) / xl2tpd (16) / load generator (hl2tpd, 512) | complete runs "
-                  "(hl2tpd 512 / 16, xl2tpd) |",
-                  "|---|---|---|---|---|---|---|"]
+                  "to the last SCCCN: hl2tpd 512 / hl2tpd 16 / xl2tpd 16 | CPU s: hl2tpd (16) / "
+                  "xl2tpd (16) / load generator (hl2tpd, 512) | complete runs (hl2tpd 512, 16; "
+                  "xl2tpd) |",
+                  "|---|---|---|---|---|---|---|---|"]
         rows = {}
         for row in r["tunnels"]:
             rows.setdefault(row["tunnels"], {})[(row["lns"], row["in_flight"])] = row
@@ -68,11 +69,12 @@ def section(r, command):
             if not h or not h16 or not x:
                 continue
             runs = h["tunnels_per_s"]["runs"]
-            lines.append(f"| {n:,} | {mmm(h['tunnels_per_s'])}; to the last SCCCN "
-                         f"{h['tunnels_per_s_to_last_scccn']['median']:,.0f} | "
-                         f"{mmm(h16['tunnels_per_s'])} | "
+            last = " / ".join(f"{v['tunnels_per_s_to_last_scccn']['median']:,.0f}"
+                              for v in (h, h16, x))
+            lines.append(f"| {n:,} | {mmm(h['tunnels_per_s'])} | {mmm(h16['tunnels_per_s'])} | "
                          f"{mmm(x['tunnels_per_s'])} | "
                          f"{h16['tunnels_per_s']['median'] / x['tunnels_per_s']['median']:.1f}× | "
+                         f"{last} | "
                          f"{h16['lns_cpu_s']['median']:.2f} / {x['lns_cpu_s']['median']:.2f} / "
                          f"{h['loadgen_cpu_s']['median']:.2f} | {h['complete_runs']}/{runs}, "
                          f"{h16['complete_runs']}/{runs}, {x['complete_runs']}/{runs} |")
@@ -116,6 +118,11 @@ def section(r, command):
                   "per session | idle CPU (LNS / load generator) |",
                   "|---|---|---|---|---|"]
         for row in r["memory"]:
+            if row["sessions"] == 0:
+                lines.append(f"| {row['tunnels']:,} / 0 | {row['rss0_kib']:,} → {row['rss_kib']:,} "
+                             f"| **{row['rss_per_tunnel_bytes']:,.0f} B per tunnel** | "
+                             f"{row['store_bytes_per_tunnel']:.0f} B per tunnel | — |")
+                continue
             idle = (f"{row['idle_lns_cpu_percent']:.2f} % / {row['idle_loadgen_cpu_percent']:.2f} % "
                     f"over {row['idle_s']} s") if "idle_s" in row else "—"
             lines.append(f"| {row['tunnels']:,} / {row['sessions']:,} | {row['rss0_kib']:,} → "

@@ -146,20 +146,23 @@ def kill_rounds(workdir, role, kills, rng, resync=None):
         set_up = time.time()  # xl2tpd's Hellos come every 60 s from here (give or take a second)
         check(p.settled(), f"{label}: both ends agree before the first kill")
         log_offset = len(p.xl.log())
-        allowed_cdn = set()  # xl2tpd serials of calls not established when hl2tpd was killed
+        # Calls in set-up at a kill may be cleared by the new process (RFC 4951 Step I, spec §3),
+        # with a CDN to xl2tpd; no other CDN may reach it. (xl2tpd's log names a call only by its
+        # serial number, which is not unique here: they are counted.)
+        in_setup_at_kills = 0
         for i in range(kills):
             until_hello = XL2TPD_HELLO_S - (time.time() - set_up) % XL2TPD_HELLO_S
             mode = rng.choice(["idle", "mid-call", "unacked"])
             if until_hello < 8 or (i == kills - 1 and modes["before-hello"] == 0):
                 mode = "before-hello"
             before = p.both() or set()
-            serials_before = {t["calls"].get(x) for t in p.xl.state() for x in t["calls"]}
-            hung_up = None
+            hung_up, placed = None, 0
             if mode == "idle":
                 time.sleep(rng.uniform(0, 1.0))
                 p.hl.kill()
             elif mode == "mid-call":
-                p.place_calls(rng.randint(1, 3))
+                placed = rng.randint(1, 3)
+                p.place_calls(placed)
                 time.sleep(rng.uniform(0, 0.03))
                 p.hl.kill()
             elif mode == "unacked":
@@ -190,17 +193,17 @@ def kill_rounds(workdir, role, kills, rng, resync=None):
                                      f"{sorted(expected - after)}")
             if hung_up:
                 check(hung_up not in after, f"{label} #{i}: the call xl2tpd hung up is gone")
-            # Calls placed but not established at the kill may be cleared (RFC 4951 Step I).
-            allowed_cdn |= {str(s) for t in p.xl.state() for s in t["calls"].values()}
-            allowed_cdn -= {str(s) for s in serials_before if s is not None}
+            in_setup_at_kills += max(0, placed - len(after - before))
             print(f"   #{i:2d} {mode:12s} down {down:4.2f} s, recovered in "
                   f"{recovered if recovered is None else round(recovered)} ms, "
                   f"sessions {len(before)} -> {len(after)}", flush=True)
         c = p.xl.complaints(log_offset)
         check(c["stopccn"] == 0, f"{label}: xl2tpd got {c['stopccn']} StopCCN")
         check(c["gave-up"] == 0, f"{label}: xl2tpd gave up (maximum retries) {c['gave-up']} times")
-        check(all(s in allowed_cdn for s in c["cdn"]),
-              f"{label}: CDN for an established call: {c['cdn']} (allowed {sorted(allowed_cdn)})")
+        # An established call that got a CDN would be missing after its round (checked above).
+        check(len(c["cdn"]) <= in_setup_at_kills,
+              f"{label}: {len(c['cdn'])} CDNs reached xl2tpd, {in_setup_at_kills} calls were in "
+              f"set-up at a kill")
         print(f"   {label}: {modes}; xl2tpd log: {c}", flush=True)
         return modes
     finally:

@@ -194,6 +194,24 @@ def bench_tunnels(build, runs):
 
 def bench_memory(build, idle_s=60):
     out = []
+    # Per tunnel: 10,000 tunnels without sessions.
+    lns = Hl2tpd(build, "lns", LNS_ADDR)
+    lns.start()
+    try:
+        time.sleep(0.5)
+        rss0 = rss_kib(lns.proc.pid)
+        gen = loadgen(build, f"{LNS_ADDR}:{PORT}", 10_000, 0, hold_s=3, wait=False)
+        r = json.loads(gen.stdout.readline())
+        time.sleep(1.0)
+        rss = rss_kib(lns.proc.pid)
+        out.append({"tunnels": r["tunnels_established"], "sessions": 0, "rss0_kib": rss0,
+                    "rss_kib": rss, "rss_per_tunnel_bytes": 1024 * (rss - rss0) / 10_000,
+                    "store_bytes": lns.store_bytes(),
+                    "store_bytes_per_tunnel": lns.store_bytes() / 10_000})
+        gen.wait()
+        print(f"memory 10000 tunnels: {out[-1]}", file=sys.stderr)
+    finally:
+        lns.stop()
     for tunnels, sessions in ((1_000, 100_000), (1_000, 1_000_000)):
         lns = Hl2tpd(build, "lns", LNS_ADDR)
         lns.start()

@@ -132,3 +132,14 @@ def check(capture, ours, capable_peers=True, restarts=()):
             stream["top"] = ns
         stream["carried"][ns] = (mtype, incarnation)
     return problems, counts
+
+
+def judge(capture, ours, report, **kw):
+    """check(), with each problem (the first 20) and an empty capture passed to the test's own
+    `report(condition, what)`; prints and returns the counts."""
+    problems, counts = check(capture, ours, **kw)
+    print(f"capture, hl2tpd's datagrams: {dict(counts)}", flush=True)
+    for problem in problems[:20]:
+        report(False, f"capture: {problem}")
+    report(counts["datagrams"] > 0, "capture: saw hl2tpd's datagrams")
+    return counts

@@ -193,11 +193,7 @@ def main():
             reload_under_load(workdir)
             operator_errors(workdir)
         ours = {("127.0.0.1", 1701), ("127.0.0.2", 1701), ("::1", 1701), ("::1", 1702)}
-        problems, counts = cap.check(capture, ours, restarts=h.STARTS)
-        print(f"capture, hl2tpd's datagrams: {dict(counts)}", flush=True)
-        for problem in problems[:20]:
-            check(False, f"capture: {problem}")
-        check(counts["datagrams"] > 0, "capture: saw hl2tpd's datagrams")
+        cap.judge(capture, ours, check, restarts=h.STARTS)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         shutil.rmtree(capdir, ignore_errors=True)

@@ -231,9 +231,7 @@ def main():
                     basics(workdir, role, secret)
             for role in ("lac", "lns"):
                 kill_rounds(workdir, role, args.kills, rng, args.failover_resync)
-        problems, counts = cap.check(capture, {(HL2TPD_ADDR, 1701)}, capable_peers=False,
-                                     restarts=h.STARTS)
-        print(f"== capture, hl2tpd's datagrams: {dict(counts)}", flush=True)
+        cap.judge(capture, {(HL2TPD_ADDR, 1701)}, check, capable_peers=False, restarts=h.STARTS)
         hellos = [float(pkt["frame.time_epoch"]) for pkt in capture.packets()
                   if pkt["src"][0] == XL2TPD_ADDR and
                   pkt["l2tp.avp.message_type"].split(",")[0] == str(cap.HELLO)]
@@ -241,9 +239,6 @@ def main():
         print(f"== capture: {len(hellos)} Hellos from xl2tpd, sent while hl2tpd was dead, by "
               f"kind of instant: {dict(unheard)}", flush=True)
         check(unheard["before-hello"] >= 1, "capture: a Hello of xl2tpd reached a dead hl2tpd")
-        for problem in problems[:20]:
-            check(False, f"capture: {problem}")
-        check(counts["datagrams"] > 0, "capture: saw hl2tpd's datagrams")
     finally:
         if args.keep:
             shutil.copytree(workdir, args.keep, dirs_exist_ok=True)

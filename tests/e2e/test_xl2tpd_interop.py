@@ -176,11 +176,17 @@ def kill_rounds(workdir, role, kills, rng, resync=None):
                 p.hl.kill()
             else:
                 until_hello = XL2TPD_HELLO_S - (time.time() - set_up) % XL2TPD_HELLO_S
-                time.sleep(max(0.0, until_hello - rng.uniform(0.05, 0.5)))
+                lead = rng.uniform(0.3, 1.0)
+                time.sleep(max(0.0, until_hello - lead))
                 p.hl.kill()
             modes[mode] += 1
             killed_at = time.time()
             down = rng.uniform(0.05, 2.0)
+            if mode == "before-hello":
+                # Our estimate of xl2tpd's Hello time is rough (its timer starts with its own
+                # tunnel set-up): stay down past it and its first retransmission (+1 s), so that
+                # the Hello surely finds no one (a CI run once had it land after the restart).
+                down = lead + rng.uniform(1.5, 2.5)
             time.sleep(down)
             p.hl.start()
             dead.append((mode, killed_at, time.time()))

@@ -13,6 +13,7 @@
 #include "session/session.hpp"
 #include "tunnel/checkpoint.hpp"
 #include "tunnel/peer_address.hpp"
+#include "tunnel/peer_session_index.hpp"
 #include "tunnel/recovery_status.hpp"
 #include "tunnel/tunnel_event.hpp"
 #include "tunnel/tunnel_settings.hpp"
@@ -245,7 +246,7 @@ class Tunnel {
   std::optional<RecoveryLink> recovery_link_;      // set on recovery tunnels only
   // Peer session ID -> ours, for every established session: RFC 4951 §3.3's collision rule
   // without a scan per call request. forget_session() keeps it in step with sessions_.
-  std::unordered_map<std::uint16_t, std::uint16_t> established_by_peer_;
+  PeerSessionIndex established_by_peer_;
   void forget_session(std::uint16_t id);
   RecoveryStatus recovery_;
   std::set<std::uint16_t> queried_;     // sessions asked about with FSQ, not yet answered

@@ -81,8 +81,9 @@ class ControlChannel {
 
   // The retransmissions of a message were spent: the tunnel must be cleared (§5.8).
   bool failed() const { return failed_; }
-  // How many messages the peer sent while our oldest was overdue, none acknowledging it. A peer
-  // that answers and answers without acknowledging is not lost: the two ends' numbers are apart.
+  // In how many back-off intervals the peer sent something while our oldest was overdue, none
+  // acknowledging it. A peer that answers copy after copy without acknowledging is not lost: the
+  // two ends' numbers are apart.
   std::uint32_t answers_without_ack() const { return answers_without_ack_; }
   // Nothing queued, in flight or waiting to be acked.
   bool quiet() const { return in_flight_.empty() && queued_.empty() && !ack_deadline_; }
@@ -151,7 +152,7 @@ class ControlChannel {
   bool failed_ = false;
   bool paused_ = false;
   bool early_resent_ = false;              // an early resend was spent in this back-off interval
-  std::uint32_t answers_without_ack_ = 0;  // messages from the peer while ours was overdue
+  std::uint32_t answers_without_ack_ = 0;  // back-off intervals the peer spoke in, unacknowledging
   std::uint8_t revivals_ = 0;  // fresh cycles given to the oldest message since its last ack
 
   std::vector<wire::Bytes> outbox_;

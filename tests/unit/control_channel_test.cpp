@@ -205,6 +205,28 @@ TEST(ControlChannel, an_overdue_message_is_resent_as_soon_as_the_peer_speaks_wit
   EXPECT_EQ(out[0].type(), wire::MessageType::HELLO);
 }
 
+// The tunnel's reason for giving up tells numbers apart (the peer answers every copy) from loss
+// (the peer spoke in one interval with what it had in flight): counted per back-off interval.
+TEST(ControlChannel, answers_without_ack_count_back_off_intervals_not_messages) {
+  ControlChannel lossy({}), apart({});
+  for (ControlChannel* c : {&lossy, &apart}) {
+    ASSERT_TRUE(c->send(Time{}, wire::make_hello(), {}));
+    take(*c);
+  }
+  // Loss: three messages of the peer, all in the first interval, none acknowledging Ns 0.
+  lossy.handle_timeout(Time{} + 1s);
+  for (std::uint16_t ns = 0; ns < 3; ++ns)
+    lossy.receive(Time{} + 1100ms + ns * 10ms, hello_with(ns, 0));
+  EXPECT_EQ(lossy.answers_without_ack(), 1u);
+  // Numbers apart: the peer answers each of our copies, never acknowledging.
+  Time now = Time{} + 1s;
+  for (Duration interval = 1s; interval <= 8s; interval *= 2) {
+    apart.handle_timeout(now);
+    apart.receive(now + 50ms, hello_with(0, 0));
+    now = now + interval * 2;
+  }
+  EXPECT_EQ(apart.answers_without_ack(), 4u);
+}
 // protocol-reference §3.4/§3.7: the xl2tpd model drops what is ahead and acks what is stale,
 // ignoring the stale message's Nr, and counts a ZLB only when its Ns is the expected one.
 TEST(ControlChannel, the_xl2tpd_model_drops_messages_ahead_and_ignores_stale_nr) {

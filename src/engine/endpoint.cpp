@@ -91,10 +91,12 @@ void Endpoint::settle(Time now, std::uint16_t tunnel_id) {
   if (t.recovery_link()) {
     if (auto link = t.take_recovery_completion()) {
       complete_recovery(now, t, *link);
-    } else if ((t.state() == tunnel::State::dead || t.state() == tunnel::State::stopped) &&
+    } else if ((t.state() == tunnel::State::dead || t.state() == tunnel::State::stopped ||
+                (t.state() == tunnel::State::closing && !t.originator())) &&
                !t.recovery_link()->completed && !t.recovery_link()->superseded) {
       // Stopped: the peer refused it with a StopCCN. The old tunnel falls back now, not when
-      // the recovery tunnel's StopCCN hold ends (a full retransmission cycle later).
+      // the recovery tunnel's StopCCN hold ends (a full retransmission cycle later). One we
+      // answered has ended once it closes (it timed out waiting for the SCCCN).
       recovery_tunnel_failed(now, t);
     }
   }
@@ -218,6 +220,7 @@ void Endpoint::recovery_tunnel_failed(Time now, tunnel::Tunnel& recovery) {
   auto old = tunnels_.find(recovery.recovery_link()->old_tunnel_id);
   if (old == tunnels_.end()) return;
   tunnel::Tunnel& t = old->second;
+  if (!recovery.originator()) t.answered_recovery_ended();
   auto ctx = context();
   // Once: the old tunnel waits paused for its recovery tunnel until this falls back or clears.
   if (recovery.originator() && t.recovering() && t.channel().paused()) {

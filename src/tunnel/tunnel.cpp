@@ -270,11 +270,17 @@ wire::SuggestedControlSequence Tunnel::help_recovery(Time now, TunnelContext& ct
   // Kept until the SCCCN: if the failed end falls back to silent failover instead (it never got our
   // SCCRP), it resumes the old numbering, and the flushed messages must go after all.
   undo_ = scs;
+  answered_recovery_ended_ = false;
   return scs;
+}
+
+void Tunnel::answered_recovery_ended() {
+  if (undo_) answered_recovery_ended_ = true;
 }
 
 void Tunnel::recovery_confirmed(Time now, TunnelContext& ctx) {
   undo_.reset();
+  answered_recovery_ended_ = false;
   channel_.make_flush_final();
   channel_.resend_oldest(now);  // what the failed end discarded before its reset goes again now
   flush(ctx);
@@ -286,6 +292,7 @@ void Tunnel::undo_early_reset(Time now, TunnelContext& ctx) {
   // messages back in front, with their own Ns, so that its Nr finds them (campaign, seed 8602).
   channel_.restore_flushed(now);
   undo_.reset();
+  answered_recovery_ended_ = false;
   flush(ctx);
 }
 
@@ -488,10 +495,22 @@ void Tunnel::open(Time now, TunnelContext& ctx, std::optional<wire::TieBreakerVa
 
 void Tunnel::receive(Time now, TunnelContext& ctx, ControlMessage message) {
   if (state_ == State::dead) return;
-  if (undo_ && channel::sequence_before(message.header.nr, undo_->nr)) {
-    // After our early reset every message of a peer that reset carries Nr >= our suggestion; an
-    // older Nr means it did not reset: it fell back to silent failover.
-    undo_early_reset(now, ctx);
+  if (undo_) {
+    // After our early reset, until the SCCCN: a message with the old numbering may come from a
+    // failed end that fell back to silent failover, or from its dead incarnation, still in flight
+    // (a short restart): the two look alike, and taking the latter in made the failed end's
+    // first message after its reset look like a duplicate (campaign, seed 911277). So nothing is
+    // taken in, or acknowledged, until the SCCCN, or until the recovery tunnel has ended without
+    // one, by which time nothing of the dead incarnation is left in flight: the sender, if alive,
+    // sends it again (RFC 4951 §3.2.1 has the failed end discard likewise before its reset).
+    if (!answered_recovery_ended_) return;
+    if (channel::sequence_before(message.header.nr, undo_->nr)) {
+      // Every message of a peer that reset carries Nr >= our suggestion; an older Nr means it
+      // did not reset: it fell back to silent failover.
+      undo_early_reset(now, ctx);
+    } else {
+      recovery_confirmed(now, ctx);  // it reset, and every one of its SCCCNs was lost
+    }
   }
   for (ControlMessage& m : channel_.receive(now, std::move(message))) {
     if (state_ == State::dead || state_ == State::stopped) break;
@@ -575,7 +594,13 @@ void Tunnel::on_sccrq(Time now, TunnelContext& ctx, const ControlMessage& m) {
   if (!answer_challenge(now, ctx, m, MessageType::SCCRP, sccrp)) return;
   if (auto challenge = take_challenge(ctx)) sccrp.add<AvpType::Challenge>(std::move(*challenge));
   state_ = State::wait_ctl_conn;
-  setup_deadline_ = now + setup_timeout();
+  // A recovery tunnel we answer waits for its SCCCN no longer than the failed end waits for our
+  // SCCRP: until then the old tunnel takes nothing in (receive()), and the failed end's messages
+  // on it must still be within their retransmission cycle when it does.
+  setup_deadline_ =
+      now + (recovery_link_
+                 ? std::chrono::milliseconds(settings_->failover.recovery_tunnel_timeout_ms)
+                 : setup_timeout());
   send(now, ctx, std::move(sccrp));
 }
 

@@ -91,8 +91,12 @@ class Tunnel {
   // flushes, and doing it now makes the outcome independent of the SCCCN's delivery (waiting for
   // an SCCCN that never came left the two ends apart: campaign seed 51228). Should the failed end
   // fall back to silent failover instead (our SCCRP never reached it), the first message it sends
-  // with its old numbering undoes the flush (seed 8602); the SCCCN makes the reset final.
+  // with its old numbering undoes the flush (seed 8602); the SCCCN makes the reset final. Until
+  // one of the two is known, what arrives on this tunnel is discarded (see receive()).
   wire::SuggestedControlSequence help_recovery(Time now, TunnelContext& ctx);
+  // Non-failed end: the recovery tunnel we answered ended without an SCCCN (the failed end gave up
+  // on it, or it timed out). From now on the old tunnel's traffic says which way the peer went.
+  void answered_recovery_ended();
   void recovery_confirmed(Time now, TunnelContext& ctx);
   // What we suggest to a peer recovering this tunnel: continue the old numbering (§5.3, our
   // reading): its Ns = our Nr, its Nr = our next Ns.
@@ -253,6 +257,7 @@ class Tunnel {
   std::uint16_t silent_target_ns_ = 0;  // silent recovery: everything before it must be acked
   // After an early reset, until the SCCCN: what we suggested (the channel keeps what it flushed).
   std::optional<wire::SuggestedControlSequence> undo_;
+  bool answered_recovery_ended_ = false;  // the recovery tunnel behind undo_ ended without SCCCN
   void undo_early_reset(Time now, TunnelContext& ctx);
 };
 

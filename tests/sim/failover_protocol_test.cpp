@@ -292,6 +292,42 @@ TEST(SessionIdCollision, a_call_request_reusing_an_established_peer_id_clears_th
     EXPECT_NE(std::get<1>(s), ours);
 }
 
+// The remote end's early reset keeps the old numbering, so a message the failed end's dead
+// incarnation sent just before the crash, still in flight when the recovery SCCRQ overtakes it,
+// carries the Ns the failed end will use first after its reset. Taken in, it would make that
+// message look like a duplicate: acknowledged, never processed (campaign, seed 911277).
+TEST(FailoverProtocolReset, a_message_of_the_dead_incarnation_still_in_flight_is_not_taken_in) {
+  LacLnsPair p(71);
+  build_up(p, 3);
+  const auto lns_tid = only_tunnel(p.sim.endpoint(p.lns)).local_id();
+  const auto lac_tid = only_tunnel(p.sim.endpoint(p.lac)).local_id();
+  // The LNS's last message before the crash, its ICRP to a new call, is slow (100 ms); its
+  // recovery SCCRQ overtakes it, and our SCCRP takes 200 ms back, so the ICRP lands in between.
+  p.sim.set_link(p.lns, p.lac, {.latency = 100ms});
+  const std::size_t icrps = trace_lines(p, "ICRP").size();
+  ASSERT_TRUE(p.open_session(p.lac, lac_tid, Direction::incoming));
+  ASSERT_TRUE(p.sim.run_until([&] { return trace_lines(p, "ICRP").size() > icrps; }, 1s));
+  p.sim.crash(p.lns);
+  p.sim.set_link(p.lns, p.lac, {.latency = 1ms});
+  p.sim.set_link(p.lac, p.lns, {.latency = 200ms});
+  p.sim.restart(p.lns, lns_config());
+  ASSERT_TRUE(
+      p.sim.run_until([&] { return p.sim.endpoint(p.lns).recoveries_completed() == 1; }, 2s))
+      << p.report();
+  // The LNS's first message after its reset: it hangs up an established call.
+  const auto held = established_sessions(p.sim.endpoint(p.lns));
+  ASSERT_EQ(held.size(), 3u) << "the call in set-up is cleared (Step I), the others kept";
+  const std::uint16_t hung_up = std::get<1>(*held.begin());
+  ASSERT_TRUE(p.sim.command(p.lns, [&](engine::Endpoint& e, Time now) {
+    return e.close_session(now, lns_tid, hung_up, {3, std::nullopt, "hung up"});
+  }));
+  p.sim.set_link(p.lac, p.lns, {});
+  ASSERT_TRUE(p.sim.run_until([&] { return p.quiet(); }, 10s)) << p.report();
+  EXPECT_EQ(established_sessions(p.sim.endpoint(p.lac)).size(), 2u) << p.report();
+  EXPECT_TRUE(p.both_agree()) << p.report();
+  EXPECT_TRUE(p.store_matches());
+}
+
 TEST(FailoverProtocolSecurity, spoofed_or_invalid_recovery_requests_never_touch_the_live_tunnel) {
   LacLnsPair p(56);
   build_up(p, 5);

@@ -514,7 +514,14 @@ void Tunnel::receive(Time now, TunnelContext& ctx, ControlMessage message) {
   }
   for (ControlMessage& m : channel_.receive(now, std::move(message))) {
     if (state_ == State::dead || state_ == State::stopped) break;
+    const auto type = m.type();
     process(now, ctx, m);
+    // The last message of a set-up waits for no reply: its sender's channel stays busy until our
+    // ack, which the 20-ms delay would hold back for nothing (daemon benchmark: 500 tunnels took
+    // 28 ms, 20 of them that delay).
+    if (type == MessageType::SCCCN || type == MessageType::ICCN || type == MessageType::OCCN) {
+      channel_.acknowledge_soon(now);
+    }
   }
   if (state_ == State::established) hello_due_ = now + settings_->hello_interval;
   check_recovered(now, ctx);

@@ -461,6 +461,12 @@ TEST(CrashRunsRegression, seeds_that_once_failed) {
       {768333, "the same"},
       {827005, "the same"},
       {954542, "the same"},
+      {911277,
+       "with SCCCN/ICCN/OCCN acked at once: the helper took the dead incarnation's ICRP, still "
+       "in flight, after its SCCRP, and the failed end's next message was then a duplicate"},
+      {408148,
+       "with SCCCN/ICCN/OCCN acked at once: a tunnel that died of loss was said to have its "
+       "numbers apart (the peer's answers counted per message, not per back-off interval)"},
   };
   for (const auto& [seed, why] : seeds) {
     Outcome outcome;

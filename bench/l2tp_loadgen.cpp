@@ -134,8 +134,9 @@ int main(int argc, char** argv) {
   // Phase 1: tunnels, at most `in_flight` being set up at once.
   std::vector<std::uint16_t> ids;
   const auto t0 = Clock::now();
-  // Until the last SCCCN (ICCN) left; the rest is the LNS's acknowledgement, which it may delay
-  // (ours by 20 ms, RFC 2661 §5.8) — a constant that weighs on short runs only.
+  // Until the last SCCCN (ICCN) left; the rest is the LNS's acknowledgement, which a peer may
+  // delay (RFC 2661 §5.8; ours acknowledges these at the end of its turn) — a constant that
+  // weighs on short runs only.
   std::optional<double> tunnels_sent_s, sessions_sent_s;
   while (Clock::now() < deadline) {
     while (ids.size() < tunnels && ids.size() - g.tunnels_up_ - g.tunnels_failed_ < in_flight) {

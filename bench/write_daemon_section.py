@@ -53,9 +53,9 @@ def section(r, command):
         lines += ["### Tunnel set-up rate", "",
                   "Target: at least 25,000 tunnels/s, flat as the count grows.", "",
                   "Side by side at 16 set-ups in flight (xl2tpd's limit, see above); hl2tpd also at "
-                  "512. A run ends with the LNS's acknowledgement of the last SCCCN, which hl2tpd "
-                  "delays by 20 ms (to piggyback it): a constant that weighs on the short runs, so "
-                  "the rate up to the last SCCCN is given beside it.", "",
+                  "512. A run ends with the LNS's acknowledgement of the last SCCCN (hl2tpd sends "
+                  "it at the end of its loop turn); the rate up to the "
+                  "last SCCCN sent is given beside it.", "",
                   "| tunnels | hl2tpd, 512 in flight | hl2tpd, 16 | xl2tpd, 16 | ratio at 16 | "
                   "to the last SCCCN: hl2tpd 512 / hl2tpd 16 / xl2tpd 16 | CPU s: hl2tpd (16) / "
                   "xl2tpd (16) / load generator (hl2tpd, 512) | complete runs (hl2tpd 512, 16; "

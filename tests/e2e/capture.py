@@ -119,10 +119,17 @@ def check(capture, ours, capable_peers=True, restarts=()):
         # (or, after a restart, a failover-protocol reset gives it a new message).
         if mtype == SCCRQ:
             continue  # each opens its own stream, under tunnel 0
-        incarnation = sum(1 for r in restarts if r <= float(p["frame.time_epoch"]))
+        when_sent = float(p["frame.time_epoch"])
+        incarnation = sum(1 for r in restarts if r <= when_sent)
         stream = streams[(p["src"], p["dst"], tunnel)]
+        if mtype in (SCCRP, SCCCN) and not _copy_of_opening(stream, mtype, ns, incarnation, when_sent):
+            # A new tunnel. The peer may give it the ID of a tunnel closed earlier (RFC 2661 leaves
+            # reuse open, and a restarted peer cannot know which IDs it used): a fresh stream,
+            # whose Ns 0 was the SCCRQ when we send the SCCCN.
+            stream = streams[(p["src"], p["dst"], tunnel)] = {
+                "top": None if mtype == SCCRP else 0, "carried": {}}
         if ns in stream["carried"]:
-            before, when = stream["carried"][ns]
+            before, when, _ = stream["carried"][ns]
             if before != mtype and when == incarnation:
                 problems.append(f"{where}: Ns {ns} already carried {NAMES.get(before, before)}")
             counts["retransmissions"] += before == mtype
@@ -130,8 +137,26 @@ def check(capture, ours, capable_peers=True, restarts=()):
             problems.append(f"{where}: Ns {ns} where {(stream['top'] + 1) % 65536} was due")
         if ns not in stream["carried"] and (stream["top"] is None or ns == (stream["top"] + 1) % 65536):
             stream["top"] = ns
-        stream["carried"][ns] = (mtype, incarnation)
+        if stream["carried"].get(ns, (None, None))[:2] != (mtype, incarnation):
+            stream["carried"][ns] = (mtype, incarnation, when_sent)  # a copy keeps the first's time
     return problems, counts
+
+
+# How long after its first copy a message may still be sent again: RFC 2661 §5.8's back-off
+# (1 + 2 + 4 + 8 + 16 s by default) plus a margin for slower settings in a test's configuration.
+RETRANSMISSION_SPAN = 60.0
+
+
+def _copy_of_opening(stream, mtype, ns, incarnation, when_sent):
+    """Whether an SCCRP or SCCCN repeats the one that opened this stream. An SCCRP is sent again only
+    while nothing followed it (§5.1: the SCCCN that would let us send more acknowledges it); an
+    SCCCN also after what followed it, while it is unacknowledged, so within the back-off's span."""
+    before = stream["carried"].get(ns)
+    if before is None or before[:2] != (mtype, incarnation):
+        return False
+    if mtype == SCCRP:
+        return stream["top"] == 0
+    return when_sent - before[2] <= RETRANSMISSION_SPAN
 
 
 def judge(capture, ours, report, **kw):

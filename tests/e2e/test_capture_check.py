@@ -35,9 +35,9 @@ def udp_ipv4(src, dst, payload):
 def write_pcap(path, packets):
     with open(path, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 101))  # LINKTYPE_RAW
-        for i, (src, dst, payload) in enumerate(packets):
+        for i, (src, dst, payload, *at) in enumerate(packets):  # at: the second it was sent
             frame = udp_ipv4(src, dst, payload)
-            f.write(struct.pack("<IIII", 1000 + i, 0, len(frame), len(frame)) + frame)
+            f.write(struct.pack("<IIII", at[0] if at else 1000 + i, 0, len(frame), len(frame)) + frame)
 
 
 class Recorded:
@@ -57,18 +57,42 @@ def run(packets, **kw):
 def main():
     failures = []
     hello = message(cap.HELLO)
+    icrq = message(cap.ICRQ, avp(14, b"\x00\x09"), avp(15, b"\x00\x00\x00\x01"),
+                   avp(18, b"\x00\x00\x00\x01"))
     good = [
         (OURS, PEER, control(7, 0, 5, 0, hello)),
         (OURS, PEER, control(7, 0, 5, 0, hello)),  # a retransmission
-        (OURS, PEER, control(7, 0, 6, 0, message(cap.ICRQ, avp(14, b"\x00\x09"),
-                                                  avp(15, b"\x00\x00\x00\x01"),
-                                                  avp(18, b"\x00\x00\x00\x01")))),
+        (OURS, PEER, control(7, 0, 6, 0, icrq)),
         (OURS, PEER, control(7, 0, 7, 0, b"")),  # a ZLB
         (PEER, OURS, control(3, 0, 99, 0, b"\x00")),  # the peer's datagrams are not judged
     ]
     problems, counts = run(good)
     if problems or counts["retransmissions"] != 1 or counts["ICRQ"] != 1:
         failures.append(f"well-formed traffic: {problems} {dict(counts)}")
+    # The peer gives a new tunnel the ID of one closed earlier: our SCCRP, or our SCCCN once its
+    # back-off is long over, opens a new stream; copies of them do not.
+    reused = [
+        (OURS, PEER, control(7, 0, 0, 1, message(cap.SCCRP)), 1000),
+        (OURS, PEER, control(7, 0, 0, 1, message(cap.SCCRP)), 1001),  # a retransmission
+        (OURS, PEER, control(7, 0, 1, 1, hello), 1002),
+        (OURS, PEER, control(7, 0, 0, 1, message(cap.SCCRP)), 1003),  # a new tunnel, ID 7 again
+        (OURS, PEER, control(7, 0, 1, 1, icrq), 1004),
+        (OURS, PEER, control(8, 0, 1, 1, message(cap.SCCCN)), 1005),
+        (OURS, PEER, control(8, 0, 2, 1, hello), 1006),
+        (OURS, PEER, control(8, 0, 1, 1, message(cap.SCCCN)), 1007),  # a retransmission
+        (OURS, PEER, control(8, 0, 3, 1, hello), 1008),
+        (OURS, PEER, control(8, 0, 1, 1, message(cap.SCCCN)), 1009),  # still a retransmission
+        (OURS, PEER, control(8, 0, 4, 1, hello), 1010),
+        (OURS, PEER, control(8, 0, 1, 1, message(cap.SCCCN)), 1100),  # a new tunnel, ID 8 again
+        (OURS, PEER, control(8, 0, 2, 1, icrq), 1101),
+        (OURS, PEER, control(9, 0, 1, 1, message(cap.SCCCN)), 1102),
+        (OURS, PEER, control(9, 0, 2, 1, hello), 1103),
+        (OURS, PEER, control(9, 0, 0, 1, message(cap.SCCRP)), 1104),  # we answer ID 9's new tunnel
+        (OURS, PEER, control(9, 0, 1, 1, icrq), 1105),
+    ]
+    problems, counts = run(reused)
+    if problems or counts["retransmissions"] != 3:
+        failures.append(f"a peer reusing tunnel IDs: {problems} {dict(counts)}")
     bad = good[:3] + [
         (OURS, PEER, control(7, 0, 9, 0, hello)),  # Ns 7 was due
         (OURS, PEER, control(7, 0, 6, 0, message(cap.CDN, avp(1, b"\x00\x03"), avp(14, b"\x00\x09")))),

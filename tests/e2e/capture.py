@@ -142,8 +142,9 @@ def check(capture, ours, capable_peers=True, restarts=()):
     return problems, counts
 
 
-# How long after its first copy a message may still be sent again: RFC 2661 §5.8's back-off
-# (1 + 2 + 4 + 8 + 16 s by default) plus a margin for slower settings in a test's configuration.
+# How long after its first copy a message may still be sent again: our RFC 2661 §5.8 back-off
+# (channel_config.hpp: copies at 1, 3, 7 and 15 s, the tunnel cleared at 31 s by default) plus a
+# margin for slower settings in a test's configuration.
 RETRANSMISSION_SPAN = 60.0
 
 

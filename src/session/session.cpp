@@ -62,8 +62,10 @@ Step Session::accept_request(const ControlMessage& request) {
 }
 
 Session Session::restored(std::uint16_t local_id, std::uint16_t peer_id, Role role,
-                          Direction direction, CallParameters parameters) {
+                          Direction direction, CallParameters parameters,
+                          std::optional<Time> established_at) {
   Session s(local_id, role, direction, std::move(parameters));
+  s.established_at_ = established_at;
   s.peer_id_ = peer_id;
   s.state_ = State::established;
   s.was_established_ = true;

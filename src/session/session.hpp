@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "channel/time.hpp"
 #include "wire/control_message.hpp"
 
 namespace hl2tp::session {
@@ -69,10 +70,15 @@ class Session {
   // Whether the call reached established at some point (and so is in the checkpointed database).
   bool was_established() const { return was_established_; }
   const CallParameters& parameters() const { return parameters_; }
+  // When the call became established, in the caller's time; unknown for a call restored from a
+  // store written before this was kept.
+  std::optional<Time> established_at() const { return established_at_; }
+  void set_established_at(Time at) { established_at_ = at; }
 
   // An established call as the store kept it, for a restarted endpoint.
   static Session restored(std::uint16_t local_id, std::uint16_t peer_id, Role role,
-                          Direction direction, CallParameters parameters);
+                          Direction direction, CallParameters parameters,
+                          std::optional<Time> established_at);
 
   // A session created by the peer's ICRQ (we are the LNS) or OCRQ (we are the LAC): adopts its
   // Assigned Session ID and parameters and answers with ICRP (§7.4.2) or OCRP (§7.5.1).
@@ -90,6 +96,7 @@ class Session {
   State state_ = State::wait_tunnel;
   bool was_established_ = false;
   CallParameters parameters_;
+  std::optional<Time> established_at_;
 };
 
 // The parameters carried by an ICRQ or OCRQ.

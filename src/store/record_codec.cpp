@@ -6,7 +6,9 @@
 namespace hl2tp::store {
 namespace {
 
-constexpr std::uint8_t kTunnelFormat = 1, kSessionFormat = 1;
+constexpr std::uint8_t kTunnelFormat = 1;
+// Session records: 2 adds the establishment time; 1 (without it) is still read.
+constexpr std::uint8_t kSessionFormat = 2, kSessionFormatWithoutTime = 1;
 
 void put_text(wire::ByteWriter& w, const std::string& s) {
   w.u16(static_cast<std::uint16_t>(s.size()));
@@ -104,13 +106,16 @@ wire::Bytes encode_session(const tunnel::SessionEstablished& s) {
   put_text(w, p.called_number);
   put_text(w, p.sub_address);
   w.u8(p.sequencing_required ? 1 : 0);
+  w.u8(s.established_at ? 1 : 0);
+  if (s.established_at) w.u64(static_cast<std::uint64_t>(s.established_at->since_origin.count()));
   return out;
 }
 
 std::optional<tunnel::SessionEstablished> decode_session(std::span<const std::byte> bytes) {
   wire::ByteReader r(bytes);
   tunnel::SessionEstablished s;
-  if (r.u8() != kSessionFormat) return std::nullopt;
+  const auto format = r.u8();
+  if (format != kSessionFormat && format != kSessionFormatWithoutTime) return std::nullopt;
   auto tid = r.u16(), sid = r.u16(), peer_sid = r.u16();
   auto role = r.u8(), direction = r.u8();
   if (!tid || !sid || !peer_sid || !role || *role > 1 || !direction || *direction > 1) {
@@ -138,7 +143,17 @@ std::optional<tunnel::SessionEstablished> decode_session(std::span<const std::by
   }
   auto calling = get_text(r), called = get_text(r), sub = get_text(r);
   auto sequencing = r.u8();
-  if (!calling || !called || !sub || !sequencing || !r.empty()) return std::nullopt;
+  if (!calling || !called || !sub || !sequencing) return std::nullopt;
+  if (format == kSessionFormat) {
+    auto has_time = r.u8();
+    if (!has_time || *has_time > 1) return std::nullopt;
+    if (*has_time) {
+      auto at = r.u64();
+      if (!at) return std::nullopt;
+      s.established_at = Time{Duration(static_cast<Duration::rep>(*at))};
+    }
+  }
+  if (!r.empty()) return std::nullopt;
   p.calling_number = std::move(*calling);
   p.called_number = std::move(*called);
   p.sub_address = std::move(*sub);

@@ -27,7 +27,8 @@ struct Size {
   std::size_t operator()(const tunnel::SessionEstablished& r) const {
     const auto& p = r.parameters;
     return kKind + 3 * kId + 1 + 1 + 7 * 4 + (p.physical_channel_id ? 1 + 4 : 1) +
-           text(p.calling_number) + text(p.called_number) + text(p.sub_address) + 1;
+           text(p.calling_number) + text(p.called_number) + text(p.sub_address) + 1 +
+           (r.established_at ? 1 + 8 : 1);
   }
   std::size_t operator()(const tunnel::ChannelQueued& r) const {
     return kKind + 2 * kId + kLength + r.bytes.size();

@@ -77,6 +77,7 @@ struct SessionEstablished {
   session::Role role = session::Role::lac;
   session::Direction direction = session::Direction::incoming;
   session::CallParameters parameters;
+  std::optional<Time> established_at;  // for the operator's uptime
 };
 
 struct SessionRemoved {

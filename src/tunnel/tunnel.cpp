@@ -217,7 +217,7 @@ Tunnel Tunnel::restored(Time now, TunnelContext& ctx,
   for (const SessionEstablished& s : sessions) {
     t.sessions_.emplace(s.session_id,
                         session::Session::restored(s.session_id, s.peer_session_id, s.role,
-                                                   s.direction, s.parameters));
+                                                   s.direction, s.parameters, s.established_at));
     t.established_by_peer_.assign(s.peer_session_id, s.session_id);
     ++ctx.total_sessions;
   }
@@ -435,7 +435,7 @@ void Tunnel::drop_session(TunnelContext& ctx, std::uint16_t session_id, const st
   auto it = sessions_.find(session_id);
   if (it == sessions_.end()) return;
   if (it->second.was_established()) ctx.outputs.checkpoint(SessionRemoved{local_id_, session_id});
-  ctx.outputs.event({EventKind::session_closed, local_id_, session_id, std::nullopt, reason});
+  ctx.outputs.event(session_event(EventKind::session_closed, it->second, std::nullopt, reason));
   forget_session(session_id);
   --ctx.total_sessions;
   queried_.erase(session_id);
@@ -468,7 +468,20 @@ void Tunnel::clear_silently(Time now, TunnelContext& ctx, std::string reason) {
 }
 
 void Tunnel::announce(TunnelContext& ctx, Event e) {
-  if (!recovery_link_) ctx.outputs.event(std::move(e));
+  if (recovery_link_) return;
+  e.peer = peer_;
+  e.peer_tunnel_id = peer_id_;
+  ctx.outputs.event(std::move(e));
+}
+
+Event Tunnel::session_event(EventKind kind, const session::Session& s,
+                            std::optional<wire::ResultCode> result, std::string reason) const {
+  Event e{kind, local_id_, s.local_id(), std::move(result), std::move(reason)};
+  e.peer = peer_;
+  e.peer_tunnel_id = peer_id_;
+  e.peer_session_id = s.peer_id();
+  e.call_serial = s.parameters().call_serial_number;
+  return e;
 }
 
 Tunnel Tunnel::restored_closing(Time now, TunnelContext& ctx,
@@ -780,14 +793,15 @@ void Tunnel::apply(Time now, TunnelContext& ctx, session::Session& s, session::S
   const std::uint16_t id = s.local_id();
   if (step.send) send(now, ctx, std::move(*step.send));
   if (step.established) {
-    ctx.outputs.checkpoint(
-        SessionEstablished{local_id_, id, s.peer_id(), s.role(), s.direction(), s.parameters()});
-    ctx.outputs.event({EventKind::session_established, local_id_, id, std::nullopt, ""});
+    s.set_established_at(now);
+    ctx.outputs.checkpoint(SessionEstablished{local_id_, id, s.peer_id(), s.role(), s.direction(),
+                                              s.parameters(), now});
+    ctx.outputs.event(session_event(EventKind::session_established, s, std::nullopt, ""));
     established_by_peer_.assign(s.peer_id(), id);
   }
   if (step.ended) {
     if (s.was_established()) ctx.outputs.checkpoint(SessionRemoved{local_id_, id});
-    ctx.outputs.event({EventKind::session_closed, local_id_, id, step.ended, ""});
+    ctx.outputs.event(session_event(EventKind::session_closed, s, step.ended, ""));
     // Its set-up deadline, if any, is dropped lazily by expire_setups().
     forget_session(id);
     queried_.erase(id);  // nothing left to reconcile
@@ -913,9 +927,8 @@ void Tunnel::end_sessions(TunnelContext& ctx, const std::string& reason, bool st
     ctx.outputs.checkpoint(TunnelRemoved{local_id_});
     checkpointed_ = false;
   }
-  for (auto& [id, s] : sessions_) {
-    ctx.outputs.event({EventKind::session_closed, local_id_, id, std::nullopt, reason});
-  }
+  for (auto& [id, s] : sessions_)
+    ctx.outputs.event(session_event(EventKind::session_closed, s, std::nullopt, reason));
   ctx.total_sessions -= sessions_.size();
   sessions_.clear();
   established_by_peer_.clear();

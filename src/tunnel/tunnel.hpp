@@ -200,6 +200,8 @@ class Tunnel {
                          std::vector<std::uint16_t>& to_query);
   void check_recovered(Time now, TunnelContext& ctx);
   void announce(TunnelContext& ctx, Event e);  // no tunnel events for recovery tunnels
+  Event session_event(EventKind kind, const session::Session& s,
+                      std::optional<wire::ResultCode> result, std::string reason) const;
   void established(Time now, TunnelContext& ctx);
   void apply(Time now, TunnelContext& ctx, session::Session& s, session::Step step);
   void disown_call(Time now, TunnelContext& ctx, const wire::ControlMessage& m);

@@ -31,6 +31,12 @@ struct Event {
   std::uint16_t session_id = 0;  // ours, for session events
   std::optional<wire::ResultCode> result;
   std::string reason;
+  // Filled when the event is made, for the operator's log line: the tunnel or session may be gone
+  // by the time the event is read.
+  PeerAddress peer{};
+  std::uint16_t peer_tunnel_id = 0;
+  std::uint16_t peer_session_id = 0;  // session events
+  std::uint32_t call_serial = 0;      // session events: the Call Serial Number (RFC 2661 §4.4.5)
 };
 
 struct Datagram {

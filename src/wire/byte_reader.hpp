@@ -35,6 +35,11 @@ class ByteReader {
     offset_ += 4;
     return v;
   }
+  std::optional<std::uint64_t> u64() {
+    if (remaining() < 8) return std::nullopt;
+    const std::uint64_t high = *u32();
+    return (high << 32) | *u32();
+  }
   std::optional<std::span<const std::byte>> take(std::size_t n) {
     if (remaining() < n) return std::nullopt;
     auto s = bytes_.subspan(offset_, n);

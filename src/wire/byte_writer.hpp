@@ -25,6 +25,10 @@ class ByteWriter {
                             static_cast<std::byte>(v >> 8), static_cast<std::byte>(v)};
     append(b, 4);
   }
+  void u64(std::uint64_t v) {
+    u32(static_cast<std::uint32_t>(v >> 32));
+    u32(static_cast<std::uint32_t>(v));
+  }
   void bytes(std::span<const std::byte> b) { append(b.data(), b.size()); }
   void text(std::string_view s) { append(reinterpret_cast<const std::byte*>(s.data()), s.size()); }
   void zeros(std::size_t n) { out_.resize(out_.size() + n, std::byte{0}); }

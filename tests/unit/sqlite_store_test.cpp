@@ -159,8 +159,10 @@ TEST(SqliteStore, records_round_trip_through_the_codec_field_for_field) {
   s.parameters.called_number = "4567";
   s.parameters.sub_address = "x";
   s.parameters.sequencing_required = true;
+  s.established_at = Time{std::chrono::microseconds(0x1'2345'6789'ABCDLL)};
   const auto sback = store::decode_session(store::encode_session(s));
   ASSERT_TRUE(sback);
+  EXPECT_EQ(sback->established_at, s.established_at);
   EXPECT_EQ(sback->parameters.physical_channel_id, 5u);
   EXPECT_EQ(sback->parameters.called_number, "4567");
   EXPECT_TRUE(sback->parameters.sequencing_required);
@@ -171,6 +173,23 @@ TEST(SqliteStore, records_round_trip_through_the_codec_field_for_field) {
   for (std::size_t n = 0; n < blob.size(); ++n) {
     EXPECT_FALSE(store::decode_session(std::span(blob).first(n))) << n;
   }
+}
+
+TEST(SqliteStore, a_session_record_of_the_first_format_is_read_without_its_establishment_time) {
+  tunnel::SessionEstablished s;
+  s.tunnel_id = 1;
+  s.session_id = 2;
+  s.peer_session_id = 3;
+  s.parameters.calling_number = "0123";
+  // The first format is the second without its trailing "no time" octet.
+  auto blob = store::encode_session(s);
+  ASSERT_EQ(blob.back(), std::byte{0});
+  blob.pop_back();
+  blob.front() = std::byte{1};
+  const auto back = store::decode_session(blob);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->parameters.calling_number, "0123");
+  EXPECT_FALSE(back->established_at);
 }
 
 TEST(SqliteStore, a_file_that_is_not_a_database_is_refused_and_left_untouched) {

@@ -44,7 +44,8 @@ tunnel::TunnelContext Endpoint::context() {
           total_sessions_,
           config_.limits.max_sessions,
           stats_.refused_sessions,
-          stats_.disowned_calls};
+          stats_.disowned_calls,
+          stats_.failover_messages_ignored};
 }
 
 void Endpoint::transmit(const PeerAddress& peer, wire::Bytes bytes) {
@@ -261,10 +262,9 @@ void Endpoint::handle_datagram(Time now, const PeerAddress& from,
     ++stats_.wrong_peer;
     return;
   }
-  auto settings = settings_for(t.peer());
-  auto message = wire::decode_control(
-      datagram, {.secret = settings ? std::span<const std::byte>(settings->secret)
-                                    : std::span<const std::byte>()});
+  // The tunnel decodes with the settings it was set up with, as it encodes: a reload applies to
+  // new tunnels only (a tunnel's peer may still use the old secret; issue 13, point 7).
+  auto message = wire::decode_control(datagram, {.secret = t.settings().secret});
   if (!message) {
     ++stats_.decode_errors;
     return;

@@ -18,6 +18,8 @@ struct EndpointStats {
   std::uint64_t refused_sessions = 0;  // peer call requests over a session limit
   std::uint64_t refused_commands = 0;  // our own open_tunnel/open_session refused
   std::uint64_t disowned_calls = 0;    // replies/connects for calls we do not hold: CDN sent
+  // FSQ/FSR from a peer that never advertised failover capability (RFC 4951 §3.3): not answered.
+  std::uint64_t failover_messages_ignored = 0;
   std::uint64_t tie_breaker_lost = 0;
   std::uint64_t tie_breaker_won = 0;
   std::uint64_t tunnels_opened = 0;

@@ -593,8 +593,16 @@ void Tunnel::process(Time now, TunnelContext& ctx, const ControlMessage& m) {
       if (*type == MessageType::HELLO) return;  // it only needs its ack
       // RFC 4951 §3.2.1: a recovery tunnel carries nothing but set-up, Hello and StopCCN.
       if (recovery_link_) return;
-      if (*type == MessageType::FSQ) return on_fsq(now, ctx, m);
-      if (*type == MessageType::FSR) return on_fsr(now, ctx, m);
+      if (*type == MessageType::FSQ || *type == MessageType::FSR) {
+        // RFC 4951 §3.3 between ends that advertised failover capability only: a peer that did
+        // not cannot expect an answer, and one that only says it is xl2tpd-like would clear the
+        // tunnel on an FSR (protocol-reference §3.7). Acknowledged by the channel, not answered.
+        if (!peer_capability_) {
+          ++ctx.failover_messages_ignored;
+          return;
+        }
+        return *type == MessageType::FSQ ? on_fsq(now, ctx, m) : on_fsr(now, ctx, m);
+      }
       if (wire::is_session_scoped(*type)) return on_session_message(now, ctx, m);
       break;
     case State::closing:

@@ -42,6 +42,7 @@ struct TunnelContext {
   std::size_t max_total_sessions;
   std::uint64_t& refused_sessions;  // peer call requests refused at a limit
   std::uint64_t& disowned_calls;    // replies/connects for calls we do not hold, answered with CDN
+  std::uint64_t& failover_messages_ignored;  // FSQ/FSR from a peer without failover capability
 };
 
 // What ties an RFC 4951 recovery tunnel (§3.2.1) to the old tunnel it recovers.

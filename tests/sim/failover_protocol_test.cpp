@@ -377,6 +377,30 @@ TEST(FailoverProtocolSecurity, a_tunnel_that_negotiated_silent_failover_refuses_
   EXPECT_EQ(trace_lines(p, "failover capability was not negotiated").size(), 1u) << p.report();
 }
 
+// RFC 4951 §3.3 queries belong to tunnels whose peer advertised failover capability; a peer that
+// did not cannot know FSR, and xl2tpd clears the tunnel on a message type it does not know
+// (issue 13, point 3). An FSQ on such a tunnel is acknowledged, counted and left unanswered.
+TEST(FailoverProtocolSecurity, an_fsq_from_a_peer_without_failover_capability_gets_no_fsr) {
+  const auto lac = with_setting(lac_config(), FailoverResync::silent);  // advertises nothing
+  LacLnsPair p(58, lac, lns_config());
+  build_up(p, 2);
+  const auto& lns_tunnel = only_tunnel(p.sim.endpoint(p.lns));
+  ASSERT_FALSE(lns_tunnel.peer_capability());
+  const wire::FailoverSessionState query[] = {{1, 2}};
+  wire::ControlMessage fsq = wire::make_fsq(query);
+  fsq.header = {lns_tunnel.local_id(), 0, lns_tunnel.channel().expected_ns(),
+                lns_tunnel.channel().next_ns()};
+  const auto bytes = *wire::encode_control(fsq);
+  p.sim.command(p.lns, [&](engine::Endpoint& e, Time now) {
+    e.handle_datagram(now, kLacAddress, bytes);
+    return 0;
+  });
+  p.sim.run_for(2s);
+  EXPECT_TRUE(trace_lines(p, "FSR").empty()) << p.report();
+  EXPECT_EQ(p.sim.endpoint(p.lns).stats().failover_messages_ignored, 1u);
+  EXPECT_EQ(established_sessions(p.sim.endpoint(p.lns)).size(), 2u);
+}
+
 TEST(FailoverNegotiationOutcome, a_protocol_only_end_cannot_recover_through_a_silent_peer) {
   // failover-protocol against disable-failover-protocol: the tunnel negotiates no method on the
   // protocol-only end, so that end cannot recover (documented, reported); the silent end can.

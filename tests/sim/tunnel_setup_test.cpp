@@ -119,6 +119,33 @@ TEST(TunnelAuthentication, hidden_avps_carry_a_whole_call) {
   EXPECT_TRUE(p.both_agree());
 }
 
+// SIGHUP applies a new configuration to new tunnels only (issue 13, point 7): a tunnel keeps
+// decoding, as it keeps encoding, with the secret it was set up with. Decoding with the new one
+// left every call on the old tunnel stuck while decode errors climbed.
+TEST(Reconfigure, a_changed_secret_leaves_the_tunnels_set_up_with_the_old_one_working) {
+  LacLnsPair p(61, with_secret(lac_config(), "s3cret", true),
+               with_secret(lns_config(), "s3cret", true));
+  const auto tid = p.open_tunnel(p.lac, p.lns);
+  ASSERT_TRUE(p.open_session(p.lac, tid, session::Direction::incoming).has_value());
+  ASSERT_TRUE(p.sim.run_until(
+      [&] {
+        return p.both_agree() && p.quiet() &&
+               established_sessions(p.sim.endpoint(p.lns)).size() == 1;
+      },
+      5s));
+  p.sim.command(p.lns, [&](engine::Endpoint& e, Time) {
+    e.reconfigure(with_secret(lns_config(), "rotated", true));
+    return 0;
+  });
+  for (int i = 0; i < 10; ++i)
+    ASSERT_TRUE(p.open_session(p.lac, tid, session::Direction::incoming).has_value());
+  ASSERT_TRUE(p.sim.run_until(
+      [&] { return established_sessions(p.sim.endpoint(p.lns)).size() == 11 && p.quiet(); }, 10s))
+      << p.report();
+  EXPECT_EQ(p.sim.endpoint(p.lns).stats().decode_errors, 0u);
+  EXPECT_TRUE(p.both_agree());
+}
+
 TEST(TieBreaker, simultaneous_sccrqs_leave_one_tunnel_and_both_calls_on_it) {
   EndpointConfig both = lac_config();
   both.tunnel.accept_incoming_calls = true;

@@ -138,7 +138,7 @@ bool Simulation::step(Time limit) {
     n.timer.reset();
     n.endpoint->handle_timeout(now_);
   } else {
-    n.endpoint->handle_datagram(now_, s.from, s.bytes);
+    n.endpoint->handle_datagram(now_, s.from, n.address, s.bytes);
   }
   pump(s.node);
   return true;

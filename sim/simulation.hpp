@@ -56,6 +56,10 @@ class Simulation {
   void crash_after_next_commit(NodeId node) { nodes_.at(node).crash_after_commit = true; }
   // A new process with `config` recovers from the node's store (Endpoint::recover).
   engine::Endpoint::RecoveryReport restart(NodeId node, engine::EndpointConfig config);
+  // The node sends from, and is reached at, `address` from now on: a process that comes back on
+  // another port (a new NAT mapping, a daemon without a socket held across its restart). The
+  // network still finds a node by its host, so datagrams to the old port reach it too.
+  void set_address(NodeId node, tunnel::PeerAddress address) { nodes_.at(node).address = address; }
   bool is_down(NodeId node) const { return !nodes_.at(node).endpoint; }
 
   void set_default_link(LinkConfig link) { default_link_ = link; }

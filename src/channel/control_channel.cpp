@@ -57,7 +57,8 @@ bool ControlChannel::send(Time now, wire::ControlMessage message,
 
 void ControlChannel::transmit(Time now) {
   if (paused_) return;
-  while (!queued_.empty() && in_flight_.size() < window()) {
+  while (!queued_.empty() && in_flight_.size() < window() &&
+         (!transmit_limit_ || sequence_before(queued_.front().ns, *transmit_limit_))) {
     in_flight_.push_back(std::move(queued_.front()));
     queued_.pop_front();
     emit(in_flight_.back().bytes);
@@ -129,7 +130,6 @@ void ControlChannel::acknowledge(Time now, std::uint16_t nr) {
   const bool progress = released > 0;
   if (progress) {
     journal_.push_back({JournalEntry::Kind::acked, nr, {}});
-    provisionally_flushed_.clear();  // all before the released ones: that record released them too
     restart_cycle();
     if (!in_flight_.empty()) {
       retransmit_deadline_ = now + retransmit_interval_;
@@ -313,34 +313,10 @@ void ControlChannel::start_afresh() {
   failed_ = false;
 }
 
-void ControlChannel::resend_oldest(Time now) {
-  if (paused_ || failed_ || in_flight_.empty()) return;
-  ++stats_.retransmitted;
-  emit(in_flight_.front().bytes);
-  if (!retransmit_deadline_) retransmit_deadline_ = now + retransmit_interval_;
-}
-
-void ControlChannel::restore_flushed(Time now) {
-  std::deque<Outgoing> since;
-  for (auto* queue : {&in_flight_, &queued_}) {
-    for (Outgoing& o : *queue)
-      since.push_back(std::move(o));
-    queue->clear();
-  }
-  for (auto& [ns, bytes] : provisionally_flushed_)
-    queued_.push_back({ns, std::move(bytes)});
-  provisionally_flushed_.clear();
-  for (Outgoing& o : since)
-    queued_.push_back(std::move(o));
-  // For the store: the same as a reset to the oldest message, then every message queued again.
-  const std::uint16_t oldest = queued_.empty() ? next_ns_ : queued_.front().ns;
-  journal_.push_back({JournalEntry::Kind::reset, oldest, {}, expected_ns_});
-  for (const Outgoing& o : queued_)
-    journal_.push_back({JournalEntry::Kind::queued, o.ns, durable_form(o.bytes)});
-  start_afresh();
-  // Every one of them may have reached the peer already: its Nr may acknowledge any of them.
-  restored_end_ = next_ns_;
-  transmit(now);
+void ControlChannel::limit_transmission(Time now, std::optional<std::uint16_t> limit) {
+  assert(!limit || in_flight_.empty() || sequence_before(in_flight_.back().ns, *limit));
+  transmit_limit_ = limit;
+  if (!limit) transmit(now);  // what waited for the limit goes now, within the window
 }
 
 std::vector<wire::Bytes> ControlChannel::reset(Time now, std::uint16_t ns, std::uint16_t nr) {
@@ -354,7 +330,7 @@ std::vector<wire::Bytes> ControlChannel::reset(Time now, std::uint16_t ns, std::
   next_ns_ = ns;
   expected_ns_ = nr;
   restored_end_.reset();
-  provisionally_flushed_.clear();  // final now: the store is cleared below
+  transmit_limit_.reset();
   start_afresh();
   ssthresh_ = peer_window_;
   paused_ = false;
@@ -363,36 +339,12 @@ std::vector<wire::Bytes> ControlChannel::reset(Time now, std::uint16_t ns, std::
   return flushed;
 }
 
-std::vector<wire::Bytes> ControlChannel::flush_provisionally(Time now) {
-  // A second flush before the first was final keeps both.
-  std::vector<std::pair<std::uint16_t, wire::Bytes>> kept = std::move(provisionally_flushed_);
-  for (const auto* queue : {&in_flight_, &queued_}) {
-    for (const Outgoing& o : *queue)
-      kept.emplace_back(o.ns, durable_form(o.bytes));
-  }
-  std::vector<wire::Bytes> flushed = reset(now, next_ns_, expected_ns_);
-  journal_.pop_back();  // the reset's own entry: the store keeps the flushed messages for now
-  provisionally_flushed_ = std::move(kept);
-  return flushed;
-}
-
-void ControlChannel::make_flush_final() {
-  if (provisionally_flushed_.empty()) return;
-  // The numbering was kept, so releasing the flushed messages is an acknowledgement up to the first
-  // message queued after the flush.
-  const auto end = static_cast<std::uint16_t>(provisionally_flushed_.back().first + 1);
-  journal_.push_back({JournalEntry::Kind::acked, end, {}});
-  provisionally_flushed_.clear();
-}
-
 ChannelState ControlChannel::state() const {
   ChannelState s;
   s.next_ns = next_ns_;
   s.expected_ns = expected_ns_;
   s.acked_ns = in_flight_.empty() ? (queued_.empty() ? next_ns_ : queued_.front().ns)
                                   : in_flight_.front().ns;
-  if (!provisionally_flushed_.empty()) s.acked_ns = provisionally_flushed_.front().first;
-  s.unacked = provisionally_flushed_;
   for (const auto* queue : {&in_flight_, &queued_}) {
     for (const Outgoing& o : *queue)
       s.unacked.emplace_back(o.ns, durable_form(o.bytes));

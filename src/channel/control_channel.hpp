@@ -68,17 +68,12 @@ class ControlChannel {
   void resume(Time now);
   std::vector<wire::Bytes> reset(Time now, std::uint16_t ns, std::uint16_t nr);
   bool paused() const { return paused_; }
-  // Sends the oldest unacknowledged message again now, outside the back-off (the peer is known to
-  // have just become able to take it).
-  void resend_oldest(Time now);
-  // A reset that keeps the numbering (the non-failed end's early reset, Tunnel::help_recovery):
-  // the same flush, but provisional until make_flush_final(). Until then the flushed messages stay
-  // part of the durable state: the flush may still be undone (restore_flushed: they go back in
-  // front of what was queued since, with their own Ns), and an endpoint restarted in between must
-  // find them queued, or a peer that never reset waits for them forever (campaign, seed 233393).
-  std::vector<wire::Bytes> flush_provisionally(Time now);
-  void make_flush_final();
-  void restore_flushed(Time now);
+  // Messages whose Ns is not before `limit` stay queued, untransmitted, until the limit is lifted
+  // (nullopt) or a reset flushes them. The non-failed end sets it while a reset it suggested to a
+  // recovering peer may still come (tunnel/recovery_suggestion.hpp): the peer takes every Ns
+  // before the suggested one as old after its reset, so nothing at or past it may leave first.
+  void limit_transmission(Time now, std::optional<std::uint16_t> limit);
+  const std::optional<std::uint16_t>& transmission_limit() const { return transmit_limit_; }
 
   // What changed since the journal was last taken (the caller clears it).
   std::vector<JournalEntry>& journal() { return journal_; }
@@ -146,10 +141,9 @@ class ControlChannel {
   std::uint32_t ssthresh_ = 4;
 
   std::optional<Time> retransmit_deadline_;
-  std::optional<Time> unacked_since_;  // first transmission of the oldest unacked message
-  // What a provisional flush took out, (Ns, durable form), oldest first; still in the store.
-  std::vector<std::pair<std::uint16_t, wire::Bytes>> provisionally_flushed_;
-  std::optional<std::uint16_t> restored_end_;  // next Ns at restore: the limit of what was sent
+  std::optional<Time> unacked_since_;            // first transmission of the oldest unacked message
+  std::optional<std::uint16_t> transmit_limit_;  // see limit_transmission()
+  std::optional<std::uint16_t> restored_end_;    // next Ns at restore: the limit of what was sent
   Duration recovery_hold_{0};
   Duration retransmit_interval_;
   std::uint8_t timeouts_ = 0;  // retransmission intervals passed without progress

@@ -43,6 +43,14 @@ std::string_view kind_name(engine::EventKind k) {
       return "recovery-failed";
     case engine::EventKind::recovery_refused:
       return "recovery-refused";
+    case engine::EventKind::peer_recovered:
+      return "peer-recovered";
+    case engine::EventKind::recovery_request_abandoned:
+      return "recovery-request-abandoned";
+    case engine::EventKind::recovery_suggestion_withdrawn:
+      return "recovery-suggestion-withdrawn";
+    case engine::EventKind::tunnel_moved:
+      return "tunnel-moved";
   }
   return "?";
 }
@@ -124,7 +132,9 @@ void Daemon::log_event(const engine::Event& e) {
     }
   }
   const auto level =
-      e.kind == engine::EventKind::recovery_failed || e.kind == engine::EventKind::recovery_refused
+      e.kind == engine::EventKind::recovery_failed ||
+              e.kind == engine::EventKind::recovery_refused ||
+              e.kind == engine::EventKind::recovery_request_abandoned
           ? spdlog::level::warn
       : e.kind == engine::EventKind::session_established ||
               e.kind == engine::EventKind::session_closed

@@ -1,6 +1,7 @@
 #include "engine/endpoint.hpp"
 
 #include "failover/recovery_request.hpp"
+#include "failover/suggested_reset.hpp"
 
 #include "wire/data_message.hpp"
 #include "wire/message_builders.hpp"
@@ -48,8 +49,8 @@ tunnel::TunnelContext Endpoint::context() {
           stats_.failover_messages_ignored};
 }
 
-void Endpoint::transmit(const PeerAddress& peer, wire::Bytes bytes) {
-  transmit_queue_.push_back({peer, std::move(bytes)});
+void Endpoint::transmit(const PeerAddress& peer, const PeerAddress& local, wire::Bytes bytes) {
+  transmit_queue_.push_back({peer, std::move(bytes), local});
 }
 
 void Endpoint::event(Event e) {
@@ -158,8 +159,9 @@ Endpoint::RecoveryReport Endpoint::recover(Time now, const store::Snapshot& snap
       sessions.push_back(s);
     const bool protocol = stored.tunnel.resync_method == tunnel::ResyncMethod::failover_protocol;
     auto ctx = context();
-    auto [it, inserted] = tunnels_.emplace(
-        id, tunnel::Tunnel::restored(now, ctx, settings, stored.tunnel, sessions, protocol));
+    auto [it, inserted] =
+        tunnels_.emplace(id, tunnel::Tunnel::restored(now, ctx, settings, stored.tunnel, sessions,
+                                                      protocol, stored.suggestion));
     if (!stored.tunnel.originator)
       by_remote_[{stored.tunnel.peer, stored.tunnel.peer_tunnel_id}] = id;
     event({EventKind::tunnel_recovered, id, 0, std::nullopt,
@@ -205,14 +207,23 @@ void Endpoint::complete_recovery(Time now, tunnel::Tunnel& recovery,
   if (recovery.originator()) {
     // The failed end (§3.2.2): the old channel restarts at the suggested numbers; the recovery
     // tunnel has done its work and is cleared (Appendix A: the recovery endpoint sends StopCCN).
-    if (old != tunnels_.end()) old->second.reset_after_recovery(now, ctx, scs.ns, scs.nr);
+    if (old != tunnels_.end()) {
+      old->second.follow_path(ctx, recovery.peer(), recovery.local());
+      old->second.reset_after_recovery(now, ctx, scs.ns, scs.nr);
+    }
     recovery.close(now, ctx,
                    {static_cast<std::uint16_t>(wire::StopCcnResult::general_request), std::nullopt,
                     "recovery complete"});
-  } else if (old != tunnels_.end()) {
-    // The remote end reset when it answered (Tunnel::help_recovery); the SCCCN makes it final,
-    // and what the failed end discarded before its own reset goes again now.
-    old->second.recovery_confirmed(now, ctx);
+  } else if (old != tunnels_.end() && old->second.suggestion() &&
+             old->second.suggestion()->scs == scs) {
+    // The remote end (§3.2.2): a valid SCCCN — authenticated when there is a secret — completes
+    // the request; the old channel resets to what we suggested, and the tunnel follows the peer
+    // to where its recovery came from.
+    take_up_suggested_reset(now, old->second, recovery.peer(), recovery.local());
+  } else {
+    // The suggestion was taken up already (the peer's use of it overtook the SCCCN) or
+    // withdrawn; a newer request superseded this one otherwise.
+    ++stats_.late_recovery_completions;
   }
   if (old != tunnels_.end()) settle(now, old->first);
 }
@@ -221,10 +232,21 @@ void Endpoint::recovery_tunnel_failed(Time now, tunnel::Tunnel& recovery) {
   auto old = tunnels_.find(recovery.recovery_link()->old_tunnel_id);
   if (old == tunnels_.end()) return;
   tunnel::Tunnel& t = old->second;
-  if (!recovery.originator()) t.answered_recovery_ended();
   auto ctx = context();
+  if (!recovery.originator()) {
+    // A request we answered came to nothing (no valid SCCCN in time, or the peer gave it up): the
+    // live tunnel was never touched. A suggestion the peer may still have taken up (every SCCCN
+    // lost) stays until the peer's own numbering says which (failover/suggested_reset.hpp).
+    ++stats_.recovery_requests_abandoned;
+    event(
+        {EventKind::recovery_request_abandoned, t.local_id(), 0, std::nullopt,
+         "recovery tunnel " + std::to_string(recovery.local_id()) + " ended without a valid SCCCN",
+         t.peer(), t.peer_id()});
+  }
   // Once: the old tunnel waits paused for its recovery tunnel until this falls back or clears.
-  if (recovery.originator() && t.recovering() && t.channel().paused()) {
+  // Also when we were recovering it too and lost the tie to the peer's request (Appendix B) which
+  // has now come to nothing.
+  if (t.recovering() && t.channel().paused() && !recovery_tunnel_for(t.local_id(), false)) {
     const std::string why = "recovery tunnel not established";
     if (t.settings().failover.resync == tunnel::FailoverResync::protocol) {
       // RFC 4951 §3.2.1: the recovery endpoint MUST then clear the old tunnel silently.
@@ -240,6 +262,11 @@ void Endpoint::recovery_tunnel_failed(Time now, tunnel::Tunnel& recovery) {
 
 void Endpoint::handle_datagram(Time now, const PeerAddress& from,
                                std::span<const std::byte> datagram) {
+  handle_datagram(now, from, PeerAddress{}, datagram);
+}
+
+void Endpoint::handle_datagram(Time now, const PeerAddress& from, const PeerAddress& to,
+                               std::span<const std::byte> datagram) {
   ++stats_.datagrams_received;
   if (wire::is_control_message(datagram) != true) {
     ++stats_.data_messages_dropped;
@@ -250,7 +277,7 @@ void Endpoint::handle_datagram(Time now, const PeerAddress& from,
     ++stats_.decode_errors;
     return;
   }
-  if (header->tunnel_id == 0) return on_tunnel_zero(now, from, datagram);
+  if (header->tunnel_id == 0) return on_tunnel_zero(now, from, to, datagram);
 
   auto it = tunnels_.find(header->tunnel_id);
   if (it == tunnels_.end()) {
@@ -258,7 +285,17 @@ void Endpoint::handle_datagram(Time now, const PeerAddress& from,
     return;
   }
   tunnel::Tunnel& t = it->second;
-  if (!t.peer().same_host(from)) {
+  // RFC 2661 §8.1: once a tunnel is set up its addresses and ports stay as they are, so anything
+  // else naming it is not from its peer (a spoofer, or another host behind the same NAT address).
+  // Two exceptions: the originator learns the port the SCCRP comes from, and a recovering peer
+  // may come back on another port with the message that shows it took up our suggested reset.
+  const bool on_path =
+      from == t.peer() && (to.unspecified() || t.local().unspecified() || to == t.local());
+  const bool learning =
+      !on_path && t.state() == tunnel::State::wait_ctl_reply && from.same_host(t.peer());
+  const bool returning = !on_path && t.suggestion() && from == t.suggestion()->from &&
+                         header->nr == t.suggestion()->scs.nr;
+  if (!on_path && !learning && !returning) {
     ++stats_.wrong_peer;
     return;
   }
@@ -269,13 +306,40 @@ void Endpoint::handle_datagram(Time now, const PeerAddress& from,
     ++stats_.decode_errors;
     return;
   }
-  t.learn_peer_port(from.port);
+  if (learning) {
+    if (message->type() != MessageType::SCCRP) {
+      ++stats_.wrong_peer;
+      return;
+    }
+    t.learn_path(from, to);
+  } else if (on_path && t.state() == tunnel::State::wait_ctl_reply &&
+             message->type() == MessageType::SCCRP) {
+    t.learn_path(from, to);
+  }
   auto ctx = context();
+  // While our own recovery tunnel for it is at work, the old tunnel takes nothing in (RFC 4951
+  // §3.2.1): its numbering will be the peer's suggestion, not one we made before we failed (taking
+  // that up meanwhile, then resetting again to the peer's, left the two ends apart: campaign,
+  // seed 211872).
+  if (t.suggestion() && !(t.channel().paused() && recovery_tunnel_for(t.local_id(), true))) {
+    // The non-failed end (failover/suggested_reset.hpp): does this say whether the peer reset?
+    switch (failover::judge(*t.suggestion(), message->header.nr, t.channel().expected_ns())) {
+      case failover::SuggestionVerdict::taken_up:
+        take_up_suggested_reset(now, t, from, to);
+        break;
+      case failover::SuggestionVerdict::not_taken:
+        ++stats_.recovery_suggestions_withdrawn;
+        t.withdraw_suggested_reset(now, ctx, "the peer goes on with the old numbering");
+        break;
+      case failover::SuggestionVerdict::undecided:
+        break;
+    }
+  }
   t.receive(now, ctx, std::move(*message));
   settle(now, header->tunnel_id);
 }
 
-void Endpoint::on_tunnel_zero(Time now, const PeerAddress& from,
+void Endpoint::on_tunnel_zero(Time now, const PeerAddress& from, const PeerAddress& to,
                               std::span<const std::byte> datagram) {
   auto settings = settings_for(from);
   if (!settings) {
@@ -309,20 +373,21 @@ void Endpoint::on_tunnel_zero(Time now, const PeerAddress& from,
     }
   }
   if (message->get<AvpType::TunnelRecovery>() != nullptr) {
-    return on_recovery_request(now, from, std::move(*message), settings);
+    return on_recovery_request(now, from, to, std::move(*message), settings);
   }
   std::vector<session::Session> adopted;
   if (!resolve_tie(now, from, *message, adopted)) return;
   if (tunnels_.size() >= config_.limits.max_tunnels) {
     ++stats_.refused_tunnels;
     return refuse_tunnel(
-        from, *message,
+        now, from, to, *message,
         {static_cast<std::uint16_t>(wire::StopCcnResult::general_error),
          static_cast<std::uint16_t>(wire::GeneralError::insufficient_resources), "tunnel limit"});
   }
 
   const std::uint16_t id = allocate_tunnel_id();
   auto [it, inserted] = tunnels_.emplace(id, tunnel::Tunnel(settings, id, from));
+  it->second.set_local(to);
   ++stats_.tunnels_opened;
   auto ctx = context();
   it->second.receive(now, ctx, std::move(*message));
@@ -382,19 +447,22 @@ bool Endpoint::resolve_tie(Time now, const PeerAddress& from, const wire::Contro
   return accept;
 }
 
-void Endpoint::on_recovery_request(Time now, const PeerAddress& from, wire::ControlMessage sccrq,
+void Endpoint::on_recovery_request(Time now, const PeerAddress& from, const PeerAddress& to,
+                                   wire::ControlMessage sccrq,
                                    std::shared_ptr<const tunnel::TunnelSettings> settings) {
   // RFC 4951 §3.2.1 and §8, spec §4 and §7: the non-failed end checks that the request may take
   // over the old tunnel, and refuses anything else with a StopCCN on the recovery tunnel, leaving
-  // the live tunnel untouched.
+  // the live tunnel untouched. Every refusal reads the same on the wire, whatever its reason (the
+  // reason goes to our log and counters only), so that no answer tells a prober which tunnel IDs
+  // are live; and refusals are rate-limited per source.
   const wire::TunnelRecovery ids = *sccrq.get<AvpType::TunnelRecovery>();
   auto refuse = [&](std::string why) {
     ++stats_.recovery_refused;
-    event({EventKind::recovery_refused, ids.recover_remote_tunnel_id, 0, std::nullopt, why});
-    refuse_tunnel(
-        from, sccrq,
-        {static_cast<std::uint16_t>(wire::StopCcnResult::general_error),
-         static_cast<std::uint16_t>(wire::GeneralError::none), "recovery refused: " + why});
+    event({EventKind::recovery_refused, ids.recover_remote_tunnel_id, 0, std::nullopt,
+           std::move(why), from});
+    refuse_tunnel(now, from, to, sccrq,
+                  {static_cast<std::uint16_t>(wire::StopCcnResult::general_error),
+                   static_cast<std::uint16_t>(wire::GeneralError::none), "recovery refused"});
   };
   auto it = tunnels_.find(ids.recover_remote_tunnel_id);
   const tunnel::Tunnel* named = it == tunnels_.end() ? nullptr : &it->second;
@@ -413,19 +481,16 @@ void Endpoint::on_recovery_request(Time now, const PeerAddress& from, wire::Cont
     if (link->completed) {
       // Our recovery tunnel for this tunnel is done (it lingers for its StopCCN hold). A request
       // it beat is the peer's own attempt of the same round, which the peer discarded on our
-      // SCCRQ: a copy still in flight. Answering it would reset our channel a second time, to
-      // numbers the peer never takes (found by the campaign, seed 30370). A request that beats
-      // ours is a new round: the peer failed again. One that loses may be a new round too (the
-      // peer, our helper a moment ago, crashed in its turn): it is refused rather than ignored,
-      // so that such a peer falls back to silent failover at once instead of after its recovery
-      // tunnel's timeout (10 s, seen in the daemon benchmark); the loser of our own round has
-      // discarded that tunnel and ignores the StopCCN.
+      // SCCRQ: a copy still in flight. Answering it would suggest a second reset the peer never
+      // takes (found by the campaign, seed 30370). A request that beats ours is a new round: the
+      // peer failed again. One that loses may be a new round too (the peer, our helper a moment
+      // ago, crashed in its turn): it is refused rather than ignored, so that such a peer falls
+      // back to silent failover at once instead of after its recovery tunnel's timeout (10 s,
+      // seen in the daemon benchmark); the loser of our own round has discarded that tunnel and
+      // ignores the StopCCN.
       if (we_win) {
         ++stats_.stale_recovery_requests;
-        return refuse_tunnel(from, sccrq,
-                             {static_cast<std::uint16_t>(wire::StopCcnResult::general_error),
-                              static_cast<std::uint16_t>(wire::GeneralError::none),
-                              "recovery refused: this tunnel has just been recovered"});
+        return refuse("this tunnel has just been recovered through our own recovery tunnel");
       }
       continue;
     }
@@ -436,32 +501,79 @@ void Endpoint::on_recovery_request(Time now, const PeerAddress& from, wire::Cont
     if (t.originator()) ++stats_.tie_breaker_lost;
     superseded.push_back(id);
   }
+  tunnel::Tunnel& old = tunnels_.at(old_id);
+  auto suggestion = failover::suggest_reset(old.channel(), old.settings().channel.receive_window,
+                                            old.peer_window(), old.suggestion(), from, to);
+  if (!suggestion) return refuse("too many recovery requests without a completed one");
   auto ctx = context();
   for (std::uint16_t id : superseded) {
-    tunnels_.at(id).supersede_recovery();
-    tunnels_.at(id).discard(ctx);
+    tunnel::Tunnel& earlier = tunnels_.at(id);
+    if (!earlier.originator()) {
+      // The peer's earlier request came to nothing: it failed again, or it was not the peer's.
+      ++stats_.recovery_requests_abandoned;
+      event({EventKind::recovery_request_abandoned, old_id, 0, std::nullopt,
+             "recovery tunnel " + std::to_string(id) + " superseded by a newer request", from});
+    }
+    earlier.supersede_recovery();
+    earlier.discard(ctx);
     settle(now, id);
   }
-  const wire::SuggestedControlSequence scs = tunnels_.at(old_id).help_recovery(now, ctx);
+  // Nothing of the live tunnel changes but what it may transmit (recovery_suggestion.hpp): it
+  // resets only when the request is complete (§3.2.2).
+  tunnels_.at(old_id).await_suggested_reset(now, ctx, *suggestion);
   settle(now, old_id);
 
   const std::uint16_t id = allocate_tunnel_id();
   auto [created, inserted] = tunnels_.emplace(id, tunnel::Tunnel(std::move(settings), id, from));
-  created->second.answer_recovery({old_id, ids, scs});
+  created->second.set_local(to);
+  created->second.answer_recovery({old_id, ids, suggestion->scs});
   ++stats_.recovery_tunnels_opened;
   created->second.receive(now, ctx, std::move(sccrq));
   index_by_remote(id);
   settle(now, id);
 }
 
-void Endpoint::refuse_tunnel(const PeerAddress& from, const wire::ControlMessage& sccrq,
-                             wire::ResultCode result) {
+void Endpoint::refuse_tunnel(Time now, const PeerAddress& from, const PeerAddress& to,
+                             const wire::ControlMessage& sccrq, wire::ResultCode result) {
   // StopCCN sent once and not tracked, so that a flood of SCCRQs costs no state. A retransmitted
-  // SCCRQ simply gets another one.
+  // SCCRQ simply gets another one, within the per-source rate.
+  if (!refusal_limiter_.allow(from, now)) {
+    ++stats_.refusals_rate_limited;
+    return;
+  }
   wire::ControlMessage stop = wire::make_stopccn(allocate_tunnel_id(), std::move(result));
   stop.header = {*sccrq.get<AvpType::AssignedTunnelId>(), 0, 0,
                  static_cast<std::uint16_t>(sccrq.header.ns + 1)};
-  transmit_queue_.push_back({from, *wire::encode_control(stop)});
+  transmit_queue_.push_back({from, *wire::encode_control(stop), to});
+}
+
+std::optional<std::uint16_t> Endpoint::recovery_tunnel_for(std::uint16_t old_tunnel_id,
+                                                           bool ours_only) const {
+  for (const auto& [id, t] : tunnels_) {
+    const auto& link = t.recovery_link();
+    if (link && link->old_tunnel_id == old_tunnel_id && !link->completed && !link->superseded &&
+        (!ours_only || t.originator()) && t.state() != tunnel::State::dead &&
+        t.state() != tunnel::State::stopped && t.state() != tunnel::State::closing) {
+      return id;
+    }
+  }
+  return std::nullopt;
+}
+
+void Endpoint::take_up_suggested_reset(Time now, tunnel::Tunnel& t, const PeerAddress& from,
+                                       const PeerAddress& to) {
+  ++stats_.peer_recoveries_completed;
+  const PeerAddress before = t.peer();
+  auto ctx = context();
+  t.take_up_suggested_reset(now, ctx, from, to.unspecified() ? t.local() : to);
+  if (t.peer() == before || t.originator()) return;
+  // It moved (the peer recovered from another port): a retransmitted SCCRQ of the peer's now
+  // comes from the new address.
+  if (auto key = by_remote_.find({before, t.peer_id()});
+      key != by_remote_.end() && key->second == t.local_id()) {
+    by_remote_.erase(key);
+  }
+  by_remote_[{t.peer(), t.peer_id()}] = t.local_id();
 }
 
 void Endpoint::handle_timeout(Time now) {

@@ -13,6 +13,7 @@
 
 #include "engine/endpoint_config.hpp"
 #include "engine/endpoint_stats.hpp"
+#include "engine/refusal_limiter.hpp"
 #include "store/snapshot.hpp"
 #include "tunnel/tunnel.hpp"
 
@@ -43,6 +44,11 @@ class Endpoint : private tunnel::TunnelOutputs {
   };
   RecoveryReport recover(Time now, const store::Snapshot& snapshot);
 
+  // A datagram from `from` to our address `to` (the destination the peer used, so that replies
+  // leave from it: RFC 2661 §8.1). Without `to` (a shell that cannot tell) the local address stays
+  // unspecified and is not checked.
+  void handle_datagram(Time now, const PeerAddress& from, const PeerAddress& to,
+                       std::span<const std::byte> datagram);
   void handle_datagram(Time now, const PeerAddress& from, std::span<const std::byte> datagram);
   void handle_timeout(Time now);
   // When handle_timeout wants to be called next; nothing pending at idle but Hellos.
@@ -75,22 +81,30 @@ class Endpoint : private tunnel::TunnelOutputs {
 
  private:
   // TunnelOutputs
-  void transmit(const PeerAddress& peer, wire::Bytes bytes) override;
+  void transmit(const PeerAddress& peer, const PeerAddress& local, wire::Bytes bytes) override;
   void event(Event e) override;
   void checkpoint(tunnel::Checkpoint record) override;
 
   bool send_call_info(Time now, std::uint16_t tunnel_id, std::uint16_t session_id,
                       wire::ControlMessage message);
-  void on_tunnel_zero(Time now, const PeerAddress& from, std::span<const std::byte> datagram);
+  void on_tunnel_zero(Time now, const PeerAddress& from, const PeerAddress& to,
+                      std::span<const std::byte> datagram);
   // True when the SCCRQ may go on (no tie, or we lost it); false when it must be dropped.
   bool resolve_tie(Time now, const PeerAddress& from, const wire::ControlMessage& sccrq,
                    std::vector<session::Session>& adopted);
-  void refuse_tunnel(const PeerAddress& from, const wire::ControlMessage& sccrq,
-                     wire::ResultCode result);
+  void refuse_tunnel(Time now, const PeerAddress& from, const PeerAddress& to,
+                     const wire::ControlMessage& sccrq, wire::ResultCode result);
   // RFC 4951: the failed end's recovery tunnels, and the non-failed end's answer to them.
   void open_recovery_tunnel(Time now, const tunnel::Tunnel& old);
-  void on_recovery_request(Time now, const PeerAddress& from, wire::ControlMessage sccrq,
+  void on_recovery_request(Time now, const PeerAddress& from, const PeerAddress& to,
+                           wire::ControlMessage sccrq,
                            std::shared_ptr<const tunnel::TunnelSettings> settings);
+  void take_up_suggested_reset(Time now, tunnel::Tunnel& t, const PeerAddress& from,
+                               const PeerAddress& to);
+  // A recovery tunnel still working for the old tunnel (not done, not superseded, not closing):
+  // of either end, or only one we opened.
+  std::optional<std::uint16_t> recovery_tunnel_for(std::uint16_t old_tunnel_id,
+                                                   bool ours_only) const;
   void complete_recovery(Time now, tunnel::Tunnel& recovery, const tunnel::RecoveryLink& link);
   void recovery_tunnel_failed(Time now, tunnel::Tunnel& recovery);
   std::shared_ptr<const tunnel::TunnelSettings> settings_for(const PeerAddress& peer) const;
@@ -133,6 +147,8 @@ class Endpoint : private tunnel::TunnelOutputs {
   std::deque<Event> event_queue_;
   std::deque<tunnel::Checkpoint> checkpoint_queue_;
   EndpointStats stats_;
+  // Stateless refusals (StopCCN to an SCCRQ we do not serve), per source host.
+  RefusalLimiter refusal_limiter_;
   channel::ChannelStats closed_channel_stats_;
 };
 

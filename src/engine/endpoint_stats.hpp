@@ -27,10 +27,19 @@ struct EndpointStats {
   // Failover (spec §6). Per-state counts of tunnels come from their RecoveryStatus.
   std::uint64_t recovery_tunnels_opened = 0;  // RFC 4951 recovery tunnels, both roles
   std::uint64_t recovery_refused = 0;         // recovery SCCRQs refused (wrong IDs, peer, ...)
-  std::uint64_t stale_recovery_requests = 0;  // a peer's attempt that lost the tie, still in flight
-  std::uint64_t recovery_fallbacks = 0;       // protocol recovery fell back to silent failover
-  std::uint64_t recoveries_failed = 0;        // tunnels cleared because they could not recover
-  std::uint64_t recoveries_completed = 0;     // tunnels resynchronized after our restart
+  std::uint64_t stale_recovery_requests = 0;  // of those: a peer's attempt that lost the tie
+  // Stateless refusals not sent because their source exceeded its rate (RefusalLimiter).
+  std::uint64_t refusals_rate_limited = 0;
+  // The helping end (RFC 4951 §3.2.2): peers' recoveries completed through us; requests we
+  // answered that came to nothing; suggested resets the peer did not take up; and SCCCNs that came
+  // after the reset was taken up already (or after a newer request).
+  std::uint64_t peer_recoveries_completed = 0;
+  std::uint64_t recovery_requests_abandoned = 0;
+  std::uint64_t recovery_suggestions_withdrawn = 0;
+  std::uint64_t late_recovery_completions = 0;
+  std::uint64_t recovery_fallbacks = 0;    // protocol recovery fell back to silent failover
+  std::uint64_t recoveries_failed = 0;     // tunnels cleared because they could not recover
+  std::uint64_t recoveries_completed = 0;  // tunnels resynchronized after our restart
   // Summed over the tunnels held now (RecoveryStatus): what recovery did.
   std::uint64_t tunnels_recovering = 0;
   std::uint64_t sessions_kept = 0, sessions_cleared = 0, sessions_queried = 0, probes_sent = 0;

@@ -6,7 +6,9 @@
 namespace hl2tp::store {
 namespace {
 
-constexpr std::uint8_t kTunnelFormat = 1;
+// Tunnel records: 2 adds our local address; 1 (without it) is still read.
+constexpr std::uint8_t kTunnelFormat = 2, kTunnelFormatWithoutLocal = 1;
+constexpr std::uint8_t kSuggestionFormat = 1, kPathFormat = 1;
 // Session records: 2 adds the establishment time; 1 (without it) is still read.
 constexpr std::uint8_t kSessionFormat = 2, kSessionFormatWithoutTime = 1;
 
@@ -23,6 +25,25 @@ std::optional<std::string> get_text(wire::ByteReader& r) {
   return std::string(reinterpret_cast<const char*>(b->data()), b->size());
 }
 
+void put_address(wire::ByteWriter& w, const tunnel::PeerAddress& a) {
+  w.u8(a.v6 ? 6 : 4);
+  w.bytes(std::span(reinterpret_cast<const std::byte*>(a.ip.data()), a.ip.size()));
+  w.u16(a.port);
+}
+
+std::optional<tunnel::PeerAddress> get_address(wire::ByteReader& r) {
+  auto family = r.u8();
+  auto ip = r.take(16);
+  auto port = r.u16();
+  if (!family || (*family != 4 && *family != 6) || !ip || !port) return std::nullopt;
+  tunnel::PeerAddress a;
+  a.v6 = *family == 6;
+  for (std::size_t i = 0; i < 16; ++i)
+    a.ip[i] = std::to_integer<std::uint8_t>((*ip)[i]);
+  a.port = *port;
+  return a;
+}
+
 }  // namespace
 
 wire::Bytes encode_tunnel(const tunnel::TunnelEstablished& t) {
@@ -31,9 +52,7 @@ wire::Bytes encode_tunnel(const tunnel::TunnelEstablished& t) {
   w.u8(kTunnelFormat);
   w.u16(t.tunnel_id);
   w.u16(t.peer_tunnel_id);
-  w.u8(t.peer.v6 ? 6 : 4);
-  w.bytes(std::span(reinterpret_cast<const std::byte*>(t.peer.ip.data()), t.peer.ip.size()));
-  w.u16(t.peer.port);
+  put_address(w, t.peer);
   w.u8(t.originator ? 1 : 0);
   put_text(w, t.peer_host_name);
   w.u16(t.peer_window);
@@ -44,31 +63,27 @@ wire::Bytes encode_tunnel(const tunnel::TunnelEstablished& t) {
     w.u32(t.peer_capability->recovery_time_ms);
   }
   w.u8(static_cast<std::uint8_t>(t.resync_method));
+  put_address(w, t.local);
   return out;
 }
 
 std::optional<tunnel::TunnelEstablished> decode_tunnel(std::span<const std::byte> bytes) {
   wire::ByteReader r(bytes);
   tunnel::TunnelEstablished t;
-  if (r.u8() != kTunnelFormat) return std::nullopt;
+  const auto format = r.u8();
+  if (format != kTunnelFormat && format != kTunnelFormatWithoutLocal) return std::nullopt;
   auto id = r.u16(), peer_id = r.u16();
-  auto family = r.u8();
-  auto ip = r.take(16);
-  auto port = r.u16();
+  auto peer = get_address(r);
   auto originator = r.u8();
   auto host = get_text(r);
   auto window = r.u16();
   auto has_capability = r.u8();
-  if (!id || !peer_id || !family || (*family != 4 && *family != 6) || !ip || !port || !originator ||
-      !host || !window || !has_capability) {
+  if (!id || !peer_id || !peer || !originator || !host || !window || !has_capability) {
     return std::nullopt;
   }
   t.tunnel_id = *id;
   t.peer_tunnel_id = *peer_id;
-  t.peer.v6 = *family == 6;
-  for (std::size_t i = 0; i < 16; ++i)
-    t.peer.ip[i] = std::to_integer<std::uint8_t>((*ip)[i]);
-  t.peer.port = *port;
+  t.peer = *peer;
   t.originator = *originator != 0;
   t.peer_host_name = std::move(*host);
   t.peer_window = *window;
@@ -79,10 +94,16 @@ std::optional<tunnel::TunnelEstablished> decode_tunnel(std::span<const std::byte
     t.peer_capability = wire::FailoverCapability{(*bits & 1) != 0, (*bits & 2) != 0, *time};
   }
   auto method = r.u8();
-  if (!method || *method > static_cast<std::uint8_t>(tunnel::ResyncMethod::none) || !r.empty()) {
+  if (!method || *method > static_cast<std::uint8_t>(tunnel::ResyncMethod::none)) {
     return std::nullopt;
   }
   t.resync_method = static_cast<tunnel::ResyncMethod>(*method);
+  if (format == kTunnelFormat) {
+    auto local = get_address(r);
+    if (!local) return std::nullopt;
+    t.local = *local;
+  }
+  if (!r.empty()) return std::nullopt;
   return t;
 }
 
@@ -159,6 +180,46 @@ std::optional<tunnel::SessionEstablished> decode_session(std::span<const std::by
   p.sub_address = std::move(*sub);
   p.sequencing_required = *sequencing != 0;
   return s;
+}
+
+wire::Bytes encode_suggestion(const tunnel::RecoverySuggestion& s) {
+  wire::Bytes out;
+  wire::ByteWriter w(out);
+  w.u8(kSuggestionFormat);
+  w.u16(s.scs.ns);
+  w.u16(s.scs.nr);
+  w.u16(s.answered_at);
+  w.u16(s.transmit_limit);
+  put_address(w, s.from);
+  put_address(w, s.to);
+  return out;
+}
+
+std::optional<tunnel::RecoverySuggestion> decode_suggestion(std::span<const std::byte> bytes) {
+  wire::ByteReader r(bytes);
+  if (r.u8() != kSuggestionFormat) return std::nullopt;
+  auto ns = r.u16(), nr = r.u16(), answered_at = r.u16(), limit = r.u16();
+  auto from = get_address(r), to = get_address(r);
+  if (!ns || !nr || !answered_at || !limit || !from || !to || !r.empty()) return std::nullopt;
+  return tunnel::RecoverySuggestion{{*ns, *nr}, *answered_at, *limit, *from, *to};
+}
+
+wire::Bytes encode_path(const tunnel::PeerAddress& peer, const tunnel::PeerAddress& local) {
+  wire::Bytes out;
+  wire::ByteWriter w(out);
+  w.u8(kPathFormat);
+  put_address(w, peer);
+  put_address(w, local);
+  return out;
+}
+
+std::optional<std::pair<tunnel::PeerAddress, tunnel::PeerAddress>> decode_path(
+    std::span<const std::byte> bytes) {
+  wire::ByteReader r(bytes);
+  if (r.u8() != kPathFormat) return std::nullopt;
+  auto peer = get_address(r), local = get_address(r);
+  if (!peer || !local || !r.empty()) return std::nullopt;
+  return std::pair(*peer, *local);
 }
 
 }  // namespace hl2tp::store

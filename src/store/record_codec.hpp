@@ -19,4 +19,12 @@ std::optional<tunnel::TunnelEstablished> decode_tunnel(std::span<const std::byte
 wire::Bytes encode_session(const tunnel::SessionEstablished& record);
 std::optional<tunnel::SessionEstablished> decode_session(std::span<const std::byte> bytes);
 
+// A reset the non-failed end suggested (RecoverySuggested), and a tunnel's path after it moved
+// (TunnelMoved): the peer's address and ours.
+wire::Bytes encode_suggestion(const tunnel::RecoverySuggestion& suggestion);
+std::optional<tunnel::RecoverySuggestion> decode_suggestion(std::span<const std::byte> bytes);
+wire::Bytes encode_path(const tunnel::PeerAddress& peer, const tunnel::PeerAddress& local);
+std::optional<std::pair<tunnel::PeerAddress, tunnel::PeerAddress>> decode_path(
+    std::span<const std::byte> bytes);
+
 }  // namespace hl2tp::store

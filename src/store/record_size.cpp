@@ -22,7 +22,7 @@ std::size_t channel_size(const channel::ChannelState& c) {
 struct Size {
   std::size_t operator()(const tunnel::TunnelEstablished& r) const {
     return kKind + 2 * kId + kAddress + 1 + text(r.peer_host_name) + kId +
-           (r.peer_capability ? 1 + 4 : 1) + 1 + channel_size(r.channel) + kId;
+           (r.peer_capability ? 1 + 4 : 1) + 1 + channel_size(r.channel) + kId + kAddress;
   }
   std::size_t operator()(const tunnel::SessionEstablished& r) const {
     const auto& p = r.parameters;
@@ -35,6 +35,10 @@ struct Size {
   }
   std::size_t operator()(const tunnel::ChannelReset&) const { return kKind + 3 * kId; }
   std::size_t operator()(const tunnel::SessionRemoved&) const { return kKind + 2 * kId; }
+  std::size_t operator()(const tunnel::RecoverySuggested&) const {
+    return kKind + 5 * kId + 2 * kAddress;
+  }
+  std::size_t operator()(const tunnel::TunnelMoved&) const { return kKind + kId + 2 * kAddress; }
   // The rest: a tunnel ID and one 16-bit value at most.
   template <typename Record>
   std::size_t operator()(const Record&) const {

@@ -8,7 +8,7 @@ namespace {
 struct Applier {
   Snapshot& s;
   bool operator()(const tunnel::TunnelEstablished& r) const {
-    s.tunnels[r.tunnel_id] = StoredTunnel{r, {}};
+    s.tunnels[r.tunnel_id] = StoredTunnel{r, {}, false, std::nullopt};
     return true;
   }
   bool operator()(const tunnel::TunnelClosing& r) const {
@@ -60,11 +60,32 @@ struct Applier {
     return true;
   }
   bool operator()(const tunnel::ChannelReset& r) const {
-    auto* c = channel_of(r.tunnel_id);
-    if (c == nullptr) return false;
-    c->next_ns = c->acked_ns = r.ns;
-    c->expected_ns = r.nr;
-    c->unacked.clear();
+    auto it = s.tunnels.find(r.tunnel_id);
+    if (it == s.tunnels.end()) return false;
+    auto& c = it->second.tunnel.channel;
+    c.next_ns = c.acked_ns = r.ns;
+    c.expected_ns = r.nr;
+    c.unacked.clear();
+    it->second.suggestion.reset();  // a reset takes up (or overrides) any suggestion
+    return true;
+  }
+  bool operator()(const tunnel::RecoverySuggested& r) const {
+    auto it = s.tunnels.find(r.tunnel_id);
+    if (it == s.tunnels.end()) return false;
+    it->second.suggestion = r.suggestion;
+    return true;
+  }
+  bool operator()(const tunnel::RecoverySuggestionWithdrawn& r) const {
+    auto it = s.tunnels.find(r.tunnel_id);
+    if (it == s.tunnels.end()) return false;
+    it->second.suggestion.reset();
+    return true;
+  }
+  bool operator()(const tunnel::TunnelMoved& r) const {
+    auto it = s.tunnels.find(r.tunnel_id);
+    if (it == s.tunnels.end()) return false;
+    it->second.tunnel.peer = r.peer;
+    it->second.tunnel.local = r.local;
     return true;
   }
   bool operator()(const tunnel::ChannelReceived& r) const {
@@ -94,7 +115,8 @@ bool Snapshot::operator==(const Snapshot& o) const {
   for (const auto& [id, t] : tunnels) {
     auto it = o.tunnels.find(id);
     if (it == o.tunnels.end() || it->second.tunnel.peer_tunnel_id != t.tunnel.peer_tunnel_id ||
-        it->second.tunnel.peer != t.tunnel.peer ||
+        it->second.tunnel.peer != t.tunnel.peer || it->second.tunnel.local != t.tunnel.local ||
+        it->second.suggestion != t.suggestion ||
         it->second.tunnel.resync_method != t.tunnel.resync_method ||
         it->second.closing != t.closing || !(it->second.tunnel.channel == t.tunnel.channel) ||
         it->second.sessions.size() != t.sessions.size()) {

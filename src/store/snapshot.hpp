@@ -3,6 +3,7 @@
 // assumes a failed endpoint still has (architecture.md "What is checkpointed").
 #include <cstdint>
 #include <map>
+#include <optional>
 
 #include "tunnel/checkpoint.hpp"
 
@@ -12,6 +13,8 @@ struct StoredTunnel {
   tunnel::TunnelEstablished tunnel;
   std::map<std::uint16_t, tunnel::SessionEstablished> sessions;  // by our session ID
   bool closing = false;  // our StopCCN is in the channel's queue, not yet acknowledged
+  // A reset we suggested to the recovering peer, not yet taken up or withdrawn.
+  std::optional<tunnel::RecoverySuggestion> suggestion;
 };
 
 struct Snapshot {

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <tuple>
 #include <variant>
 
 #include "store/record_codec.hpp"
@@ -19,7 +20,9 @@ CREATE TABLE tunnels(
   expected_ns INTEGER NOT NULL,
   acked_ns INTEGER NOT NULL,
   session_id_limit INTEGER NOT NULL,
-  closing INTEGER NOT NULL DEFAULT 0);
+  closing INTEGER NOT NULL DEFAULT 0,
+  suggestion BLOB,               -- a reset suggested to the recovering peer (schema 2)
+  path BLOB);                    -- the addresses after the tunnel moved (schema 2)
 CREATE TABLE unacked(            -- messages sent and not yet acknowledged, oldest first (rowid)
   tunnel_id INTEGER NOT NULL,
   ns INTEGER NOT NULL,
@@ -30,6 +33,12 @@ CREATE TABLE sessions(
   session_id INTEGER NOT NULL,
   record BLOB NOT NULL,
   PRIMARY KEY(tunnel_id, session_id)) WITHOUT ROWID;
+)sql";
+
+// Schema 1 had neither the suggested reset nor the moved path: an upgrade adds them in place.
+constexpr const char* kMigrateFrom1 = R"sql(
+ALTER TABLE tunnels ADD COLUMN suggestion BLOB;
+ALTER TABLE tunnels ADD COLUMN path BLOB;
 )sql";
 
 // The prepared statements, in this order.
@@ -46,6 +55,9 @@ enum Statement : std::size_t {
   kReset,
   kSetSessionIdLimit,
   kSetClosing,
+  kSetSuggestion,
+  kClearSuggestion,
+  kSetPath,
   kInsertSession,
   kDeleteSession,
   kBegin,
@@ -67,9 +79,13 @@ constexpr const char* kStatements[kStatementCount] = {
     "DELETE FROM unacked WHERE tunnel_id = ?1 AND ((?2 - ns - 1) & 65535) < 32768",
     "UPDATE tunnels SET acked_ns = ?2 WHERE id = ?1",
     "UPDATE tunnels SET expected_ns = ?2 WHERE id = ?1",
-    "UPDATE tunnels SET next_ns = ?2, acked_ns = ?2, expected_ns = ?3 WHERE id = ?1",
+    "UPDATE tunnels SET next_ns = ?2, acked_ns = ?2, expected_ns = ?3, suggestion = NULL"
+    " WHERE id = ?1",
     "UPDATE tunnels SET session_id_limit = ?2 WHERE id = ?1",
     "UPDATE tunnels SET closing = 1 WHERE id = ?1",
+    "UPDATE tunnels SET suggestion = ?2 WHERE id = ?1",
+    "UPDATE tunnels SET suggestion = NULL WHERE id = ?1",
+    "UPDATE tunnels SET path = ?2 WHERE id = ?1",
     "INSERT OR REPLACE INTO sessions(tunnel_id, session_id, record) SELECT ?1, ?2, ?3"
     " WHERE EXISTS(SELECT 1 FROM tunnels WHERE id = ?1)",
     "DELETE FROM sessions WHERE tunnel_id = ?1 AND session_id = ?2",
@@ -151,7 +167,7 @@ Result<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const std::s
                       std::to_string(*version) + ", this one knows " +
                       std::to_string(kSchemaVersion) + "); refusing to touch it");
   }
-  if (!fresh && *version < kSchemaVersion) {
+  if (!fresh && *version != 1 && *version < kSchemaVersion) {
     return unexpected("store " + path + " has an unknown old schema " + std::to_string(*version));
   }
   if (!fresh) {
@@ -178,6 +194,15 @@ Result<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const std::s
                                "; COMMIT;";
     if (sqlite3_exec(db, create.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
       return unexpected(error_of(db, "cannot create store " + path));
+    }
+  }
+  if (!fresh && *version == 1) {
+    // An upgrade is a hitless restart: the older version's tunnels are recovered, not refused.
+    const std::string migrate = std::string("BEGIN;") + kMigrateFrom1 +
+                                "PRAGMA user_version = " + std::to_string(kSchemaVersion) +
+                                "; COMMIT;";
+    if (sqlite3_exec(db, migrate.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
+      return unexpected(error_of(db, "cannot upgrade store " + path + " from schema 1"));
     }
   }
   if (auto error = store->prepare()) return unexpected(std::move(*error));
@@ -242,6 +267,12 @@ std::optional<std::string> SqliteStore::write(const tunnel::Checkpoint& record) 
         } else if constexpr (std::is_same_v<R, tunnel::ChannelReset>) {
           return st(kDeleteUnackedOf).i(r.tunnel_id).run() &&
                  st(kReset).i(r.tunnel_id).i(r.ns).i(r.nr).run();
+        } else if constexpr (std::is_same_v<R, tunnel::RecoverySuggested>) {
+          return st(kSetSuggestion).i(r.tunnel_id).blob(encode_suggestion(r.suggestion)).run();
+        } else if constexpr (std::is_same_v<R, tunnel::RecoverySuggestionWithdrawn>) {
+          return st(kClearSuggestion).i(r.tunnel_id).run();
+        } else if constexpr (std::is_same_v<R, tunnel::TunnelMoved>) {
+          return st(kSetPath).i(r.tunnel_id).blob(encode_path(r.peer, r.local)).run();
         } else {
           static_assert(std::is_same_v<R, tunnel::SessionIdsReserved>);
           return st(kSetSessionIdLimit).i(r.tunnel_id).i(r.limit).run();
@@ -281,7 +312,8 @@ Snapshot SqliteStore::load() const {
     sqlite3_finalize(s);
   };
   each_row(
-      "SELECT id, record, next_ns, expected_ns, acked_ns, session_id_limit, closing FROM tunnels",
+      "SELECT id, record, next_ns, expected_ns, acked_ns, session_id_limit, closing, suggestion,"
+      " path FROM tunnels",
       [&](sqlite3_stmt* s) {
         auto t = decode_tunnel(column_blob(s, 1));
         if (!t || t->tunnel_id != sqlite3_column_int(s, 0)) {
@@ -292,8 +324,25 @@ Snapshot SqliteStore::load() const {
         t->channel.expected_ns = static_cast<std::uint16_t>(sqlite3_column_int(s, 3));
         t->channel.acked_ns = static_cast<std::uint16_t>(sqlite3_column_int(s, 4));
         t->session_id_limit = static_cast<std::uint16_t>(sqlite3_column_int(s, 5));
+        std::optional<tunnel::RecoverySuggestion> suggestion;
+        if (sqlite3_column_type(s, 7) != SQLITE_NULL) {
+          suggestion = decode_suggestion(column_blob(s, 7));
+          if (!suggestion) {
+            ++rows_rejected_;
+            return;
+          }
+        }
+        if (sqlite3_column_type(s, 8) != SQLITE_NULL) {
+          auto path = decode_path(column_blob(s, 8));
+          if (!path) {
+            ++rows_rejected_;
+            return;
+          }
+          std::tie(t->peer, t->local) = *path;
+        }
         auto& stored = snapshot.tunnels[t->tunnel_id];
         stored.closing = sqlite3_column_int(s, 6) != 0;
+        stored.suggestion = suggestion;
         stored.tunnel = std::move(*t);
       });
   each_row("SELECT tunnel_id, ns, bytes FROM unacked ORDER BY rowid", [&](sqlite3_stmt* s) {

@@ -23,7 +23,7 @@ enum class Durability : std::uint8_t { process_crash, power_loss };
 
 class SqliteStore : public CheckpointStore {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;  // 1 is upgraded in place
 
   // Opens (or creates) the store at `path`.
   static Result<std::unique_ptr<SqliteStore>, std::string> open(const std::string& path,

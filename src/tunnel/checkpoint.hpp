@@ -13,6 +13,7 @@
 #include "session/session.hpp"
 #include "tunnel/failover_negotiation.hpp"
 #include "tunnel/peer_address.hpp"
+#include "tunnel/recovery_suggestion.hpp"
 #include "wire/avp_value.hpp"
 
 namespace hl2tp::tunnel {
@@ -30,6 +31,10 @@ struct TunnelEstablished {
   // Session IDs up to (not including) this one may have been handed out: a restarted tunnel
   // allocates from here on, so that no ID the peer may know is given to another call.
   std::uint16_t session_id_limit = 0;
+  // Our address the peer sends to, and so the source of everything we send on the tunnel (RFC 2661
+  // §8.1): a restarted endpoint with several addresses, or a wildcard socket, sends from it too.
+  // Unspecified in records of the first format.
+  PeerAddress local{};
 };
 
 // The control channel's changes after establishment (docs/recovery-design.md).
@@ -70,6 +75,24 @@ struct TunnelRemoved {
   std::uint16_t tunnel_id = 0;  // its sessions go with it
 };
 
+// The non-failed end answered a recovery request with this suggestion (recovery_suggestion.hpp);
+// durable before the SCCRP that carries it leaves. A ChannelReset takes it up and clears it.
+struct RecoverySuggested {
+  std::uint16_t tunnel_id = 0;
+  RecoverySuggestion suggestion;
+};
+
+struct RecoverySuggestionWithdrawn {  // the peer went on with the old numbering
+  std::uint16_t tunnel_id = 0;
+};
+
+// The peer recovered from another address or port: the tunnel's path is now this one.
+struct TunnelMoved {
+  std::uint16_t tunnel_id = 0;
+  PeerAddress peer;
+  PeerAddress local;
+};
+
 struct SessionEstablished {
   std::uint16_t tunnel_id = 0;
   std::uint16_t session_id = 0;
@@ -85,8 +108,9 @@ struct SessionRemoved {
   std::uint16_t session_id = 0;
 };
 
-using Checkpoint = std::variant<TunnelEstablished, TunnelClosing, TunnelRemoved, SessionEstablished,
-                                SessionRemoved, ChannelQueued, ChannelAcked, ChannelReceived,
-                                ChannelReset, SessionIdsReserved>;
+using Checkpoint =
+    std::variant<TunnelEstablished, TunnelClosing, TunnelRemoved, SessionEstablished,
+                 SessionRemoved, ChannelQueued, ChannelAcked, ChannelReceived, ChannelReset,
+                 SessionIdsReserved, RecoverySuggested, RecoverySuggestionWithdrawn, TunnelMoved>;
 
 }  // namespace hl2tp::tunnel

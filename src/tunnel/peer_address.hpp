@@ -22,6 +22,9 @@ struct PeerAddress {
     return a;
   }
   bool same_host(const PeerAddress& o) const { return ip == o.ip && v6 == o.v6; }
+  // Not known: a local address the shell could not tell, or not yet learnt (an originator's before
+  // the SCCRP). Datagrams from an unspecified local address leave from wherever the kernel routes.
+  bool unspecified() const { return port == 0 && ip == std::array<std::uint8_t, 16>{}; }
   std::string to_string() const;
 };
 

@@ -1,5 +1,7 @@
 #include "tunnel/tunnel.hpp"
 
+#include <cassert>
+
 #include "channel/sequence_number.hpp"
 #include "wire/challenge.hpp"
 #include "wire/message_builders.hpp"
@@ -125,7 +127,7 @@ void Tunnel::flush(TunnelContext& ctx) {
   }
   channel_.journal().clear();
   for (wire::Bytes& bytes : channel_.outbox())
-    ctx.outputs.transmit(peer_, std::move(bytes));
+    ctx.outputs.transmit(peer_, local_, std::move(bytes));
   channel_.outbox().clear();
 }
 
@@ -191,6 +193,7 @@ bool Tunnel::answer_challenge(Time now, TunnelContext& ctx, const ControlMessage
 Tunnel Tunnel::from_record(std::shared_ptr<const TunnelSettings> settings,
                            const TunnelEstablished& record, State state) {
   Tunnel t(std::move(settings), record.tunnel_id, record.peer);
+  t.local_ = record.local;
   t.state_ = state;
   t.originator_ = record.originator;
   t.peer_id_ = record.peer_tunnel_id;
@@ -207,9 +210,14 @@ Tunnel Tunnel::from_record(std::shared_ptr<const TunnelSettings> settings,
 Tunnel Tunnel::restored(Time now, TunnelContext& ctx,
                         std::shared_ptr<const TunnelSettings> settings,
                         const TunnelEstablished& record,
-                        const std::vector<SessionEstablished>& sessions,
-                        bool await_recovery_tunnel) {
+                        const std::vector<SessionEstablished>& sessions, bool await_recovery_tunnel,
+                        const std::optional<RecoverySuggestion>& suggestion) {
   Tunnel t = from_record(std::move(settings), record, State::established);
+  if (suggestion) {
+    // Before the channel is restored: nothing at or past the limit may leave, now either.
+    t.suggestion_ = suggestion;
+    t.channel_.limit_transmission(now, suggestion->transmit_limit);
+  }
   t.channel_.set_recovery_hold(
       std::chrono::milliseconds(recovery_hold_ms(t.settings_->failover, t.peer_capability_)));
   t.sessions_.reserve(sessions.size());
@@ -262,42 +270,59 @@ void Tunnel::open_recovery(Time now, TunnelContext& ctx, wire::TieBreakerValue t
   setup_deadline_ = now + std::chrono::milliseconds(settings_->failover.recovery_tunnel_timeout_ms);
 }
 
-wire::SuggestedControlSequence Tunnel::help_recovery(Time now, TunnelContext& ctx) {
-  recovery_.state = RecoveryState::helping;
-  recovery_.started = now;
-  const wire::SuggestedControlSequence scs = suggested_control_sequence();
-  reconcile_after_reset(now, ctx, channel_.flush_provisionally(now));
-  // Kept until the SCCCN: if the failed end falls back to silent failover instead (it never got our
-  // SCCRP), it resumes the old numbering, and the flushed messages must go after all.
-  undo_ = scs;
-  answered_recovery_ended_ = false;
-  return scs;
+void Tunnel::await_suggested_reset(Time now, TunnelContext& ctx, RecoverySuggestion suggestion) {
+  assert(state_ == State::established && !recovery_link_);
+  if (!suggestion_) before_helping_ = recovery_;
+  suggestion_ = suggestion;
+  channel_.limit_transmission(now, suggestion.transmit_limit);
+  // Write-ahead: the SCCRP carrying the suggestion leaves only after this record is durable.
+  ctx.outputs.checkpoint(RecoverySuggested{local_id_, suggestion});
+  if (recovery_.state != RecoveryState::recovering) {
+    recovery_.state = RecoveryState::helping;
+    recovery_.started = now;
+    recovery_.finished.reset();
+  }
 }
 
-void Tunnel::answered_recovery_ended() {
-  if (undo_) answered_recovery_ended_ = true;
-}
-
-void Tunnel::recovery_confirmed(Time now, TunnelContext& ctx) {
-  undo_.reset();
-  answered_recovery_ended_ = false;
-  channel_.make_flush_final();
-  channel_.resend_oldest(now);  // what the failed end discarded before its reset goes again now
+void Tunnel::take_up_suggested_reset(Time now, TunnelContext& ctx, const PeerAddress& from,
+                                     const PeerAddress& to) {
+  assert(suggestion_);
+  const RecoverySuggestion s = *suggestion_;
+  suggestion_.reset();
+  follow_path(ctx, from, to);
+  const bool helped = recovery_.state == RecoveryState::helping;
+  // §3.2.2: our next Ns is the failed end's Nr, our Nr its next Ns. The reset's record also
+  // clears the suggestion in the store.
+  reconcile_after_reset(now, ctx, channel_.reset(now, s.scs.nr, s.scs.ns));
+  if (helped && recovery_.duration()) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(*recovery_.duration());
+    announce(ctx, {EventKind::peer_recovered, local_id_, 0, std::nullopt,
+                   "failover-protocol in " + std::to_string(ms.count()) + " ms"});
+  }
   flush(ctx);
 }
 
-void Tunnel::undo_early_reset(Time now, TunnelContext& ctx) {
-  if (!undo_) return;
-  // The peer speaks with its old numbering: it fell back to silent failover. Put the flushed
-  // messages back in front, with their own Ns, so that its Nr finds them (campaign, seed 8602).
-  channel_.restore_flushed(now);
-  undo_.reset();
-  answered_recovery_ended_ = false;
-  flush(ctx);
+void Tunnel::follow_path(TunnelContext& ctx, const PeerAddress& peer, const PeerAddress& local) {
+  if (peer == peer_ && (local.unspecified() || local == local_)) return;
+  const std::string what = peer_.to_string() + " -> " + peer.to_string() +
+                           (local.unspecified() || local == local_
+                                ? std::string()
+                                : ", ours " + local_.to_string() + " -> " + local.to_string());
+  peer_ = peer;
+  if (!local.unspecified()) local_ = local;
+  if (checkpointed_) ctx.outputs.checkpoint(TunnelMoved{local_id_, peer_, local_});
+  announce(ctx, {EventKind::tunnel_moved, local_id_, 0, std::nullopt, what});
 }
 
-wire::SuggestedControlSequence Tunnel::suggested_control_sequence() const {
-  return {channel_.expected_ns(), channel_.next_ns()};
+void Tunnel::withdraw_suggested_reset(Time now, TunnelContext& ctx, std::string reason) {
+  assert(suggestion_);
+  suggestion_.reset();
+  channel_.limit_transmission(now, std::nullopt);
+  ctx.outputs.checkpoint(RecoverySuggestionWithdrawn{local_id_});
+  if (recovery_.state == RecoveryState::helping) recovery_ = before_helping_;
+  announce(ctx, {EventKind::recovery_suggestion_withdrawn, local_id_, 0, std::nullopt,
+                 std::move(reason)});
+  flush(ctx);
 }
 
 std::optional<RecoveryLink> Tunnel::take_recovery_completion() {
@@ -311,6 +336,11 @@ std::optional<RecoveryLink> Tunnel::take_recovery_completion() {
 
 void Tunnel::reset_after_recovery(Time now, TunnelContext& ctx, std::uint16_t ns,
                                   std::uint16_t nr) {
+  // A reset we had suggested to the peer before (a previous incarnation's, both ends having
+  // failed) is void now: the numbering is the peer's suggestion, and an Nr that happens to equal
+  // ours must not reset the channel a second time (campaign, seed 65222). The reset's record
+  // clears it in the store likewise.
+  suggestion_.reset();
   reconcile_after_reset(now, ctx, channel_.reset(now, ns, nr));
 }
 
@@ -508,23 +538,6 @@ void Tunnel::open(Time now, TunnelContext& ctx, std::optional<wire::TieBreakerVa
 
 void Tunnel::receive(Time now, TunnelContext& ctx, ControlMessage message) {
   if (state_ == State::dead) return;
-  if (undo_) {
-    // After our early reset, until the SCCCN: a message with the old numbering may come from a
-    // failed end that fell back to silent failover, or from its dead incarnation, still in flight
-    // (a short restart): the two look alike, and taking the latter in made the failed end's
-    // first message after its reset look like a duplicate (campaign, seed 911277). So nothing is
-    // taken in, or acknowledged, until the SCCCN, or until the recovery tunnel has ended without
-    // one, by which time nothing of the dead incarnation is left in flight: the sender, if alive,
-    // sends it again (RFC 4951 §3.2.1 has the failed end discard likewise before its reset).
-    if (!answered_recovery_ended_) return;
-    if (channel::sequence_before(message.header.nr, undo_->nr)) {
-      // Every message of a peer that reset carries Nr >= our suggestion; an older Nr means it
-      // did not reset: it fell back to silent failover.
-      undo_early_reset(now, ctx);
-    } else {
-      recovery_confirmed(now, ctx);  // it reset, and every one of its SCCCNs was lost
-    }
-  }
   for (ControlMessage& m : channel_.receive(now, std::move(message))) {
     if (state_ == State::dead || state_ == State::stopped) break;
     const auto type = m.type();
@@ -670,9 +683,10 @@ void Tunnel::established(Time now, TunnelContext& ctx) {
   channel_.set_recovery_hold(
       std::chrono::milliseconds(recovery_hold_ms(settings_->failover, peer_capability_)));
   channel_.journal().clear();  // what it held is in the state below
-  ctx.outputs.checkpoint(TunnelEstablished{
-      local_id_, peer_id_, peer_, originator_, peer_host_name_, peer_window_, peer_capability_,
-      resync_method_, channel_.state(), session_id_limit_.value_or(next_session_id_.value_or(0))});
+  ctx.outputs.checkpoint(
+      TunnelEstablished{local_id_, peer_id_, peer_, originator_, peer_host_name_, peer_window_,
+                        peer_capability_, resync_method_, channel_.state(),
+                        session_id_limit_.value_or(next_session_id_.value_or(0)), local_});
   hello_due_ = now + settings_->hello_interval;
   announce(ctx, {EventKind::tunnel_established, local_id_, 0, std::nullopt, peer_host_name_});
   // §7.4.1/§7.5.2: "tunnel-open" to the sessions waiting for it.

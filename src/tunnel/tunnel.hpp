@@ -15,6 +15,7 @@
 #include "tunnel/peer_address.hpp"
 #include "tunnel/peer_session_index.hpp"
 #include "tunnel/recovery_status.hpp"
+#include "tunnel/recovery_suggestion.hpp"
 #include "tunnel/tunnel_event.hpp"
 #include "tunnel/tunnel_settings.hpp"
 #include "wire/random_source.hpp"
@@ -64,11 +65,13 @@ class Tunnel {
   // control channel resumes exactly where the store left it, timers restart with full periods
   // (spec §3 step 5), and nothing is announced: the peer sees retransmissions, not a new tunnel.
   // With `await_recovery_tunnel` (RFC 4951 method) the channel stays paused until the reset.
+  // A reset we had suggested to a recovering peer and not yet seen taken up comes back with it.
   static Tunnel restored(Time now, TunnelContext& ctx,
                          std::shared_ptr<const TunnelSettings> settings,
                          const TunnelEstablished& record,
                          const std::vector<SessionEstablished>& sessions,
-                         bool await_recovery_tunnel);
+                         bool await_recovery_tunnel,
+                         const std::optional<RecoverySuggestion>& suggestion);
   // A tunnel whose StopCCN had not been acknowledged when we failed: it is sent again, and the
   // tunnel goes once the peer acknowledges it (spec §3 step 1).
   static Tunnel restored_closing(Time now, TunnelContext& ctx,
@@ -86,22 +89,23 @@ class Tunnel {
                      RecoveryLink link);
   // A recovery tunnel, as recipient: its SCCRP carries the Suggested Control Sequence.
   void answer_recovery(RecoveryLink link) { recovery_link_ = std::move(link); }
-  // Non-failed end, old tunnel: a valid recovery request arrived. The reset is done now, with the
-  // Suggested Control Sequence returned for the SCCRP, instead of on the SCCCN as RFC 4951 §3.2.2
-  // has it: our suggestion continues the old numbering, so the reset changes no number and only
-  // flushes, and doing it now makes the outcome independent of the SCCCN's delivery (waiting for
-  // an SCCCN that never came left the two ends apart: campaign seed 51228). Should the failed end
-  // fall back to silent failover instead (our SCCRP never reached it), the first message it sends
-  // with its old numbering undoes the flush (seed 8602); the SCCCN makes the reset final. Until
-  // one of the two is known, what arrives on this tunnel is discarded (see receive()).
-  wire::SuggestedControlSequence help_recovery(Time now, TunnelContext& ctx);
-  // Non-failed end: the recovery tunnel we answered ended without an SCCCN (the failed end gave up
-  // on it, or it timed out). From now on the old tunnel's traffic says which way the peer went.
-  void answered_recovery_ended();
-  void recovery_confirmed(Time now, TunnelContext& ctx);
-  // What we suggest to a peer recovering this tunnel: continue the old numbering (§5.3, our
-  // reading): its Ns = our Nr, its Nr = our next Ns.
-  wire::SuggestedControlSequence suggested_control_sequence() const;
+  // Non-failed end, old tunnel (RFC 4951 §3.2.1–3.2.2; recovery_suggestion.hpp): a recovery
+  // request was answered with `suggestion` (failover/suggested_reset.hpp chooses it). Nothing of
+  // the live tunnel changes but that it transmits no Ns from the suggestion's limit on: it goes on
+  // taking in, acknowledging and sending until the reset is taken up or withdrawn.
+  void await_suggested_reset(Time now, TunnelContext& ctx, RecoverySuggestion suggestion);
+  // The peer reset to our suggestion (a valid SCCCN, or its use of the suggested Nr): our channel
+  // resets to it and the sessions are reconciled (§3.3). The peer's path is `from`/`to` from now
+  // on: a restarted peer may come back on another port.
+  void take_up_suggested_reset(Time now, TunnelContext& ctx, const PeerAddress& from,
+                               const PeerAddress& to);
+  // A recovery that came over another path (RFC 4951 asks for no address match; spec §7 for the
+  // same host): the tunnel uses it from now on, durably. The failed end takes its recovery
+  // tunnel's path too: it may itself have come back on another port.
+  void follow_path(TunnelContext& ctx, const PeerAddress& peer, const PeerAddress& local);
+  // The peer goes on with the old numbering: the suggestion is dropped.
+  void withdraw_suggested_reset(Time now, TunnelContext& ctx, std::string reason);
+  const std::optional<RecoverySuggestion>& suggestion() const { return suggestion_; }
   // Both ends: the control channel reset (§3.2.2) and the session reconciliation that follows
   // (§3.3): Step I, what the flushed messages carried, FSQ for what cannot be proven consistent.
   void reset_after_recovery(Time now, TunnelContext& ctx, std::uint16_t ns, std::uint16_t nr);
@@ -117,10 +121,10 @@ class Tunnel {
   }
   const TunnelSettings& settings() const { return *settings_; }
   const RecoveryStatus& recovery() const { return recovery_; }
-  bool recovering() const {
-    return recovery_.state == RecoveryState::recovering ||
-           recovery_.state == RecoveryState::helping;
-  }
+  // The failed end's recovery (spec §3 step 2: no Hello, no new call until it is done). Helping a
+  // peer (RecoveryState::helping) holds nothing back: a request that is not the peer's must not
+  // delay anything (issue 13, point 2).
+  bool recovering() const { return recovery_.state == RecoveryState::recovering; }
 
   // Originator: send SCCRQ (with our Tie Breaker, if given).
   void open(Time now, TunnelContext& ctx, std::optional<wire::TieBreakerValue> tie_breaker);
@@ -150,6 +154,9 @@ class Tunnel {
   std::uint16_t local_id() const { return local_id_; }
   std::uint16_t peer_id() const { return peer_id_; }
   const PeerAddress& peer() const { return peer_; }
+  // Our address the peer sends to; unspecified until known (an originator learns it from the
+  // SCCRP).
+  const PeerAddress& local() const { return local_; }
   State state() const { return state_; }
   bool originator() const { return originator_; }
   const std::optional<wire::TieBreakerValue>& tie_breaker() const { return tie_breaker_; }
@@ -164,10 +171,15 @@ class Tunnel {
   ResyncMethod resync_method() const { return resync_method_; }
 
   // The originator learns the port the peer answers from with its SCCRP (RFC 2661 §8.1: the
-  // responder may answer from any port; from then on neither side's port changes).
-  void learn_peer_port(std::uint16_t port) {
-    if (state_ == State::wait_ctl_reply) peer_.port = port;
+  // responder may answer from any port; from then on neither side's port changes), and the address
+  // of ours it was sent to.
+  void learn_path(const PeerAddress& from, const PeerAddress& to) {
+    if (state_ != State::wait_ctl_reply) return;
+    peer_.port = from.port;
+    if (!to.unspecified()) local_ = to;
   }
+  // A recipient's tunnel is made with the SCCRQ's destination as its local address.
+  void set_local(const PeerAddress& to) { local_ = to; }
 
   // The engine's timer bookkeeping: the deadline under which this tunnel is filed.
   std::optional<Time> filed_deadline;
@@ -226,6 +238,7 @@ class Tunnel {
   std::uint16_t local_id_;
   std::uint16_t peer_id_ = 0;
   PeerAddress peer_;
+  PeerAddress local_{};
   State state_ = State::idle;
   bool originator_ = false;
   channel::ControlChannel channel_;
@@ -258,10 +271,8 @@ class Tunnel {
   RecoveryStatus recovery_;
   std::set<std::uint16_t> queried_;     // sessions asked about with FSQ, not yet answered
   std::uint16_t silent_target_ns_ = 0;  // silent recovery: everything before it must be acked
-  // After an early reset, until the SCCCN: what we suggested (the channel keeps what it flushed).
-  std::optional<wire::SuggestedControlSequence> undo_;
-  bool answered_recovery_ended_ = false;  // the recovery tunnel behind undo_ ended without SCCCN
-  void undo_early_reset(Time now, TunnelContext& ctx);
+  std::optional<RecoverySuggestion> suggestion_;  // non-failed end: a reset we suggested
+  RecoveryStatus before_helping_;  // what recovery() said before the suggestion, for a withdrawal
 };
 
 }  // namespace hl2tp::tunnel

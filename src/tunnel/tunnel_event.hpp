@@ -23,6 +23,15 @@ enum class EventKind : std::uint8_t {
   recovery_completed,
   recovery_failed,
   recovery_refused,
+  // The helping end (RFC 4951 §3.2.2): the peer's recovery through us completed (reason: method and
+  // duration); a recovery tunnel we answered ended without completing (reason: why); a reset we
+  // suggested was not taken up: the peer goes on with the old numbering (reason: why).
+  peer_recovered,
+  recovery_request_abandoned,
+  recovery_suggestion_withdrawn,
+  // The peer came back from another address or port with its recovery, and the tunnel moved there
+  // (reason: from where to where).
+  tunnel_moved,
 };
 
 struct Event {
@@ -42,13 +51,16 @@ struct Event {
 struct Datagram {
   PeerAddress peer;
   wire::Bytes bytes;
+  // Ours: the address the peer sent to, from which every datagram of the tunnel must leave (RFC
+  // 2661 §8.1; a peer drops a reply from another address). Unspecified: wherever the kernel routes.
+  PeerAddress local{};
 };
 
 // Where a tunnel puts what it produces; the engine queues both in production order.
 class TunnelOutputs {
  public:
   virtual ~TunnelOutputs() = default;
-  virtual void transmit(const PeerAddress& peer, wire::Bytes bytes) = 0;
+  virtual void transmit(const PeerAddress& peer, const PeerAddress& local, wire::Bytes bytes) = 0;
   virtual void event(Event event) = 0;
   virtual void checkpoint(Checkpoint record) = 0;
 };

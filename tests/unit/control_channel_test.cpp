@@ -147,37 +147,43 @@ TEST(ControlChannel, a_paused_channel_is_silent_and_a_reset_flushes_both_windows
   EXPECT_EQ(out[0].header.nr, 7u);
 }
 
-// The non-failed end's early reset (Tunnel::help_recovery) may be undone until the failed end
-// confirms it: until then what it flushed stays in the durable state, and going final releases it
-// from the store with one acknowledgement record.
-TEST(ControlChannel, a_provisional_flush_stays_durable_until_made_final_or_undone) {
+// While a reset it suggested to a recovering peer may still come, the non-failed end transmits
+// nothing at or past the limit (tunnel/recovery_suggestion.hpp): what waits goes once the limit
+// is lifted, and a reset flushes it with the rest.
+TEST(ControlChannel, nothing_at_or_past_the_transmission_limit_leaves_until_it_is_lifted) {
   ControlChannel c({});
-  ASSERT_TRUE(c.send(Time{}, wire::make_hello(), {}));
-  ASSERT_TRUE(c.send(Time{}, wire::make_hello(), {}));
-  take(c);
-  const ChannelState before = c.state();
-  c.journal().clear();
-  EXPECT_EQ(c.flush_provisionally(Time{} + 1s).size(), 2u);
-  EXPECT_TRUE(c.journal().empty()) << "nothing for the store yet";
-  EXPECT_EQ(c.state(), before) << "a restart now finds the flushed messages queued";
-  EXPECT_TRUE(c.quiet());
-  ASSERT_TRUE(c.send(Time{} + 1s, wire::make_hello(), {}));
-  EXPECT_EQ(take(c).at(0).header.ns, 2u) << "the numbering was kept";
-  EXPECT_EQ(c.state().unacked.size(), 3u);
+  c.set_peer_window(8);
+  c.limit_transmission(Time{}, std::uint16_t{2});
+  for (int i = 0; i < 4; ++i)
+    ASSERT_TRUE(c.send(Time{}, wire::make_hello(), {}));
+  auto out = take(c);
+  ASSERT_EQ(out.size(), 1u) << "slow start: one at first";
+  EXPECT_EQ(out[0].header.ns, 0u);
+  wire::ControlMessage ack;
+  ack.header = {1, 0, 0, 1};
+  c.receive(Time{} + 1ms, ack);
+  out = take(c);
+  ASSERT_EQ(out.size(), 1u) << "Ns 1 goes, Ns 2 and 3 wait for the limit";
+  EXPECT_EQ(out[0].header.ns, 1u);
+  ack.header.nr = 2;
+  c.receive(Time{} + 2ms, ack);
+  EXPECT_TRUE(take(c).empty());
+  EXPECT_EQ(c.queued(), 2u);
+  EXPECT_EQ(c.state().unacked.size(), 2u) << "what waits is durable like anything queued";
+  c.limit_transmission(Time{} + 3ms, std::nullopt);
+  out = take(c);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].header.ns, 2u);
+  EXPECT_EQ(out[1].header.ns, 3u);
 
-  ControlChannel undone = c;
-  undone.journal().clear();
-  undone.restore_flushed(Time{} + 2s);
-  EXPECT_EQ(undone.state(), c.state()) << "undoing changes nothing durable";
-  EXPECT_EQ(take(undone).at(0).header.ns, 0u) << "and the oldest goes again";
-
-  c.journal().clear();
-  c.make_flush_final();
-  ASSERT_EQ(c.journal().size(), 1u);
-  EXPECT_EQ(c.journal()[0].kind, JournalEntry::Kind::acked);
-  EXPECT_EQ(c.journal()[0].value, 2u);
-  ASSERT_EQ(c.state().unacked.size(), 1u);
-  EXPECT_EQ(c.state().unacked[0].first, 2u);
+  ControlChannel d({});
+  d.limit_transmission(Time{}, std::uint16_t{0});
+  ASSERT_TRUE(d.send(Time{}, wire::make_hello(), {}));
+  EXPECT_TRUE(take(d).empty());
+  EXPECT_EQ(d.reset(Time{} + 1s, 100, 7).size(), 1u) << "the reset flushes what waited";
+  EXPECT_FALSE(d.transmission_limit()) << "and ends the limit";
+  ASSERT_TRUE(d.send(Time{} + 1s, wire::make_hello(), {}));
+  EXPECT_EQ(take(d).at(0).header.ns, 100u);
 }
 
 TEST(ControlChannel, resume_carries_on_with_the_same_numbers_and_resends_at_once) {

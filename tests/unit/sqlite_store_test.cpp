@@ -41,8 +41,9 @@ std::string read_file(const std::string& path) {
 }
 
 // The records one LNS writes in a busy run: tunnels and calls coming and going under loss, a tunnel
-// cleared, and a crash with an RFC 4951 recovery (ChannelReset, FSQ/FSR traffic).
-std::vector<tunnel::Checkpoint> busy_records(std::uint64_t seed) {
+// cleared, and a crash with an RFC 4951 recovery (ChannelReset, FSQ/FSR traffic). With `helper`,
+// the LAC's records instead: it answers the LNS's recovery (RecoverySuggested, then the reset).
+std::vector<tunnel::Checkpoint> busy_records(std::uint64_t seed, bool helper = false) {
   LacLnsPair p(seed);
   sim::LinkConfig link{2ms, 5ms, 0.1, 0.05};
   p.sim.set_link(p.lac, p.lns, link);
@@ -71,15 +72,21 @@ std::vector<tunnel::Checkpoint> busy_records(std::uint64_t seed) {
   p.sim.run_for(1s);
   p.sim.restart(p.lns, lns_config());
   p.sim.run_for(60s);
-  return p.sim.checkpoints(p.lns);
+  return p.sim.checkpoints(helper ? p.lac : p.lns);
 }
 
 TEST(SqliteStore, the_same_records_give_the_same_snapshot_as_the_reference) {
   TempDir dir;
   std::mt19937 rng(5);
-  for (std::uint64_t seed : {301, 302, 303}) {
-    const auto records = busy_records(seed);
+  for (std::uint64_t seed : {301, 302, 303, 1301, 1302}) {
+    const bool helper = seed > 1000;
+    const auto records = busy_records(seed, helper);
     ASSERT_GT(records.size(), 150u);
+    if (helper) {
+      ASSERT_TRUE(std::any_of(records.begin(), records.end(), [](const auto& r) {
+        return std::holds_alternative<tunnel::RecoverySuggested>(r);
+      }));
+    }
     auto opened =
         SqliteStore::open(dir.file("s" + std::to_string(seed) + ".db"), Durability::process_crash);
     ASSERT_TRUE(opened) << opened.error();
@@ -233,12 +240,68 @@ TEST(SqliteStore, a_store_from_a_newer_version_is_refused_and_left_untouched) {
     auto db = SqliteStore::open(path, Durability::process_crash);
     ASSERT_TRUE(db);
   }
-  make_database(path, "PRAGMA user_version = 2;");
+  make_database(
+      path,
+      ("PRAGMA user_version = " + std::to_string(SqliteStore::kSchemaVersion + 1) + ";").c_str());
   const auto before = read_file(path);
   auto opened = SqliteStore::open(path, Durability::process_crash);
   ASSERT_FALSE(opened);
   EXPECT_NE(opened.error().find("newer hl2tpd"), std::string::npos) << opened.error();
   EXPECT_EQ(read_file(path), before);
+}
+
+// An upgrade is a hitless restart (issue 20): a store of the first schema, which had neither the
+// suggested reset nor the moved path, is upgraded in place and its tunnels are all there.
+TEST(SqliteStore, a_store_of_the_first_schema_is_upgraded_and_keeps_its_tunnels) {
+  TempDir dir;
+  const auto path = dir.file("schema1.db");
+  tunnel::TunnelEstablished t;
+  t.tunnel_id = 77;
+  t.peer_tunnel_id = 78;
+  t.peer = PeerAddress::ipv4(0x7F000001, 1701);
+  t.peer_host_name = "lac";
+  t.resync_method = tunnel::ResyncMethod::failover_protocol;
+  // The first tunnel format is the second without the trailing local address.
+  auto blob = store::encode_tunnel(t);
+  blob.resize(blob.size() - (1 + 16 + 2));
+  blob.front() = std::byte{1};
+  std::string hex;
+  for (std::byte b : blob) {
+    static const char* digits = "0123456789ABCDEF";
+    hex += digits[std::to_integer<int>(b) >> 4];
+    hex += digits[std::to_integer<int>(b) & 15];
+  }
+  const std::string schema1 =
+      "CREATE TABLE tunnels(id INTEGER PRIMARY KEY, record BLOB NOT NULL, next_ns INTEGER NOT NULL,"
+      " expected_ns INTEGER NOT NULL, acked_ns INTEGER NOT NULL, session_id_limit INTEGER NOT NULL,"
+      " closing INTEGER NOT NULL DEFAULT 0);"
+      "CREATE TABLE unacked(tunnel_id INTEGER NOT NULL, ns INTEGER NOT NULL, bytes BLOB NOT NULL);"
+      "CREATE INDEX unacked_by_tunnel ON unacked(tunnel_id);"
+      "CREATE TABLE sessions(tunnel_id INTEGER NOT NULL, session_id INTEGER NOT NULL,"
+      " record BLOB NOT NULL, PRIMARY KEY(tunnel_id, session_id)) WITHOUT ROWID;"
+      "PRAGMA application_id = 1751921268; PRAGMA user_version = 1;"
+      "INSERT INTO tunnels VALUES(77, x'" +
+      hex + "', 12, 34, 12, 512, 0);";
+  make_database(path, schema1.c_str());
+  auto opened = SqliteStore::open(path, Durability::process_crash);
+  ASSERT_TRUE(opened) << opened.error();
+  auto loaded = (*opened)->load();
+  ASSERT_EQ(loaded.tunnels.count(77), 1u);
+  EXPECT_EQ(loaded.tunnels[77].tunnel.peer, t.peer);
+  EXPECT_TRUE(loaded.tunnels[77].tunnel.local.unspecified());
+  EXPECT_EQ(loaded.tunnels[77].tunnel.channel.expected_ns, 34u);
+  EXPECT_FALSE(loaded.tunnels[77].suggestion);
+  // The new records work on the upgraded file.
+  const tunnel::RecoverySuggestion s{
+      {100, 200}, 12, 199, t.peer, PeerAddress::ipv4(0x7F000002, 1701)};
+  (*opened)->append(tunnel::RecoverySuggested{77, s});
+  (*opened)->append(tunnel::TunnelMoved{77, PeerAddress::ipv4(0x7F000001, 4000), s.to});
+  ASSERT_EQ((*opened)->commit(), std::nullopt);
+  loaded = (*opened)->load();
+  EXPECT_EQ(loaded.tunnels[77].suggestion, s);
+  EXPECT_EQ(loaded.tunnels[77].tunnel.peer.port, 4000u);
+  EXPECT_EQ(loaded.tunnels[77].tunnel.local, s.to);
+  EXPECT_EQ((*opened)->rows_rejected(), 0u);
 }
 
 TEST(SqliteStore, a_damaged_row_is_skipped_and_counted_and_the_rest_is_loaded) {

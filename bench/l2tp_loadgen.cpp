@@ -54,13 +54,14 @@ class Generator {
     for (int i = 0; i < 1024; ++i) {
       auto got = socket_.receive(buffer);
       if (!got) break;
-      endpoint_.handle_datagram(now(), got->first, std::span(buffer.data(), got->second));
+      if (got->length > buffer.size()) continue;
+      endpoint_.handle_datagram(now(), got->from, got->to, std::span(buffer.data(), got->length));
     }
     if (auto t = endpoint_.next_timeout(); t && *t <= now()) endpoint_.handle_timeout(now());
     while (endpoint_.poll_checkpoint()) {
     }  // no store: a generator has nothing to recover
     while (auto d = endpoint_.poll_transmit())
-      socket_.send(d->peer, d->bytes);
+      socket_.send(d->peer, d->local, d->bytes);
     while (auto e = endpoint_.poll_event()) {
       tunnels_up_ += e->kind == engine::EventKind::tunnel_established;
       sessions_up_ += e->kind == engine::EventKind::session_established;

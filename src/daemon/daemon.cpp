@@ -110,14 +110,16 @@ void Daemon::flush() {
     }
   }
   while (auto d = endpoint_->poll_transmit()) {
+    // From the tunnel's own address (RFC 2661 §8.1): the socket bound to it, or a wildcard one of
+    // its port; a datagram whose source is not known yet (an SCCRQ of ours) from any socket of the
+    // family, where the kernel's route picks the source.
     UdpSocket* out = nullptr;
     for (auto& s : sockets_) {
-      if (s.v6() == d->peer.v6) {
-        out = &s;
-        break;
+      if (d->local.unspecified() ? s.v6() == d->peer.v6 : s.can_send_from(d->local)) {
+        if (out == nullptr || !s.wildcard()) out = &s;
       }
     }
-    if (out == nullptr || !out->send(d->peer, d->bytes)) {
+    if (out == nullptr || !out->send(d->peer, d->local, d->bytes)) {
       spdlog::debug("could not send {} bytes to {}", d->bytes.size(), d->peer.to_string());
     }
   }
@@ -131,15 +133,14 @@ void Daemon::log_event(const engine::Event& e) {
       recovery_seconds_.observe(std::chrono::duration<double>(*t->recovery().duration()).count());
     }
   }
-  const auto level =
-      e.kind == engine::EventKind::recovery_failed ||
-              e.kind == engine::EventKind::recovery_refused ||
-              e.kind == engine::EventKind::recovery_request_abandoned
-          ? spdlog::level::warn
-      : e.kind == engine::EventKind::session_established ||
-              e.kind == engine::EventKind::session_closed
-          ? spdlog::level::debug
-          : spdlog::level::info;
+  const auto level = e.kind == engine::EventKind::recovery_failed ||
+                             e.kind == engine::EventKind::recovery_refused ||
+                             e.kind == engine::EventKind::recovery_request_abandoned
+                         ? spdlog::level::warn
+                     : e.kind == engine::EventKind::session_established ||
+                             e.kind == engine::EventKind::session_closed
+                         ? spdlog::level::debug
+                         : spdlog::level::info;
   std::uint64_t suppressed = 0;
   // Warnings are what an outsider can provoke (refused recovery requests): rate-limited.
   if (level == spdlog::level::warn &&
@@ -157,8 +158,8 @@ void Daemon::on_socket(UdpSocket& socket) {
   for (std::size_t i = 0; i < kDatagramsPerTurn; ++i) {
     auto got = socket.receive(buffer);
     if (!got) return;
-    if (got->second > buffer.size()) continue;  // truncated: not a datagram we could decode
-    endpoint_->handle_datagram(now(), got->first, std::span(buffer).first(got->second));
+    if (got->length > buffer.size()) continue;  // truncated: not a datagram we could decode
+    endpoint_->handle_datagram(now(), got->from, got->to, std::span(buffer).first(got->length));
   }
 }
 

@@ -24,9 +24,21 @@ class UdpSocket {
   bool v6() const { return v6_; }
   const tunnel::PeerAddress& local() const { return local_; }
 
-  // One datagram into `buffer`: its sender and length; nothing when none is waiting.
-  std::optional<std::pair<tunnel::PeerAddress, std::size_t>> receive(std::span<std::byte> buffer);
-  bool send(const tunnel::PeerAddress& to, std::span<const std::byte> bytes);
+  struct Received {
+    tunnel::PeerAddress from;
+    tunnel::PeerAddress to;  // our address the datagram was sent to (IP_PKTINFO), with our port
+    std::size_t length;      // its real length: more than the buffer when it was truncated
+  };
+  // One datagram into `buffer`; nothing when none is waiting.
+  std::optional<Received> receive(std::span<std::byte> buffer);
+  // From `source` when it is specified and this socket is bound to a wildcard address (RFC 2661
+  // §8.1: a reply must leave from the address the peer sent to); else from the bound address.
+  bool send(const tunnel::PeerAddress& to, const tunnel::PeerAddress& source,
+            std::span<const std::byte> bytes);
+  // Whether datagrams from `source` may leave through this socket: the same family and port, and
+  // the bound address or a wildcard.
+  bool can_send_from(const tunnel::PeerAddress& source) const;
+  bool wildcard() const;
 
  private:
   UdpSocket(int fd, bool v6, tunnel::PeerAddress local) : fd_(fd), v6_(v6), local_(local) {}

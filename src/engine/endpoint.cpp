@@ -187,9 +187,11 @@ Endpoint::RecoveryReport Endpoint::recover(Time now, const store::Snapshot& snap
 void Endpoint::open_recovery_tunnel(Time now, const tunnel::Tunnel& old) {
   // Copied first: adding a tunnel may move the table's elements.
   const tunnel::RecoveryLink link{old.local_id(), {old.local_id(), old.peer_id()}, std::nullopt};
-  const PeerAddress peer = old.peer();
+  const PeerAddress peer = old.peer(), local = old.local();
   const std::uint16_t id = allocate_tunnel_id();
   auto [it, inserted] = tunnels_.emplace(id, tunnel::Tunnel(settings_for(peer), id, peer));
+  // From the old tunnel's address: the peer checks the request comes from where the tunnel was.
+  it->second.set_local(local);
   ++stats_.recovery_tunnels_opened;
   wire::TieBreakerValue tie_breaker;
   random_.fill(tie_breaker);

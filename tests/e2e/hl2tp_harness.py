@@ -68,14 +68,14 @@ class Daemon:
         log = open(self.log_path, "a")
         fd = self.udp.fileno()
 
-        def hand_over_socket():
-            os.dup2(fd, 3)
-            os.set_inheritable(3, True)
-
-        # LISTEN_PID must be the daemon's own PID: the shell sets it and execs in place.
+        # LISTEN_PID must be the daemon's own PID: the shell sets it and execs in place. The shell
+        # also moves the socket to fd 3 (SD_LISTEN_FDS_START): Popen closes every descriptor not in
+        # pass_fds after a preexec_fn has run, so a dup2 there was undone for every socket but a
+        # test's first, and that daemon bound a port of its own instead.
+        move = "" if fd == 3 else f"exec 3<&{fd} {fd}<&-; "
         self.proc = subprocess.Popen(
-            ["sh", "-c", 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" -c "$1"', HL2TPD, self.config],
-            stdout=log, stderr=log, preexec_fn=hand_over_socket, pass_fds=(fd,))
+            ["sh", "-c", move + 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" -c "$1"', HL2TPD,
+             self.config], stdout=log, stderr=log, pass_fds=(fd,))
         self.incarnations += 1
         self.started_at = time.monotonic()
         STARTS.append(time.time())

@@ -7,8 +7,20 @@
 
 #include "daemon/config.hpp"
 #include "daemon/daemon.hpp"
+#include "daemon/discarding_store.hpp"
 #include "daemon/socket_activation.hpp"
 #include "store/sqlite_store.hpp"
+
+namespace {
+
+using namespace hl2tp::daemon;
+
+hl2tp::store::Durability sqlite_durability(StoreDurability d) {
+  return d == StoreDurability::power_loss ? hl2tp::store::Durability::power_loss
+                                          : hl2tp::store::Durability::process_crash;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace hl2tp;
@@ -34,6 +46,11 @@ int main(int argc, char** argv) {
     return 0;
   }
   spdlog::set_level(spdlog::level::from_str(config->log_level));
+  if (config->durability == StoreDurability::none) {
+    spdlog::warn(
+        "store durability = \"none\": no store is kept; a restart, an upgrade or a crash of hl2tpd "
+        "loses every tunnel and session");
+  }
 
   std::vector<daemon::UdpSocket> sockets;
   for (int fd : daemon::inherited_udp_sockets()) {
@@ -56,12 +73,19 @@ int main(int argc, char** argv) {
       sockets.push_back(std::move(*s));
     }
   }
-  auto store = store::SqliteStore::open(config->store_path, config->durability);
-  if (!store) {
-    spdlog::error("{}", store.error());
-    return 1;
+  std::unique_ptr<store::CheckpointStore> store;
+  if (config->durability == StoreDurability::none) {
+    store = std::make_unique<daemon::DiscardingStore>();
+  } else {
+    auto sqlite =
+        store::SqliteStore::open(config->store_path, sqlite_durability(config->durability));
+    if (!sqlite) {
+      spdlog::error("{}", sqlite.error());
+      return 1;
+    }
+    store = std::move(*sqlite);
   }
-  daemon::Daemon d(std::move(*config), std::move(*store), std::move(sockets));
+  daemon::Daemon d(std::move(*config), std::move(store), std::move(sockets));
   d.set_config_path(config_path);
   return d.run();
 }

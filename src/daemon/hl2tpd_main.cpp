@@ -1,5 +1,6 @@
 // hl2tpd: the hitless L2TP daemon. `hl2tpd --config FILE` runs in the foreground (systemd runs it
-// as Type=notify with hl2tpd.socket holding the UDP port); `--check` only validates the file.
+// as Type=notify with hl2tpd.socket holding the UDP port); `--check` only validates the file and
+// the paths it names.
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -8,6 +9,7 @@
 #include "daemon/config.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/discarding_store.hpp"
+#include "daemon/path_check.hpp"
 #include "daemon/socket_activation.hpp"
 #include "store/sqlite_store.hpp"
 
@@ -28,7 +30,9 @@ int main(int argc, char** argv) {
   std::string config_path = "/etc/hl2tp/hl2tpd.toml";
   bool check = false;
   app.add_option("-c,--config", config_path, "configuration file (TOML)");
-  app.add_flag("--check", check, "validate the configuration and exit");
+  app.add_flag("--check", check,
+               "validate the configuration and the paths it names (store and management socket "
+               "directories), and exit");
   CLI11_PARSE(app, argc, argv);
 
   // One line per message on stderr: journald adds the time stamp and the unit.
@@ -41,6 +45,10 @@ int main(int argc, char** argv) {
     spdlog::error("{}", config.error());
     return 2;
   }
+  const auto unusable = daemon::unusable_paths(*config);
+  for (const auto& problem : unusable)
+    spdlog::error("{}", problem);
+  if (!unusable.empty()) return 2;
   if (check) {
     spdlog::info("configuration {} is valid", config_path);
     return 0;

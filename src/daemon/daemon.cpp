@@ -198,13 +198,6 @@ void Daemon::reload() {
 int Daemon::run() {
   started_ = now();
   endpoint_ = std::make_unique<engine::Endpoint>(config_.endpoint, random_);
-  const auto snapshot = store_->load();
-  const auto report = endpoint_->recover(started_, snapshot);
-  spdlog::info(
-      "started: {} tunnels recovering, {} sessions kept, {} tunnels cleared, {} StopCCN resent",
-      report.tunnels_recovered, report.sessions_recovered, report.tunnels_cleared,
-      report.tunnels_closing);
-  flush();
 
   epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
   sigset_t mask;
@@ -239,6 +232,16 @@ int Daemon::run() {
     }
     watch(metrics_->fd(), kMetrics);
   }
+  // Only now, with every local socket bound, is any peer contacted: a start that cannot serve
+  // (a metrics port taken, a management socket refused) fails before recovery sends a datagram,
+  // so a peer never sees a recovery begun by a process about to exit.
+  const auto snapshot = store_->load();
+  const auto report = endpoint_->recover(started_, snapshot);
+  spdlog::info(
+      "started: {} tunnels recovering, {} sessions kept, {} tunnels cleared, {} StopCCN resent",
+      report.tunnels_recovered, report.sessions_recovered, report.tunnels_cleared,
+      report.tunnels_closing);
+  flush();
   notify_ready();
 
   epoll_event events[64];

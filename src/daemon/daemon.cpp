@@ -63,8 +63,11 @@ Time Daemon::now() const {
       std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now().time_since_epoch())};
 }
 
-void Daemon::request_stop(bool clear) {
-  if (clear && !clearing_) {
+void Daemon::request_stop(StopKind kind) {
+  // A shutdown stays a shutdown: a SIGTERM during a clearing shutdown does not turn it into a
+  // restart. A failure's status stands above both.
+  if (kind != StopKind::hitless && exit_code_ == kExitHitlessStop) exit_code_ = kExitShutDown;
+  if (kind == StopKind::clearing_shutdown && !clearing_) {
     clearing_ = true;
     const Time t = now();
     clear_deadline_ = t + 5s;
@@ -97,7 +100,7 @@ void Daemon::flush() {
       // from what was committed.
       spdlog::critical("store commit failed, stopping without sending: {}", *error);
       stopping_ = true;
-      exit_code_ = 1;
+      exit_code_ = kExitFailure;
       return;
     }
   }
@@ -161,7 +164,7 @@ void Daemon::on_signal() {
         // A hitless restart or upgrade: every tunnel stays in the store for the next start.
         spdlog::info("signal {}: stopping; tunnels are left for the next start to recover",
                      info.ssi_signo);
-        request_stop(false);
+        request_stop(StopKind::hitless);
         break;
       case SIGHUP:
         reload();
@@ -220,7 +223,7 @@ int Daemon::run() {
   management_ = std::make_unique<ManagementServer>(*this);
   if (auto error = management_->listen(config_.management_socket)) {
     spdlog::error("{}", *error);
-    return 1;
+    return kExitFailure;
   }
   watch(management_->fd(), kManagement);
   constexpr std::uint64_t kMetrics = 3ull << 32;
@@ -228,7 +231,7 @@ int Daemon::run() {
     metrics_ = std::make_unique<MetricsServer>(*this);
     if (auto error = metrics_->listen(*config_.metrics)) {
       spdlog::error("{}", *error);
-      return 1;
+      return kExitFailure;
     }
     watch(metrics_->fd(), kMetrics);
   }

@@ -1,6 +1,7 @@
 // hl2tpd: the hitless L2TP daemon. `hl2tpd --config FILE` runs in the foreground (systemd runs it
 // as Type=notify with hl2tpd.socket holding the UDP port); `--check` only validates the file and
 // the paths it names.
+#include <fmt/format.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -9,6 +10,7 @@
 #include "daemon/config.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/discarding_store.hpp"
+#include "daemon/exit_status.hpp"
 #include "daemon/path_check.hpp"
 #include "daemon/socket_activation.hpp"
 #include "store/sqlite_store.hpp"
@@ -16,6 +18,20 @@
 namespace {
 
 using namespace hl2tp::daemon;
+
+// `hl2tpd --help` ends with this; exit_status.hpp and systemd/hl2tpd.service say the same.
+std::string exit_status_help() {
+  return fmt::format(
+      "Exit statuses:\n"
+      "  {:<3} stopped hitlessly (hl2tpctl request restart, SIGTERM, SIGINT): every tunnel is\n"
+      "      kept in the store for the next start; systemd restarts it unless it stopped it\n"
+      "  {:<3} failed at run time (store, sockets): restarted, and the next start recovers\n"
+      "  {:<3} the configuration or a path it names cannot be used (also from --check), or a\n"
+      "      command-line mistake: not restarted\n"
+      "  {:<3} shut down (hl2tpctl request shutdown [--clear]): stays stopped\n",
+      static_cast<int>(kExitHitlessStop), static_cast<int>(kExitFailure),
+      static_cast<int>(kExitBadConfiguration), static_cast<int>(kExitShutDown));
+}
 
 hl2tp::store::Durability sqlite_durability(StoreDurability d) {
   return d == StoreDurability::power_loss ? hl2tp::store::Durability::power_loss
@@ -33,7 +49,14 @@ int main(int argc, char** argv) {
   app.add_flag("--check", check,
                "validate the configuration and the paths it names (store and management socket "
                "directories), and exit");
-  CLI11_PARSE(app, argc, argv);
+  app.set_version_flag("--version", std::string("hl2tpd ") + HL2TP_VERSION);
+  app.footer(exit_status_help());
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int status = app.exit(e);  // prints help, the version, or the mistake
+    return status == 0 ? 0 : kExitBadConfiguration;
+  }
 
   // One line per message on stderr: journald adds the time stamp and the unit.
   auto logger = spdlog::stderr_logger_st("hl2tpd");
@@ -43,12 +66,12 @@ int main(int argc, char** argv) {
   auto config = daemon::load_config(config_path);
   if (!config) {
     spdlog::error("{}", config.error());
-    return 2;
+    return kExitBadConfiguration;
   }
   const auto unusable = daemon::unusable_paths(*config);
   for (const auto& problem : unusable)
     spdlog::error("{}", problem);
-  if (!unusable.empty()) return 2;
+  if (!unusable.empty()) return kExitBadConfiguration;
   if (check) {
     spdlog::info("configuration {} is valid", config_path);
     return 0;
@@ -65,7 +88,7 @@ int main(int argc, char** argv) {
     auto s = daemon::UdpSocket::adopt(fd);
     if (!s) {
       spdlog::error("{}", s.error());
-      return 1;
+      return kExitFailure;
     }
     spdlog::info("listening on {} (inherited)", s->local().to_string());
     sockets.push_back(std::move(*s));
@@ -75,7 +98,7 @@ int main(int argc, char** argv) {
       auto s = daemon::UdpSocket::bind(address);
       if (!s) {
         spdlog::error("{}", s.error());
-        return 1;
+        return kExitFailure;
       }
       spdlog::info("listening on {}", address.to_string());
       sockets.push_back(std::move(*s));
@@ -89,7 +112,7 @@ int main(int argc, char** argv) {
         store::SqliteStore::open(config->store_path, sqlite_durability(config->durability));
     if (!sqlite) {
       spdlog::error("{}", sqlite.error());
-      return 1;
+      return kExitFailure;
     }
     store = std::move(*sqlite);
   }

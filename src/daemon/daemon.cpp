@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "daemon/event_line.hpp"
 #include "daemon/management_server.hpp"
 #include "daemon/metrics_server.hpp"
 #include "daemon/socket_activation.hpp"
@@ -20,32 +21,6 @@ using namespace std::chrono_literals;
 
 constexpr std::size_t kDatagramsPerTurn = 256;  // per socket, so that timers and commits keep up
 constexpr std::size_t kMaxDatagram = 65536;
-
-std::string_view kind_name(engine::EventKind k) {
-  switch (k) {
-    case engine::EventKind::tunnel_established:
-      return "tunnel-established";
-    case engine::EventKind::tunnel_closed:
-      return "tunnel-closed";
-    case engine::EventKind::session_established:
-      return "session-established";
-    case engine::EventKind::session_closed:
-      return "session-closed";
-    case engine::EventKind::wan_error_notify:
-      return "wan-error-notify";
-    case engine::EventKind::set_link_info:
-      return "set-link-info";
-    case engine::EventKind::tunnel_recovered:
-      return "tunnel-recovering";
-    case engine::EventKind::recovery_completed:
-      return "recovery-completed";
-    case engine::EventKind::recovery_failed:
-      return "recovery-failed";
-    case engine::EventKind::recovery_refused:
-      return "recovery-refused";
-  }
-  return "?";
-}
 
 }  // namespace
 
@@ -121,28 +96,26 @@ void Daemon::flush() {
 }
 
 void Daemon::log_event(const engine::Event& e) {
-  if (e.kind == engine::EventKind::recovery_completed) {
+  using engine::EventKind;
+  if (e.kind == EventKind::recovery_completed) {
     if (const auto* t = endpoint_->find_tunnel(e.tunnel_id); t && t->recovery().duration()) {
       recovery_seconds_.observe(std::chrono::duration<double>(*t->recovery().duration()).count());
     }
   }
-  const auto level =
-      e.kind == engine::EventKind::recovery_failed || e.kind == engine::EventKind::recovery_refused
-          ? spdlog::level::warn
-      : e.kind == engine::EventKind::session_established ||
-              e.kind == engine::EventKind::session_closed
-          ? spdlog::level::debug
-          : spdlog::level::info;
+  // Tunnel and session up and down at info: one line each, with every name of the call
+  // (event_line.hpp). Warnings are what an outsider can provoke (refused recovery requests).
+  const auto level = e.kind == EventKind::recovery_failed || e.kind == EventKind::recovery_refused
+                         ? spdlog::level::warn
+                         : spdlog::level::info;
+  if (!spdlog::should_log(level)) return;
   std::uint64_t suppressed = 0;
-  // Warnings are what an outsider can provoke (refused recovery requests): rate-limited.
   if (level == spdlog::level::warn &&
-      !log_limiter_.allow(std::string(kind_name(e.kind)), now(), suppressed)) {
+      !log_limiter_.allow(std::string(event_kind_name(e.kind)), now(), suppressed)) {
     return;
   }
-  spdlog::log(level, "event={} tunnel={} session={} result={} reason=\"{}\"{}", kind_name(e.kind),
-              e.tunnel_id, e.session_id, e.result ? std::to_string(e.result->result) : "-",
-              e.reason,
-              suppressed ? " suppressed_before=" + std::to_string(suppressed) : std::string());
+  fmt::memory_buffer line;
+  format_event_line(e, suppressed, line);
+  spdlog::log(level, "{}", std::string_view(line.data(), line.size()));
 }
 
 void Daemon::on_socket(UdpSocket& socket) {

@@ -2,7 +2,6 @@
 // as Type=notify with hl2tpd.socket holding the UDP port); `--check` only validates the file and
 // the paths it names.
 #include <fmt/format.h>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -11,6 +10,7 @@
 #include "daemon/daemon.hpp"
 #include "daemon/discarding_store.hpp"
 #include "daemon/exit_status.hpp"
+#include "daemon/log_output.hpp"
 #include "daemon/path_check.hpp"
 #include "daemon/socket_activation.hpp"
 #include "store/sqlite_store.hpp"
@@ -58,10 +58,11 @@ int main(int argc, char** argv) {
     return status == 0 ? 0 : kExitBadConfiguration;
   }
 
-  // One line per message on stderr: journald adds the time stamp and the unit.
-  auto logger = spdlog::stderr_logger_st("hl2tpd");
-  logger->set_pattern("%^%l%$ %v");
-  spdlog::set_default_logger(logger);
+  daemon::start_logging(daemon::stderr_is_journal());
+  // Every line queued is written before the process ends, whichever way main returns.
+  struct LogsWrittenAtExit {
+    ~LogsWrittenAtExit() { daemon::stop_logging(); }
+  } logs_written_at_exit;
 
   auto config = daemon::load_config(config_path);
   if (!config) {

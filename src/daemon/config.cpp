@@ -230,15 +230,29 @@ DaemonConfig read(std::string_view source, const toml::table& root) {
   if (auto* store = r.table("store")) {
     Reader s(source, *store);
     s.only({"path", "durability"});
-    if (auto path = s.get<std::string>("path")) c.store_path = *path;
     if (auto durability = s.get<std::string>("durability")) {
-      if (*durability == "process-crash") {
-        c.durability = store::Durability::process_crash;
+      if (*durability == "none") {
+        c.durability = StoreDurability::none;
+      } else if (*durability == "process-crash") {
+        c.durability = StoreDurability::process_crash;
       } else if (*durability == "power-loss") {
-        c.durability = store::Durability::power_loss;
+        c.durability = StoreDurability::power_loss;
       } else {
-        s.fail(*s.node("durability"), "'durability' must be \"process-crash\" or \"power-loss\"");
+        s.fail(*s.node("durability"),
+               "'durability' must be \"process-crash\", \"power-loss\" or \"none\"");
       }
+    }
+    if (auto path = s.get<std::string>("path")) {
+      // An empty path once meant a throwaway database while the log promised recovery: running
+      // without a store must be said in so many words.
+      if (path->empty()) {
+        s.fail(*s.node("path"),
+               "'path' must not be empty; to run without a store, set durability = \"none\"");
+      }
+      if (c.durability == StoreDurability::none) {
+        s.fail(*s.node("path"), "'path' has no use with durability = \"none\" (no store is kept)");
+      }
+      c.store_path = *path;
     }
   }
   if (auto* management = r.table("management")) {

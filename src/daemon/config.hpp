@@ -8,20 +8,24 @@
 #include <vector>
 
 #include "engine/endpoint_config.hpp"
-#include "store/sqlite_store.hpp"
 #include "wire/result.hpp"
 
 namespace hl2tp::daemon {
 
 enum class Role : std::uint8_t { lac, lns, both };
 
+// What the tunnel database survives. `none` keeps no store at all: a restart, upgrade or crash
+// loses every tunnel and session, and the daemon says so when it starts. The others are the SQLite
+// store's (store/sqlite_store.hpp).
+enum class StoreDurability : std::uint8_t { none, process_crash, power_loss };
+
 struct DaemonConfig {
   Role role = Role::both;
   engine::EndpointConfig endpoint;  // tunnel defaults, peers, limits, failover
   // UDP addresses to listen on; a socket passed by systemd (LISTEN_FDS) takes precedence.
-  std::vector<tunnel::PeerAddress> listen;  // default: 0.0.0.0:1701
-  std::string store_path = "/var/lib/hl2tp/hl2tpd.db";
-  store::Durability durability = store::Durability::process_crash;
+  std::vector<tunnel::PeerAddress> listen;              // default: 0.0.0.0:1701
+  std::string store_path = "/var/lib/hl2tp/hl2tpd.db";  // unused when durability is none
+  StoreDurability durability = StoreDurability::process_crash;
   std::string management_socket = "/run/hl2tp/hl2tpd.sock";
   std::optional<tunnel::PeerAddress> metrics;  // default 127.0.0.1:9701; "" disables
   std::string log_level = "info";              // trace, debug, info, warn, error

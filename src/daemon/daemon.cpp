@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "daemon/event_line.hpp"
 #include "daemon/management_server.hpp"
 #include "daemon/metrics_server.hpp"
 #include "daemon/socket_activation.hpp"
@@ -20,40 +21,6 @@ using namespace std::chrono_literals;
 
 constexpr std::size_t kDatagramsPerTurn = 256;  // per socket, so that timers and commits keep up
 constexpr std::size_t kMaxDatagram = 65536;
-
-std::string_view kind_name(engine::EventKind k) {
-  switch (k) {
-    case engine::EventKind::tunnel_established:
-      return "tunnel-established";
-    case engine::EventKind::tunnel_closed:
-      return "tunnel-closed";
-    case engine::EventKind::session_established:
-      return "session-established";
-    case engine::EventKind::session_closed:
-      return "session-closed";
-    case engine::EventKind::wan_error_notify:
-      return "wan-error-notify";
-    case engine::EventKind::set_link_info:
-      return "set-link-info";
-    case engine::EventKind::tunnel_recovered:
-      return "tunnel-recovering";
-    case engine::EventKind::recovery_completed:
-      return "recovery-completed";
-    case engine::EventKind::recovery_failed:
-      return "recovery-failed";
-    case engine::EventKind::recovery_refused:
-      return "recovery-refused";
-    case engine::EventKind::peer_recovered:
-      return "peer-recovered";
-    case engine::EventKind::recovery_request_abandoned:
-      return "recovery-request-abandoned";
-    case engine::EventKind::recovery_suggestion_withdrawn:
-      return "recovery-suggestion-withdrawn";
-    case engine::EventKind::tunnel_moved:
-      return "tunnel-moved";
-  }
-  return "?";
-}
 
 }  // namespace
 
@@ -71,8 +38,11 @@ Time Daemon::now() const {
       std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now().time_since_epoch())};
 }
 
-void Daemon::request_stop(bool clear) {
-  if (clear && !clearing_) {
+void Daemon::request_stop(StopKind kind) {
+  // A shutdown stays a shutdown: a SIGTERM during a clearing shutdown does not turn it into a
+  // restart. A failure's status stands above both.
+  if (kind != StopKind::hitless && exit_code_ == kExitHitlessStop) exit_code_ = kExitShutDown;
+  if (kind == StopKind::clearing_shutdown && !clearing_) {
     clearing_ = true;
     const Time t = now();
     clear_deadline_ = t + 5s;
@@ -105,7 +75,7 @@ void Daemon::flush() {
       // from what was committed.
       spdlog::critical("store commit failed, stopping without sending: {}", *error);
       stopping_ = true;
-      exit_code_ = 1;
+      exit_code_ = kExitFailure;
       return;
     }
   }
@@ -128,29 +98,29 @@ void Daemon::flush() {
 }
 
 void Daemon::log_event(const engine::Event& e) {
-  if (e.kind == engine::EventKind::recovery_completed) {
+  using engine::EventKind;
+  if (e.kind == EventKind::recovery_completed) {
     if (const auto* t = endpoint_->find_tunnel(e.tunnel_id); t && t->recovery().duration()) {
       recovery_seconds_.observe(std::chrono::duration<double>(*t->recovery().duration()).count());
     }
   }
-  const auto level = e.kind == engine::EventKind::recovery_failed ||
-                             e.kind == engine::EventKind::recovery_refused ||
-                             e.kind == engine::EventKind::recovery_request_abandoned
+  // Tunnel and session up and down at info: one line each, with every name of the call
+  // (event_line.hpp). Warnings are what an outsider can provoke (refused and abandoned recovery
+  // requests): rate-limited.
+  const auto level = e.kind == EventKind::recovery_failed ||
+                             e.kind == EventKind::recovery_refused ||
+                             e.kind == EventKind::recovery_request_abandoned
                          ? spdlog::level::warn
-                     : e.kind == engine::EventKind::session_established ||
-                             e.kind == engine::EventKind::session_closed
-                         ? spdlog::level::debug
                          : spdlog::level::info;
+  if (!spdlog::should_log(level)) return;
   std::uint64_t suppressed = 0;
-  // Warnings are what an outsider can provoke (refused recovery requests): rate-limited.
   if (level == spdlog::level::warn &&
-      !log_limiter_.allow(std::string(kind_name(e.kind)), now(), suppressed)) {
+      !log_limiter_.allow(std::string(event_kind_name(e.kind)), now(), suppressed)) {
     return;
   }
-  spdlog::log(level, "event={} tunnel={} session={} result={} reason=\"{}\"{}", kind_name(e.kind),
-              e.tunnel_id, e.session_id, e.result ? std::to_string(e.result->result) : "-",
-              e.reason,
-              suppressed ? " suppressed_before=" + std::to_string(suppressed) : std::string());
+  fmt::memory_buffer line;
+  format_event_line(e, suppressed, line);
+  spdlog::log(level, "{}", std::string_view(line.data(), line.size()));
 }
 
 void Daemon::on_socket(UdpSocket& socket) {
@@ -172,7 +142,7 @@ void Daemon::on_signal() {
         // A hitless restart or upgrade: every tunnel stays in the store for the next start.
         spdlog::info("signal {}: stopping; tunnels are left for the next start to recover",
                      info.ssi_signo);
-        request_stop(false);
+        request_stop(StopKind::hitless);
         break;
       case SIGHUP:
         reload();
@@ -209,13 +179,6 @@ void Daemon::reload() {
 int Daemon::run() {
   started_ = now();
   endpoint_ = std::make_unique<engine::Endpoint>(config_.endpoint, random_);
-  const auto snapshot = store_->load();
-  const auto report = endpoint_->recover(started_, snapshot);
-  spdlog::info(
-      "started: {} tunnels recovering, {} sessions kept, {} tunnels cleared, {} StopCCN resent",
-      report.tunnels_recovered, report.sessions_recovered, report.tunnels_cleared,
-      report.tunnels_closing);
-  flush();
 
   epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
   sigset_t mask;
@@ -238,7 +201,7 @@ int Daemon::run() {
   management_ = std::make_unique<ManagementServer>(*this);
   if (auto error = management_->listen(config_.management_socket)) {
     spdlog::error("{}", *error);
-    return 1;
+    return kExitFailure;
   }
   watch(management_->fd(), kManagement);
   constexpr std::uint64_t kMetrics = 3ull << 32;
@@ -246,10 +209,20 @@ int Daemon::run() {
     metrics_ = std::make_unique<MetricsServer>(*this);
     if (auto error = metrics_->listen(*config_.metrics)) {
       spdlog::error("{}", *error);
-      return 1;
+      return kExitFailure;
     }
     watch(metrics_->fd(), kMetrics);
   }
+  // Only now, with every local socket bound, is any peer contacted: a start that cannot serve
+  // (a metrics port taken, a management socket refused) fails before recovery sends a datagram,
+  // so a peer never sees a recovery begun by a process about to exit.
+  const auto snapshot = store_->load();
+  const auto report = endpoint_->recover(started_, snapshot);
+  spdlog::info(
+      "started: {} tunnels recovering, {} sessions kept, {} tunnels cleared, {} StopCCN resent",
+      report.tunnels_recovered, report.sessions_recovered, report.tunnels_cleared,
+      report.tunnels_closing);
+  flush();
   notify_ready();
 
   epoll_event events[64];

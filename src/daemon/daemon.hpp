@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "daemon/config.hpp"
+#include "daemon/exit_status.hpp"
 #include "daemon/histogram.hpp"
 #include "daemon/log_limiter.hpp"
 #include "daemon/os_random.hpp"
@@ -37,9 +38,16 @@ class Daemon {
   const DaemonConfig& config() const { return config_; }
   Time now() const;
   Time started() const { return started_; }
-  // Stop after this turn: `clear` sends StopCCN on every tunnel first (and waits, bounded, for the
-  // acknowledgements); without it every tunnel is left for the next start to recover.
-  void request_stop(bool clear);
+  // How a stop was asked for; it decides whether tunnels are cleared and the exit status
+  // (exit_status.hpp), which tells systemd whether to start the daemon again.
+  enum class StopKind : std::uint8_t {
+    hitless,            // request restart, SIGTERM, SIGINT: every tunnel is left for the next start
+    shutdown,           // request shutdown: the same, and the daemon stays stopped
+    clearing_shutdown,  // request shutdown --clear: StopCCN on every tunnel first (and a bounded
+                        // wait for the acknowledgements), and the daemon stays stopped
+  };
+  // Stop after this turn.
+  void request_stop(StopKind kind);
   // After a turn of commands: commit, send, log (the write-ahead order).
   void flush();
   const Histogram& recovery_seconds() const { return recovery_seconds_; }
@@ -68,7 +76,7 @@ class Daemon {
   bool stopping_ = false;
   bool clearing_ = false;
   std::optional<Time> clear_deadline_;
-  int exit_code_ = 0;
+  int exit_code_ = kExitHitlessStop;
 };
 
 }  // namespace hl2tp::daemon

@@ -218,10 +218,11 @@ std::string handle_request(Daemon& d, const std::string& line) {
                                       {3, std::nullopt, "cleared by the operator"});
     answer = done ? json{{"ok", true}} : json{{"ok", false}, {"error", "no such session"}};
   } else if (command == "request-restart") {
-    d.request_stop(false);
+    d.request_stop(Daemon::StopKind::hitless);
     answer = {{"ok", true}};
   } else if (command == "request-shutdown") {
-    d.request_stop(req.value("clear", false));
+    d.request_stop(req.value("clear", false) ? Daemon::StopKind::clearing_shutdown
+                                             : Daemon::StopKind::shutdown);
     answer = {{"ok", true}};
   } else {
     answer = {{"ok", false}, {"error", "unknown command \"" + command + "\""}};

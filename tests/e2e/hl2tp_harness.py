@@ -21,7 +21,7 @@ STARTS = []  # wall-clock time of every hl2tpd start in this test, for capture.c
 
 class Daemon:
     def __init__(self, name, role, address, workdir, peers=(), failover=None, log_level="info",
-                 metrics="", port=1701, secret="demo-secret", timers=None):
+                 metrics="", port=1701, secret="demo-secret", timers=None, durability=None):
         self.name, self.role, self.address, self.workdir = name, role, address, workdir
         self.config = os.path.join(workdir, name + ".toml")
         self.socket_path = os.path.join(workdir, name + ".sock")
@@ -35,6 +35,7 @@ class Daemon:
             f'listen = ["{self.endpoint(address, port)}"]',
             "accept-unlisted-peers = false",
             "[store]",
+            'durability = "none"' if durability == "none" else
             f'path = "{os.path.join(workdir, name + ".db")}"',
             "[management]",
             f'socket = "{self.socket_path}"',
@@ -63,19 +64,25 @@ class Daemon:
     def endpoint(address, port):
         return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
 
-    def start(self, timeout=10.0):
-        """Starts an incarnation and waits until its management socket answers."""
+    def start(self, timeout=10.0, journal=False):
+        """Starts an incarnation and waits until its management socket answers. With `journal`,
+        its stderr stands in for the journal: JOURNAL_STREAM names the log file's device and inode,
+        as systemd names its stream; otherwise JOURNAL_STREAM is not passed on at all."""
         log = open(self.log_path, "a")
         fd = self.udp.fileno()
+        env = {k: v for k, v in os.environ.items() if k != "JOURNAL_STREAM"}
+        if journal:
+            st = os.fstat(log.fileno())
+            env["JOURNAL_STREAM"] = f"{st.st_dev}:{st.st_ino}"
 
-        def hand_over_socket():
-            os.dup2(fd, 3)
-            os.set_inheritable(3, True)
-
-        # LISTEN_PID must be the daemon's own PID: the shell sets it and execs in place.
+        # LISTEN_PID must be the daemon's own PID: the shell sets it and execs in place. The shell
+        # also moves the socket to fd 3 (SD_LISTEN_FDS_START): Popen closes every descriptor not in
+        # pass_fds after a preexec_fn has run, so a dup2 there was undone for every socket but a
+        # test's first, and that daemon bound a port of its own instead.
+        move = "" if fd == 3 else f"exec 3<&{fd} {fd}<&-; "
         self.proc = subprocess.Popen(
-            ["sh", "-c", 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" -c "$1"', HL2TPD, self.config],
-            stdout=log, stderr=log, preexec_fn=hand_over_socket, pass_fds=(fd,))
+            ["sh", "-c", move + 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" -c "$1"', HL2TPD,
+             self.config], stdout=log, stderr=log, pass_fds=(fd,), env=env)
         self.incarnations += 1
         self.started_at = time.monotonic()
         STARTS.append(time.time())
@@ -133,10 +140,12 @@ class Daemon:
 
 
 @contextlib.contextmanager
-def lac_and_lns(workdir, failover=None, lns_metrics="", v6=False):
-    """An LNS and a LAC that know each other (on 127.0.0.2 and 127.0.0.1, or both on ::1 with the
-    LAC on port 1702), started; stopped and their files removed afterwards."""
-    lns_addr, lac_addr = ("::1", "::1") if v6 else ("127.0.0.2", "127.0.0.1")
+def lac_and_lns(workdir, failover=None, lns_metrics="", v6=False, lns_addr="127.0.0.2",
+                lac_addr="127.0.0.1"):
+    """An LNS and a LAC that know each other (on 127.0.0.2 and 127.0.0.1 unless told, or both on
+    ::1 with the LAC on port 1702), started; stopped and their files removed afterwards."""
+    if v6:
+        lns_addr, lac_addr = "::1", "::1"
     lns = Daemon("lns", "lns", lns_addr, workdir, peers=[lac_addr], failover=failover,
                  metrics=lns_metrics)
     lac = Daemon("lac", "lac", lac_addr, workdir, peers=[lns_addr], failover=failover,

@@ -16,7 +16,7 @@ TEST(Config, an_empty_file_gives_the_defaults) {
   ASSERT_EQ(c->listen.size(), 1u);
   EXPECT_EQ(c->listen[0], tunnel::PeerAddress::ipv4(0, 1701));
   EXPECT_EQ(c->store_path, "/var/lib/hl2tp/hl2tpd.db");
-  EXPECT_EQ(c->durability, store::Durability::process_crash);
+  EXPECT_EQ(c->durability, StoreDurability::process_crash);
   EXPECT_EQ(c->metrics, tunnel::PeerAddress::ipv4(0x7F000001, 9701));
   EXPECT_EQ(c->endpoint.tunnel.failover.resync, tunnel::FailoverResync::protocol_then_silent);
   EXPECT_TRUE(c->endpoint.tunnel.place_incoming_calls);
@@ -33,7 +33,7 @@ TEST(Config, the_lns_example_reads_as_written) {
   EXPECT_EQ(c->listen.at(0), tunnel::PeerAddress::ipv4(0x7F000002, 1701));
   EXPECT_FALSE(c->endpoint.accept_unlisted_peers);
   EXPECT_EQ(c->endpoint.tunnel.channel.retransmit_cap, 16s);
-  EXPECT_EQ(c->durability, store::Durability::power_loss);
+  EXPECT_EQ(c->durability, StoreDurability::power_loss);
   EXPECT_EQ(c->metrics, tunnel::PeerAddress::ipv4(0x7F000001, 9702));
   ASSERT_EQ(c->endpoint.peers.size(), 1u);
   EXPECT_EQ(c->endpoint.peers[0].secret.size(), 9u);
@@ -53,6 +53,20 @@ TEST(Config, disable_failover_protocol_means_silent_failover_only) {
   auto c = parse_config("[failover]\ndisable-failover-protocol = true\n", "f.toml");
   ASSERT_TRUE(c) << c.error();
   EXPECT_EQ(c->endpoint.tunnel.failover.resync, tunnel::FailoverResync::silent);
+}
+
+TEST(Config, durability_none_is_said_in_so_many_words_and_keeps_no_store) {
+  auto c = parse_config("[store]\ndurability = \"none\"\n", "n.toml");
+  ASSERT_TRUE(c) << c.error();
+  EXPECT_EQ(c->durability, StoreDurability::none);
+}
+
+TEST(Config, a_store_path_is_kept_as_written) {
+  auto c =
+      parse_config("[store]\npath = \"/srv/l2tp/a.db\"\ndurability = \"power-loss\"\n", "p.toml");
+  ASSERT_TRUE(c) << c.error();
+  EXPECT_EQ(c->store_path, "/srv/l2tp/a.db");
+  EXPECT_EQ(c->durability, StoreDurability::power_loss);
 }
 
 // Each mistake, and the place and words its error must carry.
@@ -75,7 +89,15 @@ TEST(Config, every_mistake_is_an_error_naming_its_line_and_column) {
       {"[failover]\nfailover-resync = \"sometimes\"\n", "m.toml:2:", "must be one of"},
       {"[failover]\nfailover-resync = \"failover-protocol\"\ndisable-failover-protocol = true\n",
        "m.toml:3:", "contradicts"},
-      {"[store]\ndurability = \"always\"\n", "m.toml:2:", "'durability' must be"},
+      {"[store]\ndurability = \"always\"\n",
+       "m.toml:2:", "'durability' must be \"process-crash\", \"power-loss\" or \"none\""},
+      // An empty path once ran on a throwaway database while the log promised recovery.
+      {"[store]\npath = \"\"\n", "m.toml:2:8",
+       "'path' must not be empty; to run without a store, set durability = \"none\""},
+      {"[store]\ndurability = \"none\"\npath = \"/var/lib/hl2tp/x.db\"\n", "m.toml:3:8",
+       "'path' has no use with durability = \"none\""},
+      {"[store]\npath = \"/var/lib/hl2tp/x.db\"\ndurability = \"none\"\n", "m.toml:2:8",
+       "'path' has no use with durability = \"none\""},
       {"[[peer]]\nsecret = \"x\"\n", "m.toml:1:", "needs an 'address'"},
       {"[[peer]]\naddress = \"127.0.0.1\"\nhide-avps = true\n", "m.toml:3:", "needs a secret"},
       {"[[peer]]\naddress = \"127.0.0.1\"\n[[peer]]\naddress = \"127.0.0.1:99\"\n",

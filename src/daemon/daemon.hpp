@@ -1,6 +1,7 @@
 #pragma once
 // hl2tpd's shell around the engine (architecture.md "Thin shell"): an epoll loop over the UDP
-// sockets, a signalfd and the management socket; timers from Endpoint::next_timeout. Each loop turn
+// sockets, a signalfd and the local servers (management socket, metrics page) and their
+// connections; timers from Endpoint::next_timeout and the connections' deadlines. Each loop turn
 // drains what is ready, then commits the turn's checkpoint records in one transaction (group
 // commit), then sends the turn's datagrams: no datagram leaves before the records emitted before
 // it are durable.
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "daemon/config.hpp"
+#include "daemon/epoll_set.hpp"
 #include "daemon/histogram.hpp"
 #include "daemon/log_limiter.hpp"
 #include "daemon/os_random.hpp"
@@ -20,6 +22,7 @@ namespace hl2tp::daemon {
 
 class ManagementServer;
 class MetricsServer;
+class StreamServer;
 
 class Daemon {
  public:
@@ -44,6 +47,9 @@ class Daemon {
   void flush();
   const Histogram& recovery_seconds() const { return recovery_seconds_; }
   const Histogram& commit_seconds() const { return commit_seconds_; }
+  // The local servers, for their counters on the metrics page; null when not running.
+  const StreamServer* management_server() const;
+  const StreamServer* metrics_server() const;
 
  private:
   void on_socket(UdpSocket& socket);
@@ -57,12 +63,12 @@ class Daemon {
   std::unique_ptr<store::CheckpointStore> store_;
   std::vector<UdpSocket> sockets_;
   std::unique_ptr<engine::Endpoint> endpoint_;
+  EpollSet poll_;  // before the servers: they file their sockets in it until they are destroyed
   std::unique_ptr<ManagementServer> management_;
   std::unique_ptr<MetricsServer> metrics_;
   Histogram recovery_seconds_{{0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120}};
   Histogram commit_seconds_{{0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5}};
   LogLimiter log_limiter_{5.0, 20.0};  // lines per second and burst, per kind of warning
-  int epoll_ = -1;
   int signal_fd_ = -1;
   Time started_{};
   bool stopping_ = false;

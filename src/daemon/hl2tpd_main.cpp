@@ -1,5 +1,6 @@
 // hl2tpd: the hitless L2TP daemon. `hl2tpd --config FILE` runs in the foreground (systemd runs it
 // as Type=notify with hl2tpd.socket holding the UDP port); `--check` only validates the file.
+#include <signal.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -12,6 +13,9 @@
 
 int main(int argc, char** argv) {
   using namespace hl2tp;
+  // A client of a local socket that goes away before reading its answer must not end the daemon:
+  // every send says MSG_NOSIGNAL, and SIGPIPE is ignored for anything that does not.
+  ::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"hl2tpd: a hitless L2TPv2 LAC/LNS"};
   std::string config_path = "/etc/hl2tp/hl2tpd.toml";
   bool check = false;

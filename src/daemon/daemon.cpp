@@ -52,8 +52,11 @@ std::string_view kind_name(engine::EventKind k) {
 }  // namespace
 
 Daemon::Daemon(DaemonConfig config, std::unique_ptr<store::CheckpointStore> store,
-               std::vector<UdpSocket> sockets)
-    : config_(std::move(config)), store_(std::move(store)), sockets_(std::move(sockets)) {}
+               std::vector<UdpSocket> sockets, std::unique_ptr<wire::RandomSource> random)
+    : config_(std::move(config)),
+      random_(random ? std::move(random) : std::make_unique<OsRandom>()),
+      store_(std::move(store)),
+      sockets_(std::move(sockets)) {}
 
 Daemon::~Daemon() {
   if (signal_fd_ >= 0) ::close(signal_fd_);
@@ -204,9 +207,9 @@ void Daemon::reload() {
                config_.endpoint.peers.size());
 }
 
-int Daemon::run() {
+engine::Endpoint::RecoveryReport Daemon::recover() {
   started_ = now();
-  endpoint_ = std::make_unique<engine::Endpoint>(config_.endpoint, random_);
+  endpoint_ = std::make_unique<engine::Endpoint>(config_.endpoint, *random_);
   const auto snapshot = store_->load();
   const auto report = endpoint_->recover(started_, snapshot);
   spdlog::info(
@@ -214,7 +217,11 @@ int Daemon::run() {
       report.tunnels_recovered, report.sessions_recovered, report.tunnels_cleared,
       report.tunnels_closing);
   flush();
+  return report;
+}
 
+int Daemon::run() {
+  recover();
   if (!poll_.valid()) {
     spdlog::error("could not create the epoll set");
     return 1;

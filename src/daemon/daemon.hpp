@@ -26,12 +26,18 @@ class StreamServer;
 
 class Daemon {
  public:
+  // `random`: where tunnel and session IDs, challenges and Tie Breakers come from; the kernel's
+  // CSPRNG unless given (tests and fuzzers give a seeded one, to be reproducible).
   Daemon(DaemonConfig config, std::unique_ptr<store::CheckpointStore> store,
-         std::vector<UdpSocket> sockets);
+         std::vector<UdpSocket> sockets, std::unique_ptr<wire::RandomSource> random = nullptr);
   ~Daemon();
 
   // Rebuilds the endpoint from the store, recovers, and serves until told to stop. The exit code.
   int run();
+  // What run() does first: the endpoint rebuilt from the store, recovery started, and the first
+  // records committed. Alone it gives a Daemon without its loop or servers, whose endpoint and
+  // management commands tests and fuzzers can drive.
+  engine::Endpoint::RecoveryReport recover();
   // Where SIGHUP re-reads the configuration from.
   void set_config_path(std::string path) { config_path_ = std::move(path); }
 
@@ -59,7 +65,7 @@ class Daemon {
 
   DaemonConfig config_;
   std::string config_path_;
-  OsRandom random_;
+  std::unique_ptr<wire::RandomSource> random_;
   std::unique_ptr<store::CheckpointStore> store_;
   std::vector<UdpSocket> sockets_;
   std::unique_ptr<engine::Endpoint> endpoint_;

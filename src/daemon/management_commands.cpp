@@ -1,16 +1,36 @@
 #include "daemon/management_commands.hpp"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <exception>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "daemon/daemon.hpp"
+#include "daemon/request_fields.hpp"
 
 namespace hl2tp::daemon {
 namespace {
 
 using nlohmann::json;
 
+constexpr std::array<std::string_view, 3> kLevels = {"brief", "detail", "extensive"};
+
+json failure(std::string error) {
+  return {{"ok", false}, {"error", std::move(error)}};
+}
+
 std::string role_name(Role r) {
   return r == Role::lac ? "lac" : r == Role::lns ? "lns" : "both";
+}
+
+// Who asked, for the log: what the kernel says of the management connection's other end.
+std::string who(const std::optional<ClientCredentials>& client) {
+  return client ? fmt::format("uid={} pid={}", client->uid, client->pid) : "unidentified client";
 }
 
 // `extensive` adds the control channel's sequence state and counters.
@@ -119,10 +139,59 @@ json statistics(const engine::Endpoint& e) {
   };
 }
 
-json call(Daemon& d, const json& req) {
-  auto peer = parse_address(req.value("peer", ""), 1701);
-  if (!peer) return {{"ok", false}, {"error", peer.error()}};
-  const int count = req.value("count", 1), wanted_tunnels = std::max(1, req.value("tunnels", 1));
+json show_tunnels(Daemon& d, RequestFields& fields) {
+  const auto level = fields.one_of("level", kLevels).value_or("brief");
+  const auto only_id = fields.integer("tunnel", 1, 65535);
+  const auto peer_text = fields.text("peer");
+  const auto only_state = fields.text("state");
+  if (fields.error()) return failure(*fields.error());
+  std::optional<tunnel::PeerAddress> only_peer;
+  if (peer_text) {
+    auto parsed = parse_address(*peer_text, 1701);
+    if (!parsed) return failure(parsed.error());
+    only_peer = *parsed;
+  }
+  json list = json::array();
+  for (const auto& [id, t] : d.endpoint().tunnels()) {
+    if (only_id && id != *only_id) continue;
+    if (only_peer && !t.peer().same_host(*only_peer)) continue;
+    if (only_state && tunnel::name(t.state()) != *only_state) continue;
+    list.push_back(tunnel_json(t, level == "extensive"));
+  }
+  return {{"ok", true}, {"tunnels", std::move(list)}};
+}
+
+json show_sessions(Daemon& d, RequestFields& fields) {
+  const auto limit = fields.integer("limit", 0, std::numeric_limits<std::uint32_t>::max());
+  const auto only_tunnel = fields.integer("tunnel", 1, 65535);
+  if (fields.error()) return failure(*fields.error());
+  const std::size_t most = limit && *limit > 0 ? static_cast<std::size_t>(*limit) : SIZE_MAX;
+  json list = json::array();
+  for (const auto& [id, t] : d.endpoint().tunnels()) {
+    if (only_tunnel && id != *only_tunnel) continue;
+    for (const auto& [sid, s] : t.sessions()) {
+      if (list.size() >= most) break;
+      list.push_back({{"local-tunnel-id", id},
+                      {"local-session-id", sid},
+                      {"remote-session-id", s.peer_id()},
+                      {"state", std::string(session::name(s.state()))}});
+    }
+  }
+  return {{"ok", true}, {"sessions", std::move(list)}};
+}
+
+json call(Daemon& d, RequestFields& fields, const std::optional<ClientCredentials>& client) {
+  const auto& limits = d.config().endpoint.limits;
+  const auto peer_text = fields.text("peer", /*required=*/true);
+  const auto count = fields.integer("count", 1, kMaxCallsPerRequest).value_or(1);
+  const auto wanted_tunnels =
+      fields
+          .integer("tunnels", 1,
+                   static_cast<std::int64_t>(std::min<std::size_t>(limits.max_tunnels, 65535)))
+          .value_or(1);
+  if (fields.error()) return failure(*fields.error());
+  auto peer = parse_address(*peer_text, 1701);
+  if (!peer) return failure(peer.error());
   auto& e = d.endpoint();
   const Time now = d.now();
   std::vector<std::uint16_t> tunnels;
@@ -132,15 +201,15 @@ json call(Daemon& d, const json& req) {
       tunnels.push_back(id);
     }
   }
-  while (static_cast<int>(tunnels.size()) < wanted_tunnels) {
+  while (static_cast<std::int64_t>(tunnels.size()) < wanted_tunnels) {
     auto id = e.open_tunnel(now, *peer);
-    if (!id) return {{"ok", false}, {"error", id.error()}};
+    if (!id) return failure(id.error());
     tunnels.push_back(*id);
   }
   tunnels.resize(static_cast<std::size_t>(wanted_tunnels));
-  int placed = 0;
+  std::int64_t placed = 0;
   std::string last_error;
-  for (int i = 0; i < count; ++i) {
+  for (std::int64_t i = 0; i < count; ++i) {
     session::CallParameters p;
     p.call_serial_number = static_cast<std::uint32_t>(i + 1);
     p.bearer_type = wire::kBearerDigital;
@@ -153,80 +222,88 @@ json call(Daemon& d, const json& req) {
       last_error = s.error();
     }
   }
+  spdlog::info("operator ({}): call {} to {} over {} tunnels: {} placed{}", who(client), count,
+               peer->to_string(), tunnels.size(), placed,
+               last_error.empty() ? "" : " (" + last_error + ")");
   json j = {{"ok", placed == count}, {"placed", placed}, {"tunnels", tunnels}};
   if (!last_error.empty()) j["error"] = last_error;
   return j;
 }
 
+json clear_tunnel(Daemon& d, RequestFields& fields,
+                  const std::optional<ClientCredentials>& client) {
+  const auto id = fields.integer("tunnel", 1, 65535, /*required=*/true);
+  if (fields.error()) return failure(*fields.error());
+  const bool done = d.endpoint().close_tunnel(d.now(), static_cast<std::uint16_t>(*id),
+                                              {1, std::nullopt, "cleared by the operator"});
+  spdlog::info("operator ({}): clear tunnel {}: {}", who(client), *id,
+               done ? "StopCCN sent" : "no such tunnel");
+  return done ? json{{"ok", true}} : failure("no such tunnel");
+}
+
+json clear_session(Daemon& d, RequestFields& fields,
+                   const std::optional<ClientCredentials>& client) {
+  const auto tunnel_id = fields.integer("tunnel", 1, 65535, /*required=*/true);
+  const auto session_id = fields.integer("session", 1, 65535, /*required=*/true);
+  if (fields.error()) return failure(*fields.error());
+  const bool done = d.endpoint().close_session(d.now(), static_cast<std::uint16_t>(*tunnel_id),
+                                               static_cast<std::uint16_t>(*session_id),
+                                               {3, std::nullopt, "cleared by the operator"});
+  spdlog::info("operator ({}): clear session {} of tunnel {}: {}", who(client), *session_id,
+               *tunnel_id, done ? "CDN sent" : "no such session");
+  return done ? json{{"ok", true}} : failure("no such session");
+}
+
+json answer(Daemon& d, const json& request, const std::optional<ClientCredentials>& client) {
+  RequestFields fields(request);
+  const auto command = fields.text("command", /*required=*/true);
+  if (!command) return failure(*fields.error());
+  if (*command == "show-summary") return {{"ok", true}, {"summary", summary(d)}};
+  if (*command == "show-tunnels") return show_tunnels(d, fields);
+  if (*command == "show-sessions") return show_sessions(d, fields);
+  if (*command == "show-statistics")
+    return {{"ok", true}, {"statistics", statistics(d.endpoint())}};
+  if (*command == "call") return call(d, fields, client);
+  if (*command == "clear-tunnel") return clear_tunnel(d, fields, client);
+  if (*command == "clear-session") return clear_session(d, fields, client);
+  if (*command == "request-restart") {
+    spdlog::info(
+        "operator ({}): request restart: stopping; every tunnel recovers at the next start",
+        who(client));
+    d.request_stop(false);
+    return {{"ok", true}};
+  }
+  if (*command == "request-shutdown") {
+    const bool clear = fields.flag("clear").value_or(false);
+    if (fields.error()) return failure(*fields.error());
+    spdlog::info("operator ({}): request shutdown{}", who(client),
+                 clear ? " --clear: StopCCN on every tunnel, then stop" : ": stopping");
+    d.request_stop(clear);
+    return {{"ok", true}};
+  }
+  return failure("unknown command \"" + *command + "\"");
+}
+
 }  // namespace
 
-std::string handle_request(Daemon& d, const std::string& line) {
-  json req = json::parse(line, nullptr, /*allow_exceptions=*/false);
-  if (req.is_discarded() || !req.is_object() || !req.contains("command")) {
-    return json{{"ok", false}, {"error", "expected a JSON object with a \"command\""}}.dump();
+std::string handle_request(Daemon& d, std::string_view line,
+                           const std::optional<ClientCredentials>& client) {
+  // Invalid UTF-8 (in a command name, or a peer's host name from the wire) is replaced rather
+  // than thrown on by dump().
+  const auto text = [](const json& j) {
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+  };
+  try {
+    const json request = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (request.is_discarded() || !request.is_object()) {
+      return text(failure("expected a JSON object with a \"command\""));
+    }
+    return text(answer(d, request, client));
+  } catch (const std::exception& e) {
+    // The shell's edge: nothing a client sends may end the daemon. Reaching here is a bug.
+    spdlog::error("management request failed: {}", e.what());
+    return text(failure(std::string("internal error: ") + e.what()));
   }
-  const std::string command = req.value("command", "");
-  json answer;
-  auto& e = d.endpoint();
-  if (command == "show-summary") {
-    answer = {{"ok", true}, {"summary", summary(d)}};
-  } else if (command == "show-tunnels") {
-    // Filters: a tunnel ID, a peer host, a state.
-    const int only_id = req.value("tunnel", 0);
-    std::optional<tunnel::PeerAddress> only_peer;
-    if (req.contains("peer")) {
-      auto parsed = parse_address(req.value("peer", ""), 1701);
-      if (!parsed) return json{{"ok", false}, {"error", parsed.error()}}.dump();
-      only_peer = *parsed;
-    }
-    const std::string only_state = req.value("state", "");
-    const bool extensive = req.value("level", "") == "extensive";
-    json list = json::array();
-    for (const auto& [id, t] : e.tunnels()) {
-      if (only_id != 0 && id != only_id) continue;
-      if (only_peer && !t.peer().same_host(*only_peer)) continue;
-      if (!only_state.empty() && tunnel::name(t.state()) != only_state) continue;
-      list.push_back(tunnel_json(t, extensive));
-    }
-    answer = {{"ok", true}, {"tunnels", list}};
-  } else if (command == "show-sessions") {
-    const std::size_t limit = req.value("limit", std::size_t{0});
-    const int only_tunnel = req.value("tunnel", 0);
-    json list = json::array();
-    for (const auto& [id, t] : e.tunnels()) {
-      if (only_tunnel != 0 && id != only_tunnel) continue;
-      for (const auto& [sid, s] : t.sessions()) {
-        if (limit != 0 && list.size() >= limit) break;
-        list.push_back({{"local-tunnel-id", id},
-                        {"local-session-id", sid},
-                        {"remote-session-id", s.peer_id()},
-                        {"state", std::string(session::name(s.state()))}});
-      }
-    }
-    answer = {{"ok", true}, {"sessions", list}};
-  } else if (command == "show-statistics") {
-    answer = {{"ok", true}, {"statistics", statistics(e)}};
-  } else if (command == "call") {
-    answer = call(d, req);
-  } else if (command == "clear-tunnel") {
-    const bool done = e.close_tunnel(d.now(), req.value("tunnel", std::uint16_t{0}),
-                                     {1, std::nullopt, "cleared by the operator"});
-    answer = done ? json{{"ok", true}} : json{{"ok", false}, {"error", "no such tunnel"}};
-  } else if (command == "clear-session") {
-    const bool done = e.close_session(d.now(), req.value("tunnel", std::uint16_t{0}),
-                                      req.value("session", std::uint16_t{0}),
-                                      {3, std::nullopt, "cleared by the operator"});
-    answer = done ? json{{"ok", true}} : json{{"ok", false}, {"error", "no such session"}};
-  } else if (command == "request-restart") {
-    d.request_stop(false);
-    answer = {{"ok", true}};
-  } else if (command == "request-shutdown") {
-    d.request_stop(req.value("clear", false));
-    answer = {{"ok", true}};
-  } else {
-    answer = {{"ok", false}, {"error", "unknown command \"" + command + "\""}};
-  }
-  return answer.dump();
 }
 
 }  // namespace hl2tp::daemon

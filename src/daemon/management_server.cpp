@@ -33,7 +33,7 @@ ManagementServer::ManagementServer(Daemon& daemon, StreamServerLimits limits)
                R"({"ok":false,"error":"busy: too many answers not yet read; try again"})"
                "\n"},
               [this](const StreamRequest& request) {
-                std::string answer = handle_request(daemon_, std::string(request.text)) + "\n";
+                std::string answer = handle_request(daemon_, request.text, request.client) + "\n";
                 daemon_.flush();  // a command's records are committed, and its datagrams sent, now
                 return answer;
               }) {}

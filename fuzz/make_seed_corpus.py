@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Writes the fuzzers' seed corpora: every golden message of tests/vectors, a data message, and
-messages with hidden AVPs under the fuzz target's secret ("fuzz"), hidden per RFC 2661 §4.3."""
+messages with hidden AVPs under the fuzz target's secret ("fuzz"), hidden per RFC 2661 §4.3; request
+lines for the management socket and chunked requests for the local servers' framing."""
 import hashlib
+import json
 import pathlib
 
 root = pathlib.Path(__file__).resolve().parent
@@ -80,6 +82,48 @@ def main():
         s = b"tunnel-secret"
         (out / f"seed-{i}").write_bytes(attr.to_bytes(2, "big") + bytes([len(s), len(rv)]) + s + rv
                                         + hide(attr, s, rv, value, pad))
+
+    # The management fuzzer's daemon (seed 1) holds tunnels 27 and 26702, with sessions 17499-17501
+    # in tunnel 27: seeds that name them reach past the "no such" answers.
+    out = root / "corpus" / "management_request_fuzzer"
+    out.mkdir(exist_ok=True)
+    for name, requests in {
+        "show-summary": [{"command": "show-summary"}],
+        "show-tunnels-extensive": [{"command": "show-tunnels", "level": "extensive", "tunnel": 27,
+                                    "peer": "127.0.0.2", "state": "established"}],
+        "show-sessions-filters": [{"command": "show-sessions", "level": "detail", "tunnel": 27,
+                                   "session": 17500, "state": "established"}],
+        "show-sessions-limit": [{"command": "show-sessions", "level": "extensive", "limit": 2}],
+        "show-statistics": [{"command": "show-statistics"}],
+        "call-then-show": [{"command": "call", "peer": "127.0.0.2", "count": 3, "tunnels": 2},
+                           {"command": "show-sessions", "level": "detail"}],
+        "clear-tunnel-then-show": [{"command": "clear-tunnel", "tunnel": 26702},
+                                   {"command": "show-sessions"}, {"command": "show-tunnels"}],
+        "clear-session-then-show": [{"command": "clear-session", "tunnel": 27, "session": 17499},
+                                    {"command": "show-sessions", "level": "extensive"}],
+        "request-restart": [{"command": "request-restart"}, {"command": "show-summary"}],
+        "request-shutdown-clear": [{"command": "request-shutdown", "clear": True},
+                                   {"command": "show-tunnels", "level": "detail"}],
+        "wrong-types": [{"command": "clear-tunnel", "tunnel": "x"},
+                        {"command": "show-sessions", "limit": -1}, {"command": "call", "peer": 5}],
+    }.items():
+        (out / name).write_text("\n".join(json.dumps(r) for r in requests) + "\n")
+    (out / "malformed").write_bytes(b'{"command":\n[1,2]\n{"command":"show-\xff"}\nnull\n')
+
+    # [terminator: even "\n", odd "\r\n\r\n"][bound, 2 octets] then [length][octets], 0: closed.
+    out = root / "corpus" / "request_buffer_fuzzer"
+    out.mkdir(exist_ok=True)
+
+    def chunks(*parts):
+        return b"".join(bytes([len(p)]) + p for p in parts)
+    for name, data in {
+        "line-in-two-chunks": b"\x00\x00\x40" + chunks(b'{"command":', b'"show-summary"}\n'),
+        "http-head-split-terminator": b"\x01\x01\x00" + chunks(b"GET /metrics HTTP/1.1\r\n\r", b"\n"),
+        "closed-after-part": b"\x00\x00\x20" + chunks(b"abc", b""),
+        "too-large": b"\x00\x00\x08" + chunks(b"0123456789abcdef", b"\n"),
+        "abandoned": b"\x01\x00\x10" + chunks(b""),
+    }.items():
+        (out / name).write_bytes(data)
 
 
 main()

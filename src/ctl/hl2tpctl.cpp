@@ -1,6 +1,8 @@
 // hl2tpctl: the operator's view of hl2tpd over its management socket (src/daemon/
 // management_commands.hpp): show summary|tunnel|session|statistics (text, or --json), clear,
 // request restart|shutdown, and `call` to place test calls from a LAC (until PPPoE arrives).
+// Exit status: 0 when the daemon answered ok, 1 when it answered with an error (an unknown tunnel,
+// session or state among them), 2 when it could not be reached.
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -11,6 +13,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 namespace {
 
@@ -33,14 +36,26 @@ std::optional<json> ask(const std::string& socket_path, const json& request) {
     return std::nullopt;
   }
   const std::string line = request.dump() + "\n";
-  if (::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
-    ::close(fd);
-    return std::nullopt;
+  for (std::size_t sent = 0; sent < line.size();) {
+    // MSG_NOSIGNAL: a daemon that closes on us is an error message, not death by SIGPIPE.
+    const ssize_t n = ::send(fd, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      std::fprintf(stderr, "hl2tpctl: sending to hl2tpd at %s: %s\n", socket_path.c_str(),
+                   std::strerror(errno));
+      ::close(fd);
+      return std::nullopt;
+    }
+    sent += static_cast<std::size_t>(n);
   }
   std::string answer;
   char chunk[65536];
-  for (ssize_t n; (n = ::read(fd, chunk, sizeof(chunk))) > 0;)
+  for (;;) {
+    const ssize_t n = ::read(fd, chunk, sizeof(chunk));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
     answer.append(chunk, static_cast<std::size_t>(n));
+  }
   ::close(fd);
   json j = json::parse(answer, nullptr, false);
   if (j.is_discarded()) {
@@ -70,6 +85,9 @@ void print_tunnels(const json& tunnels) {
               "State", "Sessions", "Resync mechanism", "Recovery");
   for (const auto& t : tunnels) {
     std::string recovery = text(t["recovery-state"]);
+    // The method the recovery used, which a fall-back may have made differ from the negotiated
+    // mechanism in the column before.
+    if (t.contains("recovery-method")) recovery += " by " + text(t["recovery-method"]);
     if (t.contains("recovers-tunnel"))
       recovery = "RFC 4951 recovery tunnel of " + text(t["recovers-tunnel"]);
     if (t.contains("recovery-time-ms")) recovery += " in " + text(t["recovery-time-ms"]) + " ms";
@@ -80,10 +98,47 @@ void print_tunnels(const json& tunnels) {
   }
 }
 
+// "3d 04:05:06", or "unknown".
+std::string uptime_text(const json& seconds) {
+  if (!seconds.is_number()) return "unknown";
+  auto s = static_cast<long long>(seconds.get<double>());
+  const long long days = s / 86400;
+  s %= 86400;
+  char out[64];
+  std::snprintf(out, sizeof(out), "%s%02lld:%02lld:%02lld",
+                days > 0 ? (std::to_string(days) + "d ").c_str() : "", s / 3600, s / 60 % 60,
+                s % 60);
+  return out;
+}
+
+void print_sessions(const json& sessions, std::string_view level) {
+  if (level == "brief") {
+    std::printf("%-8s %-8s %-8s %s\n", "Tunnel", "Session", "Remote", "State");
+    for (const auto& s : sessions) {
+      std::printf("%-8s %-8s %-8s %s\n", text(s["local-tunnel-id"]).c_str(),
+                  text(s["local-session-id"]).c_str(), text(s["remote-session-id"]).c_str(),
+                  text(s["state"]).c_str());
+    }
+    return;
+  }
+  for (auto s : sessions) {
+    std::printf("Session %s/%s\n", text(s["local-tunnel-id"]).c_str(),
+                text(s["local-session-id"]).c_str());
+    if (s.contains("uptime-s")) {
+      s["uptime"] = uptime_text(s["uptime-s"]);
+      s.erase("uptime-s");
+    }
+    print_object(s, "  ");
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"hl2tpctl: show and control hl2tpd"};
+  app.set_version_flag("--version", HL2TP_VERSION);
+  // --json and -s are accepted after a subcommand too: `hl2tpctl show session --json`.
+  app.fallthrough();
   std::string socket_path = "/run/hl2tp/hl2tpd.sock";
   bool as_json = false;
   app.add_option("-s,--socket", socket_path, "hl2tpd's management socket");
@@ -98,22 +153,33 @@ int main(int argc, char** argv) {
   int tunnel_filter = 0;
   auto* show_tunnel = show->add_subcommand("tunnel", "tunnels: brief (a table), detail, extensive");
   show_tunnel->add_option("level", level)->check(CLI::IsMember({"brief", "detail", "extensive"}));
-  show_tunnel->add_option("--tunnel", tunnel_filter, "only this local tunnel ID");
+  // Given or not, rather than a sentinel: `--tunnel 0` reaches the daemon, which refuses it.
+  auto* tunnel_option =
+      show_tunnel->add_option("--tunnel", tunnel_filter, "only this local tunnel ID");
   show_tunnel->add_option("--peer", peer_filter, "only tunnels to this peer address");
   show_tunnel->add_option("--state", state_filter, "only tunnels in this state");
   show_tunnel->callback([&] {
     request = {{"command", "show-tunnels"}, {"level", level}};
-    if (tunnel_filter != 0) request["tunnel"] = tunnel_filter;
+    if (tunnel_option->count() > 0) request["tunnel"] = tunnel_filter;
     if (!peer_filter.empty()) request["peer"] = peer_filter;
     if (!state_filter.empty()) request["state"] = state_filter;
   });
   std::size_t limit = 0;
-  auto* show_session = show->add_subcommand("session");
+  int session_filter = 0;
+  auto* show_session = show->add_subcommand(
+      "session", "sessions sorted by tunnel and session ID: brief (a table), detail, extensive");
+  show_session->add_option("level", level)->check(CLI::IsMember({"brief", "detail", "extensive"}));
   show_session->add_option("--limit", limit, "at most this many");
-  show_session->add_option("--tunnel", tunnel_filter, "only sessions of this local tunnel ID");
+  auto* session_tunnel_option =
+      show_session->add_option("--tunnel", tunnel_filter, "only sessions of this local tunnel ID");
+  auto* session_option = show_session->add_option("--session", session_filter,
+                                                  "only sessions with this local session ID");
+  show_session->add_option("--state", state_filter, "only sessions in this state");
   show_session->callback([&] {
-    request = {{"command", "show-sessions"}, {"limit", limit}};
-    if (tunnel_filter != 0) request["tunnel"] = tunnel_filter;
+    request = {{"command", "show-sessions"}, {"level", level}, {"limit", limit}};
+    if (session_tunnel_option->count() > 0) request["tunnel"] = tunnel_filter;
+    if (session_option->count() > 0) request["session"] = session_filter;
+    if (!state_filter.empty()) request["state"] = state_filter;
   });
   show->add_subcommand("statistics")->callback([&] { request = {{"command", "show-statistics"}}; });
 
@@ -169,12 +235,8 @@ int main(int argc, char** argv) {
     }
   } else if (answer->contains("statistics")) {
     print_object((*answer)["statistics"]);
-  } else if (answer->contains("sessions")) {
-    for (const auto& s : (*answer)["sessions"]) {
-      std::printf("%s/%s -> %s %s\n", text(s["local-tunnel-id"]).c_str(),
-                  text(s["local-session-id"]).c_str(), text(s["remote-session-id"]).c_str(),
-                  text(s["state"]).c_str());
-    }
+  } else if (answer->contains("sessions") && (*answer)["sessions"].is_array()) {
+    print_sessions((*answer)["sessions"], level);
   } else {
     print_object(*answer);
   }

@@ -7,12 +7,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 
 #include "daemon/event_line.hpp"
 #include "daemon/management_server.hpp"
 #include "daemon/metrics_server.hpp"
 #include "daemon/socket_activation.hpp"
+#include "daemon/stream_server.hpp"
 
 namespace hl2tp::daemon {
 namespace {
@@ -25,12 +27,22 @@ constexpr std::size_t kMaxDatagram = 65536;
 }  // namespace
 
 Daemon::Daemon(DaemonConfig config, std::unique_ptr<store::CheckpointStore> store,
-               std::vector<UdpSocket> sockets)
-    : config_(std::move(config)), store_(std::move(store)), sockets_(std::move(sockets)) {}
+               std::vector<UdpSocket> sockets, std::unique_ptr<wire::RandomSource> random)
+    : config_(std::move(config)),
+      random_(random ? std::move(random) : std::make_unique<OsRandom>()),
+      store_(std::move(store)),
+      sockets_(std::move(sockets)) {}
 
 Daemon::~Daemon() {
-  if (epoll_ >= 0) ::close(epoll_);
   if (signal_fd_ >= 0) ::close(signal_fd_);
+}
+
+const StreamServer* Daemon::management_server() const {
+  return management_ ? &management_->server() : nullptr;
+}
+
+const StreamServer* Daemon::metrics_server() const {
+  return metrics_ ? &metrics_->server() : nullptr;
 }
 
 Time Daemon::now() const {
@@ -176,46 +188,9 @@ void Daemon::reload() {
                config_.endpoint.peers.size());
 }
 
-int Daemon::run() {
+engine::Endpoint::RecoveryReport Daemon::recover() {
   started_ = now();
-  endpoint_ = std::make_unique<engine::Endpoint>(config_.endpoint, random_);
-
-  epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
-  sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGTERM);
-  sigaddset(&mask, SIGINT);
-  sigaddset(&mask, SIGHUP);
-  sigprocmask(SIG_BLOCK, &mask, nullptr);
-  signal_fd_ = ::signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-  auto watch = [this](int fd, std::uint64_t tag) {
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.u64 = tag;
-    ::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev);
-  };
-  constexpr std::uint64_t kSignal = 1ull << 32, kManagement = 2ull << 32;
-  for (std::size_t i = 0; i < sockets_.size(); ++i)
-    watch(sockets_[i].fd(), i);
-  watch(signal_fd_, kSignal);
-  management_ = std::make_unique<ManagementServer>(*this);
-  if (auto error = management_->listen(config_.management_socket)) {
-    spdlog::error("{}", *error);
-    return kExitFailure;
-  }
-  watch(management_->fd(), kManagement);
-  constexpr std::uint64_t kMetrics = 3ull << 32;
-  if (config_.metrics) {
-    metrics_ = std::make_unique<MetricsServer>(*this);
-    if (auto error = metrics_->listen(*config_.metrics)) {
-      spdlog::error("{}", *error);
-      return kExitFailure;
-    }
-    watch(metrics_->fd(), kMetrics);
-  }
-  // Only now, with every local socket bound, is any peer contacted: a start that cannot serve
-  // (a metrics port taken, a management socket refused) fails before recovery sends a datagram,
-  // so a peer never sees a recovery begun by a process about to exit.
+  endpoint_ = std::make_unique<engine::Endpoint>(config_.endpoint, *random_);
   const auto snapshot = store_->load();
   const auto report = endpoint_->recover(started_, snapshot);
   spdlog::info(
@@ -223,33 +198,85 @@ int Daemon::run() {
       report.tunnels_recovered, report.sessions_recovered, report.tunnels_cleared,
       report.tunnels_closing);
   flush();
+  return report;
+}
+
+int Daemon::run() {
+  if (!poll_.valid()) {
+    spdlog::error("could not create the epoll set");
+    return kExitFailure;
+  }
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGHUP);
+  sigprocmask(SIG_BLOCK, &mask, nullptr);
+  signal_fd_ = ::signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  // A tag's upper half says what is ready; its lower half which socket or connection.
+  constexpr std::uint64_t kSignal = 1, kManagement = 2, kMetrics = 3;
+  std::vector<std::string> errors;
+  for (std::size_t i = 0; i < sockets_.size(); ++i) {
+    if (auto error = poll_.add(sockets_[i].fd(), EPOLLIN, i)) errors.push_back(*error);
+  }
+  if (auto error = poll_.add(signal_fd_, EPOLLIN, kSignal << 32)) errors.push_back(*error);
+  management_ = std::make_unique<ManagementServer>(*this);
+  if (auto error = management_->listen(config_.management_socket, poll_, kManagement << 32)) {
+    errors.push_back(*error);
+  }
+  if (config_.metrics) {
+    metrics_ = std::make_unique<MetricsServer>(*this);
+    if (auto error = metrics_->listen(*config_.metrics, poll_, kMetrics << 32)) {
+      errors.push_back(*error);
+    }
+  }
+  if (!errors.empty()) {
+    for (const auto& error : errors)
+      spdlog::error("{}", error);
+    return kExitFailure;
+  }
+  // Only now, with every local socket bound, is any peer contacted: a start that cannot serve
+  // (a metrics port taken, a management socket refused) fails before recovery sends a datagram,
+  // so a peer never sees a recovery begun by a process about to exit.
+  recover();
   notify_ready();
 
-  epoll_event events[64];
+  std::array<epoll_event, 64> events;
   while (!stopping_) {
+    // The loop wakes for the engine's next timer and for the local servers' next connection
+    // deadline, whichever comes first.
+    std::optional<Time> wake = endpoint_->next_timeout();
+    for (const StreamServer* server : {management_server(), metrics_server()}) {
+      if (!server) continue;
+      if (auto deadline = server->next_deadline(); deadline && (!wake || *deadline < *wake)) {
+        wake = deadline;
+      }
+    }
     int timeout_ms = -1;
-    if (auto next = endpoint_->next_timeout()) {
-      const auto wait = *next - now();
+    if (wake) {
+      const auto wait = *wake - now();
       timeout_ms =
           wait.count() <= 0
               ? 0
               : static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(wait).count());
     }
     if (clearing_) timeout_ms = timeout_ms < 0 ? 100 : std::min(timeout_ms, 100);
-    const int n = ::epoll_wait(epoll_, events, 64, timeout_ms);
-    for (int i = 0; i < n; ++i) {
-      const std::uint64_t tag = events[i].data.u64;
-      if (tag == kSignal) {
+    for (const epoll_event& ready : poll_.wait(events, timeout_ms)) {
+      const std::uint64_t kind = ready.data.u64 >> 32;
+      const auto slot = static_cast<std::uint32_t>(ready.data.u64 & 0xFFFF'FFFFull);
+      if (kind == kSignal) {
         on_signal();
-      } else if (tag == kManagement) {
-        management_->accept_one();
-      } else if (tag == kMetrics) {
-        metrics_->accept_one();
+      } else if (kind == kManagement) {
+        management_->server().on_ready(slot, ready.events, now());
+      } else if (kind == kMetrics) {
+        metrics_->server().on_ready(slot, ready.events, now());
       } else {
-        on_socket(sockets_[static_cast<std::size_t>(tag)]);
+        on_socket(sockets_[slot]);
       }
     }
     const Time t = now();
+    management_->server().expire(t);
+    if (metrics_) metrics_->server().expire(t);
     if (auto next = endpoint_->next_timeout(); next && *next <= t) endpoint_->handle_timeout(t);
     flush();
     if (clearing_) {

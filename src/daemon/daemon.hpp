@@ -1,6 +1,7 @@
 #pragma once
 // hl2tpd's shell around the engine (architecture.md "Thin shell"): an epoll loop over the UDP
-// sockets, a signalfd and the management socket; timers from Endpoint::next_timeout. Each loop turn
+// sockets, a signalfd and the local servers (management socket, metrics page) and their
+// connections; timers from Endpoint::next_timeout and the connections' deadlines. Each loop turn
 // drains what is ready, then commits the turn's checkpoint records in one transaction (group
 // commit), then sends the turn's datagrams: no datagram leaves before the records emitted before
 // it are durable.
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "daemon/config.hpp"
+#include "daemon/epoll_set.hpp"
 #include "daemon/exit_status.hpp"
 #include "daemon/histogram.hpp"
 #include "daemon/log_limiter.hpp"
@@ -21,15 +23,22 @@ namespace hl2tp::daemon {
 
 class ManagementServer;
 class MetricsServer;
+class StreamServer;
 
 class Daemon {
  public:
+  // `random`: where tunnel and session IDs, challenges and Tie Breakers come from; the kernel's
+  // CSPRNG unless given (tests and fuzzers give a seeded one, to be reproducible).
   Daemon(DaemonConfig config, std::unique_ptr<store::CheckpointStore> store,
-         std::vector<UdpSocket> sockets);
+         std::vector<UdpSocket> sockets, std::unique_ptr<wire::RandomSource> random = nullptr);
   ~Daemon();
 
   // Rebuilds the endpoint from the store, recovers, and serves until told to stop. The exit code.
   int run();
+  // What run() does first: the endpoint rebuilt from the store, recovery started, and the first
+  // records committed. Alone it gives a Daemon without its loop or servers, whose endpoint and
+  // management commands tests and fuzzers can drive.
+  engine::Endpoint::RecoveryReport recover();
   // Where SIGHUP re-reads the configuration from.
   void set_config_path(std::string path) { config_path_ = std::move(path); }
 
@@ -52,6 +61,9 @@ class Daemon {
   void flush();
   const Histogram& recovery_seconds() const { return recovery_seconds_; }
   const Histogram& commit_seconds() const { return commit_seconds_; }
+  // The local servers, for their counters on the metrics page; null when not running.
+  const StreamServer* management_server() const;
+  const StreamServer* metrics_server() const;
 
  private:
   void on_socket(UdpSocket& socket);
@@ -61,16 +73,16 @@ class Daemon {
 
   DaemonConfig config_;
   std::string config_path_;
-  OsRandom random_;
+  std::unique_ptr<wire::RandomSource> random_;
   std::unique_ptr<store::CheckpointStore> store_;
   std::vector<UdpSocket> sockets_;
   std::unique_ptr<engine::Endpoint> endpoint_;
+  EpollSet poll_;  // before the servers: they file their sockets in it until they are destroyed
   std::unique_ptr<ManagementServer> management_;
   std::unique_ptr<MetricsServer> metrics_;
   Histogram recovery_seconds_{{0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120}};
   Histogram commit_seconds_{{0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5}};
   LogLimiter log_limiter_{5.0, 20.0};  // lines per second and burst, per kind of warning
-  int epoll_ = -1;
   int signal_fd_ = -1;
   Time started_{};
   bool stopping_ = false;

@@ -2,6 +2,7 @@
 // as Type=notify with hl2tpd.socket holding the UDP port); `--check` only validates the file and
 // the paths it names.
 #include <fmt/format.h>
+#include <signal.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -42,6 +43,9 @@ hl2tp::store::Durability sqlite_durability(StoreDurability d) {
 
 int main(int argc, char** argv) {
   using namespace hl2tp;
+  // A client of a local socket that goes away before reading its answer must not end the daemon:
+  // every send says MSG_NOSIGNAL, and SIGPIPE is ignored for anything that does not.
+  ::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"hl2tpd: a hitless L2TPv2 LAC/LNS"};
   std::string config_path = "/etc/hl2tp/hl2tpd.toml";
   bool check = false;

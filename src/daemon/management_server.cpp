@@ -1,6 +1,5 @@
 #include "daemon/management_server.hpp"
 
-#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -12,18 +11,39 @@
 
 #include "daemon/daemon.hpp"
 #include "daemon/management_commands.hpp"
-#include "daemon/stream_exchange.hpp"
 
 namespace hl2tp::daemon {
 
-ManagementServer::~ManagementServer() {
-  if (fd_ >= 0) {
-    ::close(fd_);
-    ::unlink(path_.c_str());
-  }
+using namespace std::chrono_literals;
+
+StreamServerLimits ManagementServer::default_limits() {
+  StreamServerLimits limits;
+  limits.max_connections = 64;
+  limits.max_request = 65536;
+  limits.deadline = 10s;
+  return limits;
 }
 
-std::optional<std::string> ManagementServer::listen(const std::string& path) {
+ManagementServer::ManagementServer(Daemon& daemon, StreamServerLimits limits)
+    : daemon_(daemon),
+      server_("management socket", limits,
+              {"\n",
+               R"({"ok":false,"error":"request too large"})"
+               "\n",
+               R"({"ok":false,"error":"busy: too many answers not yet read; try again"})"
+               "\n"},
+              [this](const StreamRequest& request) {
+                std::string answer = handle_request(daemon_, request.text, request.client) + "\n";
+                daemon_.flush();  // a command's records are committed, and its datagrams sent, now
+                return answer;
+              }) {}
+
+ManagementServer::~ManagementServer() {
+  if (!path_.empty()) ::unlink(path_.c_str());
+}
+
+std::optional<std::string> ManagementServer::listen(const std::string& path, EpollSet& poll,
+                                                    std::uint64_t tag_base) {
   sockaddr_un addr{};
   if (path.size() >= sizeof(addr.sun_path)) return "management socket path too long: " + path;
   std::error_code ignored;
@@ -36,23 +56,18 @@ std::optional<std::string> ManagementServer::listen(const std::string& path) {
     }
     ::unlink(path.c_str());  // left by a previous incarnation
   }
-  fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   addr.sun_family = AF_UNIX;
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      ::listen(fd_, 16) != 0) {
-    return "management socket " + path + ": " + std::strerror(errno);
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      ::listen(fd, 64) != 0) {
+    const std::string error = "management socket " + path + ": " + std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    return error;
   }
   ::chmod(path.c_str(), 0660);
   path_ = path;
-  return std::nullopt;
-}
-
-void ManagementServer::accept_one() {
-  serve_one_request(fd_, "\n", 65536, [this](const std::string& request) {
-    return handle_request(daemon_, request.substr(0, request.find('\n'))) + "\n";
-  });
-  daemon_.flush();  // a command's records are committed, and its datagrams sent, now
+  return server_.attach(fd, poll, tag_base);
 }
 
 }  // namespace hl2tp::daemon

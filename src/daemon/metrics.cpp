@@ -5,6 +5,7 @@
 #include <map>
 
 #include "daemon/daemon.hpp"
+#include "daemon/stream_server.hpp"
 
 namespace hl2tp::daemon {
 namespace {
@@ -63,6 +64,25 @@ std::string metrics_text(Daemon& d) {
   family(out, "hl2tp_recovery_requests_refused_total", "counter",
          "RFC 4951 recovery requests from peers that were refused.");
   out += fmt::format("hl2tp_recovery_requests_refused_total {}\n", s.recovery_refused);
+  family(out, "hl2tp_local_connections_total", "counter",
+         "Connections to the management socket and the metrics page, by how they ended.");
+  for (auto [server, s_name] :
+       {std::pair(d.management_server(), "management"), std::pair(d.metrics_server(), "metrics")}) {
+    if (!server) continue;
+    for (auto outcome : kConnectionOutcomes) {
+      out += fmt::format("hl2tp_local_connections_total{{server=\"{}\",outcome=\"{}\"}} {}\n",
+                         s_name, name(outcome), server->count(outcome));
+    }
+  }
+  family(out, "hl2tp_local_connections_open", "gauge",
+         "Open connections to the management socket and the metrics page.");
+  for (auto [server, s_name] :
+       {std::pair(d.management_server(), "management"), std::pair(d.metrics_server(), "metrics")}) {
+    if (server) {
+      out += fmt::format("hl2tp_local_connections_open{{server=\"{}\"}} {}\n", s_name,
+                         server->open_connections());
+    }
+  }
   out += d.recovery_seconds().text("hl2tp_recovery_duration_seconds",
                                    "Time from restart to a tunnel's recovery completing.");
   out += d.commit_seconds().text("hl2tp_store_commit_seconds",

@@ -9,36 +9,55 @@
 
 #include "daemon/metrics.hpp"
 #include "daemon/socket_address.hpp"
-#include "daemon/stream_exchange.hpp"
 
 namespace hl2tp::daemon {
+namespace {
 
-MetricsServer::~MetricsServer() {
-  if (fd_ >= 0) ::close(fd_);
+using namespace std::chrono_literals;
+
+std::string http_answer(std::string_view status, std::string_view body) {
+  return std::string("HTTP/1.1 ") + std::string(status) +
+         "\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + std::string(body);
 }
 
-std::optional<std::string> MetricsServer::listen(const tunnel::PeerAddress& a) {
-  fd_ = ::socket(a.v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+}  // namespace
+
+StreamServerLimits MetricsServer::default_limits() {
+  StreamServerLimits limits;
+  limits.max_connections = 64;
+  limits.max_request = 8192;
+  limits.deadline = 5s;
+  return limits;
+}
+
+MetricsServer::MetricsServer(Daemon& daemon, StreamServerLimits limits)
+    : daemon_(daemon),
+      server_(
+          "metrics page", limits,
+          {"\r\n\r\n", http_answer("431 Request Header Fields Too Large", "request too large\n"),
+           http_answer("503 Service Unavailable", "busy\n")},
+          [this](const StreamRequest& request) {
+            const bool wanted = request.text.starts_with("GET /metrics ") ||
+                                request.text.starts_with("GET /metrics?");
+            return wanted ? http_answer("200 OK", metrics_text(daemon_))
+                          : http_answer("404 Not Found", "not found: try /metrics\n");
+          }) {}
+
+std::optional<std::string> MetricsServer::listen(const tunnel::PeerAddress& a, EpollSet& poll,
+                                                 std::uint64_t tag_base) {
+  const int fd = ::socket(a.v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   const int one = 1;
-  ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   sockaddr_storage storage;
   const socklen_t len = to_sockaddr(a, storage);
-  if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&storage), len) != 0 ||
-      ::listen(fd_, 16) != 0) {
-    return "metrics address " + a.to_string() + ": " + std::strerror(errno);
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&storage), len) != 0 ||
+      ::listen(fd, 64) != 0) {
+    const std::string error = "metrics address " + a.to_string() + ": " + std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    return error;
   }
-  return std::nullopt;
-}
-
-void MetricsServer::accept_one() {
-  serve_one_request(fd_, "\r\n\r\n", 8192, [this](const std::string& request) {
-    const bool wanted =
-        request.rfind("GET /metrics ", 0) == 0 || request.rfind("GET /metrics?", 0) == 0;
-    const std::string body = wanted ? metrics_text(daemon_) : "not found: try /metrics\n";
-    return std::string(wanted ? "HTTP/1.1 200 OK" : "HTTP/1.1 404 Not Found") +
-           "\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: " +
-           std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
-  });
+  return server_.attach(fd, poll, tag_base);
 }
 
 }  // namespace hl2tp::daemon

@@ -1,9 +1,11 @@
 #pragma once
 // A minimal HTTP/1.1 server for the metrics page: GET /metrics answers the Prometheus text, any
-// other path 404. One request per connection; a client gets one second to send its request.
+// other path 404. One request per connection (Connection: close); the connections are a
+// StreamServer's (non-blocking, bounded, with deadlines).
 #include <optional>
 #include <string>
 
+#include "daemon/stream_server.hpp"
 #include "tunnel/peer_address.hpp"
 
 namespace hl2tp::daemon {
@@ -12,15 +14,19 @@ class Daemon;
 
 class MetricsServer {
  public:
-  explicit MetricsServer(Daemon& daemon) : daemon_(daemon) {}
-  ~MetricsServer();
-  std::optional<std::string> listen(const tunnel::PeerAddress& address);
-  int fd() const { return fd_; }
-  void accept_one();
+  // A scraper sends a request head of a few hundred octets and reads a page of a few KiB; a
+  // Prometheus scrape times out after 10 s by default, well after ours.
+  static StreamServerLimits default_limits();
+
+  explicit MetricsServer(Daemon& daemon, StreamServerLimits limits = default_limits());
+  std::optional<std::string> listen(const tunnel::PeerAddress& address, EpollSet& poll,
+                                    std::uint64_t tag_base);
+  StreamServer& server() { return server_; }
+  const StreamServer& server() const { return server_; }
 
  private:
   Daemon& daemon_;
-  int fd_ = -1;
+  StreamServer server_;
 };
 
 }  // namespace hl2tp::daemon

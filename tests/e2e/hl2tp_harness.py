@@ -140,12 +140,14 @@ class Daemon:
 
 
 @contextlib.contextmanager
-def lac_and_lns(workdir, failover=None, lns_metrics="", v6=False, lns_addr="127.0.0.2",
-                lac_addr="127.0.0.1"):
-    """An LNS and a LAC that know each other (on 127.0.0.2 and 127.0.0.1 unless told, or both on
-    ::1 with the LAC on port 1702), started; stopped and their files removed afterwards."""
-    if v6:
-        lns_addr, lac_addr = "::1", "::1"
+def lac_and_lns(workdir, failover=None, lns_metrics="", v6=False, addresses=None):
+    """An LNS and a LAC that know each other (on 127.0.0.2 and 127.0.0.1, or both on ::1 with the
+    LAC on port 1702), started; stopped and their files removed afterwards. `addresses`, a pair
+    (LAC, LNS) of IPv4 loopback addresses, puts them elsewhere: a test that runs beside the others
+    on one machine does not take their port 1701."""
+    lns_addr, lac_addr = ("::1", "::1") if v6 else ("127.0.0.2", "127.0.0.1")
+    if addresses:
+        lac_addr, lns_addr = addresses
     lns = Daemon("lns", "lns", lns_addr, workdir, peers=[lac_addr], failover=failover,
                  metrics=lns_metrics)
     lac = Daemon("lac", "lac", lac_addr, workdir, peers=[lns_addr], failover=failover,

@@ -194,9 +194,10 @@ engine::Endpoint::RecoveryReport Daemon::recover() {
   const auto snapshot = store_->load();
   const auto report = endpoint_->recover(started_, snapshot);
   spdlog::info(
-      "started: {} tunnels recovering, {} sessions kept, {} tunnels cleared, {} StopCCN resent",
+      "started: {} tunnels recovering, {} sessions kept, {} tunnels cleared, {} StopCCN resent, "
+      "{} calls that were being set up dropped",
       report.tunnels_recovered, report.sessions_recovered, report.tunnels_cleared,
-      report.tunnels_closing);
+      report.tunnels_closing, report.calls_dropped);
   flush();
   return report;
 }

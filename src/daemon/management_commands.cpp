@@ -218,6 +218,9 @@ json summary(Daemon& d) {
         {"fall-backs-to-silent", stats.recovery_fallbacks},
         {"requests-refused", stats.recovery_refused},
         {"longest-recovery-ms", worst_recovery_ms},
+        {"calls-dropped-at-restart", stats.calls_dropped_at_restart},
+        {"peer-recoveries-completed", stats.peer_recoveries_completed},
+        {"peer-requests-abandoned", stats.recovery_requests_abandoned},
         {"methods-used", methods_used}}},
   };
 }
@@ -244,8 +247,17 @@ json statistics(const engine::Endpoint& e) {
       {"zlb-sent", s.channel.zlb_sent},
       {"recovery-tunnels-opened", s.recovery_tunnels_opened},
       {"recovery-requests-refused", s.recovery_refused},
+      {"recovery-requests-stale", s.stale_recovery_requests},
+      {"recovery-requests-abandoned", s.recovery_requests_abandoned},
+      {"recovery-suggestions-withdrawn", s.recovery_suggestions_withdrawn},
+      {"recovery-completions-late", s.late_recovery_completions},
+      {"peer-recoveries-completed", s.peer_recoveries_completed},
+      {"refusals-rate-limited", s.refusals_rate_limited},
+      {"failover-messages-ignored", s.failover_messages_ignored},
       {"recoveries-completed", s.recoveries_completed},
       {"recoveries-failed", s.recoveries_failed},
+      {"recovery-fall-backs", s.recovery_fallbacks},
+      {"calls-dropped-at-restart", s.calls_dropped_at_restart},
   };
 }
 
@@ -346,7 +358,6 @@ json call(Daemon& d, RequestFields& fields, const std::optional<ClientCredential
   std::string last_error;
   for (std::int64_t i = 0; i < count; ++i) {
     session::CallParameters p;
-    p.call_serial_number = static_cast<std::uint32_t>(i + 1);
     p.bearer_type = wire::kBearerDigital;
     p.tx_connect_speed = 100'000'000;
     auto s = e.open_session(now, tunnels[static_cast<std::size_t>(i) % tunnels.size()],

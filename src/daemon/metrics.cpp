@@ -52,7 +52,8 @@ std::string metrics_text(Daemon& d) {
        {std::pair("decode_error", s.decode_errors), std::pair("unknown_tunnel", s.unknown_tunnel),
         std::pair("wrong_peer", s.wrong_peer), std::pair("not_sccrq", s.not_sccrq),
         std::pair("unlisted_peer", s.unlisted_peer),
-        std::pair("data_message", s.data_messages_dropped)}) {
+        std::pair("data_message", s.data_messages_dropped),
+        std::pair("failover_message_without_capability", s.failover_messages_ignored)}) {
     out += fmt::format("hl2tp_dropped_total{{reason=\"{}\"}} {}\n", why, n);
   }
   family(out, "hl2tp_recoveries_total", "counter", "Recoveries after our restarts, by outcome.");
@@ -64,6 +65,22 @@ std::string metrics_text(Daemon& d) {
   family(out, "hl2tp_recovery_requests_refused_total", "counter",
          "RFC 4951 recovery requests from peers that were refused.");
   out += fmt::format("hl2tp_recovery_requests_refused_total {}\n", s.recovery_refused);
+  family(out, "hl2tp_peer_recovery_requests_total", "counter",
+         "RFC 4951 recovery requests from peers, by what became of them (the helping end).");
+  for (auto [outcome, n] : {std::pair("refused", s.recovery_refused),
+                            std::pair("refused_stale", s.stale_recovery_requests),
+                            std::pair("abandoned", s.recovery_requests_abandoned),
+                            std::pair("completed", s.peer_recoveries_completed),
+                            std::pair("not_taken_up", s.recovery_suggestions_withdrawn)}) {
+    out += fmt::format("hl2tp_peer_recovery_requests_total{{outcome=\"{}\"}} {}\n", outcome, n);
+  }
+  family(out, "hl2tp_refusals_rate_limited_total", "counter",
+         "StopCCN refusals not sent: their source exceeded its rate.");
+  out += fmt::format("hl2tp_refusals_rate_limited_total {}\n", s.refusals_rate_limited);
+  family(out, "hl2tp_calls_dropped_at_restart_total", "counter",
+         "Calls being set up when hl2tpd failed, gone at the restart (only established calls are "
+         "kept).");
+  out += fmt::format("hl2tp_calls_dropped_at_restart_total {}\n", s.calls_dropped_at_restart);
   family(out, "hl2tp_local_connections_total", "counter",
          "Connections to the management socket and the metrics page, by how they ended.");
   for (auto [server, s_name] :

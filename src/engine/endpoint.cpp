@@ -124,22 +124,58 @@ void Endpoint::settle(Time now, std::uint16_t tunnel_id) {
   }
 }
 
+namespace {
+
+// Calls that were being set up when we failed: only established calls are stored, so their
+// requests and replies still queued in the restored channel are all that is left of them
+// (issue 13, point 10: counted and logged).
+std::size_t calls_in_setup(const store::StoredTunnel& stored,
+                           const tunnel::TunnelSettings& settings) {
+  std::size_t n = 0;
+  for (const auto& [ns, bytes] : stored.tunnel.channel.unacked) {
+    const auto m = wire::decode_control(bytes, {.secret = settings.secret});
+    if (!m || !m->type()) continue;
+    const auto type = *m->type();
+    n += type == MessageType::ICRQ || type == MessageType::OCRQ || type == MessageType::ICRP ||
+         type == MessageType::OCRP;
+  }
+  return n;
+}
+
+}  // namespace
+
 Endpoint::RecoveryReport Endpoint::recover(Time now, const store::Snapshot& snapshot) {
   RecoveryReport report;
+  // Serials resume past every one the previous incarnation may have used.
+  next_call_serial_ = call_serial_limit_ = snapshot.call_serial_limit;
   std::vector<std::uint16_t> by_protocol;
   for (const auto& [id, stored] : snapshot.tunnels) {
     auto settings = settings_for(stored.tunnel.peer);
+    // The events of a restart name the peer, as every tunnel event does.
+    auto restart_event = [&](EventKind kind, std::uint16_t session, std::string reason) {
+      Event e{kind,
+              id,
+              session,
+              std::nullopt,
+              std::move(reason),
+              stored.tunnel.peer,
+              stored.tunnel.peer_tunnel_id};
+      if (auto s = stored.sessions.find(session); session != 0 && s != stored.sessions.end()) {
+        e.peer_session_id = s->second.peer_session_id;
+        e.call_serial = s->second.parameters.call_serial_number;
+      }
+      event(std::move(e));
+    };
     if (!settings || stored.tunnel.resync_method == tunnel::ResyncMethod::none) {
       // Not recoverable: the peer was removed from the configuration, or the tunnel negotiated no
       // method (failover-resync = none, or failover-protocol against a peer without capability).
       checkpoint(tunnel::TunnelRemoved{id});
-      for (const auto& [sid, session] : stored.sessions) {
-        event({EventKind::session_closed, id, sid, std::nullopt, "not recoverable after restart"});
-      }
-      event({EventKind::tunnel_closed, id, 0, std::nullopt, "not recoverable after restart"});
-      event({EventKind::recovery_failed, id, 0, std::nullopt,
-             settings ? "no failover method was negotiated with this peer"
-                      : "peer no longer in the configuration"});
+      for (const auto& [sid, session] : stored.sessions)
+        restart_event(EventKind::session_closed, sid, "not recoverable after restart");
+      restart_event(EventKind::tunnel_closed, 0, "not recoverable after restart");
+      restart_event(EventKind::recovery_failed, 0,
+                    settings ? "no failover method was negotiated with this peer"
+                             : "peer no longer in the configuration");
       ++stats_.recoveries_failed;
       ++report.tunnels_cleared;
       continue;
@@ -164,8 +200,15 @@ Endpoint::RecoveryReport Endpoint::recover(Time now, const store::Snapshot& snap
                                                       protocol, stored.suggestion));
     if (!stored.tunnel.originator)
       by_remote_[{stored.tunnel.peer, stored.tunnel.peer_tunnel_id}] = id;
-    event({EventKind::tunnel_recovered, id, 0, std::nullopt,
-           std::string(tunnel::name(stored.tunnel.resync_method))});
+    const std::size_t dropped = calls_in_setup(stored, *settings);
+    report.calls_dropped += dropped;
+    stats_.calls_dropped_at_restart += dropped;
+    restart_event(EventKind::tunnel_recovered, 0,
+                  std::string(tunnel::name(stored.tunnel.resync_method)) +
+                      (dropped ? "; " + std::to_string(dropped) +
+                                     " calls that were being set up are gone (only established "
+                                     "calls are kept)"
+                               : std::string()));
     ++report.tunnels_recovered;
     report.sessions_recovered += sessions.size();
     if (protocol) {
@@ -614,11 +657,25 @@ Result<std::uint16_t, std::string> Endpoint::open_tunnel(Time now, const PeerAdd
   return id;
 }
 
+std::uint32_t Endpoint::next_call_serial() {
+  constexpr std::uint32_t kBlock = 1024;
+  if (next_call_serial_ == call_serial_limit_) {
+    // Reserve the next block durably before any serial of it can reach a peer (write-ahead).
+    call_serial_limit_ += kBlock;
+    checkpoint(tunnel::CallSerialsReserved{call_serial_limit_});
+  }
+  const std::uint32_t serial = next_call_serial_++;
+  return serial != 0 ? serial : next_call_serial();  // 0 reads as "none" in our own records
+}
+
 Result<std::uint16_t, std::string> Endpoint::open_session(Time now, std::uint16_t tunnel_id,
                                                           session::Direction direction,
                                                           session::CallParameters parameters) {
   auto it = tunnels_.find(tunnel_id);
   if (it == tunnels_.end()) return unexpected(std::string("no such tunnel"));
+  // RFC 2661 §4.4.5: Call Serial Numbers increase from call to call, for the life of the process
+  // and across its restarts, unless the caller brings its own.
+  if (parameters.call_serial_number == 0) parameters.call_serial_number = next_call_serial();
   auto ctx = context();
   auto result = it->second.open_session(now, ctx, direction, std::move(parameters));
   settle(now, tunnel_id);

@@ -41,6 +41,7 @@ class Endpoint : private tunnel::TunnelOutputs {
     std::size_t sessions_recovered = 0;
     std::size_t tunnels_cleared = 0;
     std::size_t tunnels_closing = 0;  // their StopCCN sent again
+    std::size_t calls_dropped = 0;  // being set up at the failure: not kept (only established are)
   };
   RecoveryReport recover(Time now, const store::Snapshot& snapshot);
 
@@ -142,6 +143,9 @@ class Endpoint : private tunnel::TunnelOutputs {
   // Every tunnel with a deadline, filed under it: O(log n) per change, nothing per tick at idle.
   std::set<std::pair<Time, std::uint16_t>> timers_;
   std::size_t total_sessions_ = 0;
+  // Call Serial Numbers: the next one, and the end of the durably reserved block.
+  std::uint32_t next_call_serial_ = 0, call_serial_limit_ = 0;
+  std::uint32_t next_call_serial();
 
   std::deque<Datagram> transmit_queue_;
   std::deque<Event> event_queue_;

@@ -37,6 +37,8 @@ struct EndpointStats {
   std::uint64_t recovery_requests_abandoned = 0;
   std::uint64_t recovery_suggestions_withdrawn = 0;
   std::uint64_t late_recovery_completions = 0;
+  // Calls that were being set up when we failed, found in the restored channels: gone.
+  std::uint64_t calls_dropped_at_restart = 0;
   std::uint64_t recovery_fallbacks = 0;    // protocol recovery fell back to silent failover
   std::uint64_t recoveries_failed = 0;     // tunnels cleared because they could not recover
   std::uint64_t recoveries_completed = 0;  // tunnels resynchronized after our restart

@@ -39,6 +39,7 @@ struct Size {
     return kKind + 5 * kId + 2 * kAddress;
   }
   std::size_t operator()(const tunnel::TunnelMoved&) const { return kKind + kId + 2 * kAddress; }
+  std::size_t operator()(const tunnel::CallSerialsReserved&) const { return kKind + 4; }
   // The rest: a tunnel ID and one 16-bit value at most.
   template <typename Record>
   std::size_t operator()(const Record&) const {

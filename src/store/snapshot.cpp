@@ -81,6 +81,10 @@ struct Applier {
     it->second.suggestion.reset();
     return true;
   }
+  bool operator()(const tunnel::CallSerialsReserved& r) const {
+    s.call_serial_limit = r.limit;
+    return true;
+  }
   bool operator()(const tunnel::TunnelMoved& r) const {
     auto it = s.tunnels.find(r.tunnel_id);
     if (it == s.tunnels.end()) return false;
@@ -111,7 +115,7 @@ std::size_t Snapshot::session_count() const {
 }
 
 bool Snapshot::operator==(const Snapshot& o) const {
-  if (tunnels.size() != o.tunnels.size()) return false;
+  if (tunnels.size() != o.tunnels.size() || call_serial_limit != o.call_serial_limit) return false;
   for (const auto& [id, t] : tunnels) {
     auto it = o.tunnels.find(id);
     if (it == o.tunnels.end() || it->second.tunnel.peer_tunnel_id != t.tunnel.peer_tunnel_id ||

@@ -19,6 +19,7 @@ struct StoredTunnel {
 
 struct Snapshot {
   std::map<std::uint16_t, StoredTunnel> tunnels;  // by our tunnel ID
+  std::uint32_t call_serial_limit = 0;  // CallSerialsReserved: serials before it may be in use
 
   std::size_t session_count() const;
   bool operator==(const Snapshot&) const;

@@ -33,12 +33,16 @@ CREATE TABLE sessions(
   session_id INTEGER NOT NULL,
   record BLOB NOT NULL,
   PRIMARY KEY(tunnel_id, session_id)) WITHOUT ROWID;
+CREATE TABLE endpoint(           -- what is the endpoint's rather than a tunnel's (schema 2)
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL) WITHOUT ROWID;
 )sql";
 
 // Schema 1 had neither the suggested reset nor the moved path: an upgrade adds them in place.
 constexpr const char* kMigrateFrom1 = R"sql(
 ALTER TABLE tunnels ADD COLUMN suggestion BLOB;
 ALTER TABLE tunnels ADD COLUMN path BLOB;
+CREATE TABLE endpoint(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 )sql";
 
 // The prepared statements, in this order.
@@ -58,6 +62,7 @@ enum Statement : std::size_t {
   kSetSuggestion,
   kClearSuggestion,
   kSetPath,
+  kSetCallSerialLimit,
   kInsertSession,
   kDeleteSession,
   kBegin,
@@ -86,6 +91,7 @@ constexpr const char* kStatements[kStatementCount] = {
     "UPDATE tunnels SET suggestion = ?2 WHERE id = ?1",
     "UPDATE tunnels SET suggestion = NULL WHERE id = ?1",
     "UPDATE tunnels SET path = ?2 WHERE id = ?1",
+    "INSERT OR REPLACE INTO endpoint(key, value) VALUES('call_serial_limit', ?1)",
     "INSERT OR REPLACE INTO sessions(tunnel_id, session_id, record) SELECT ?1, ?2, ?3"
     " WHERE EXISTS(SELECT 1 FROM tunnels WHERE id = ?1)",
     "DELETE FROM sessions WHERE tunnel_id = ?1 AND session_id = ?2",
@@ -113,6 +119,10 @@ class Binder {
   explicit Binder(sqlite3_stmt* s) : s_(s) { sqlite3_reset(s_); }
   Binder& i(int value) {
     sqlite3_bind_int(s_, ++n_, value);
+    return *this;
+  }
+  Binder& i64(std::int64_t value) {
+    sqlite3_bind_int64(s_, ++n_, value);
     return *this;
   }
   Binder& blob(const wire::Bytes& b) {
@@ -271,6 +281,8 @@ std::optional<std::string> SqliteStore::write(const tunnel::Checkpoint& record) 
           return st(kSetSuggestion).i(r.tunnel_id).blob(encode_suggestion(r.suggestion)).run();
         } else if constexpr (std::is_same_v<R, tunnel::RecoverySuggestionWithdrawn>) {
           return st(kClearSuggestion).i(r.tunnel_id).run();
+        } else if constexpr (std::is_same_v<R, tunnel::CallSerialsReserved>) {
+          return st(kSetCallSerialLimit).i64(r.limit).run();
         } else if constexpr (std::is_same_v<R, tunnel::TunnelMoved>) {
           return st(kSetPath).i(r.tunnel_id).blob(encode_path(r.peer, r.local)).run();
         } else {
@@ -355,6 +367,9 @@ Snapshot SqliteStore::load() const {
     it->second.tunnel.channel.unacked.emplace_back(
         static_cast<std::uint16_t>(sqlite3_column_int(s, 1)),
         wire::Bytes(blob.begin(), blob.end()));
+  });
+  each_row("SELECT value FROM endpoint WHERE key = 'call_serial_limit'", [&](sqlite3_stmt* s) {
+    snapshot.call_serial_limit = static_cast<std::uint32_t>(sqlite3_column_int64(s, 0));
   });
   each_row("SELECT tunnel_id, session_id, record FROM sessions", [&](sqlite3_stmt* s) {
     auto it = snapshot.tunnels.find(static_cast<std::uint16_t>(sqlite3_column_int(s, 0)));

@@ -108,9 +108,16 @@ struct SessionRemoved {
   std::uint16_t session_id = 0;
 };
 
-using Checkpoint =
-    std::variant<TunnelEstablished, TunnelClosing, TunnelRemoved, SessionEstablished,
-                 SessionRemoved, ChannelQueued, ChannelAcked, ChannelReceived, ChannelReset,
-                 SessionIdsReserved, RecoverySuggested, RecoverySuggestionWithdrawn, TunnelMoved>;
+// Call Serial Numbers up to (not including) `limit` may have been used: a restarted endpoint goes
+// on from there, so that serials increase across restarts (RFC 2661 §4.4.5; issue 13, point 13).
+// One record per block of serials keeps it off the per-call cost. Not a tunnel's: the endpoint's.
+struct CallSerialsReserved {
+  std::uint32_t limit = 0;
+};
+
+using Checkpoint = std::variant<TunnelEstablished, TunnelClosing, TunnelRemoved, SessionEstablished,
+                                SessionRemoved, ChannelQueued, ChannelAcked, ChannelReceived,
+                                ChannelReset, SessionIdsReserved, RecoverySuggested,
+                                RecoverySuggestionWithdrawn, TunnelMoved, CallSerialsReserved>;
 
 }  // namespace hl2tp::tunnel

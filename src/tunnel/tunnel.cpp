@@ -1,5 +1,6 @@
 #include "tunnel/tunnel.hpp"
 
+#include <algorithm>
 #include <cassert>
 
 #include "channel/sequence_number.hpp"
@@ -480,9 +481,7 @@ void Tunnel::check_recovered(Time now, TunnelContext& ctx) {
   if (!done) return;
   recovery_.state = RecoveryState::recovered;
   recovery_.finished = now;
-  for (auto& [id, s] : sessions_) {
-    if (s.state() == session::State::wait_tunnel) apply(now, ctx, s, s.start());
-  }
+  start_waiting_calls(now, ctx);
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - *recovery_.started);
   ctx.outputs.event(
       {EventKind::recovery_completed, local_id_, 0, std::nullopt,
@@ -689,9 +688,19 @@ void Tunnel::established(Time now, TunnelContext& ctx) {
                         session_id_limit_.value_or(next_session_id_.value_or(0)), local_});
   hello_due_ = now + settings_->hello_interval;
   announce(ctx, {EventKind::tunnel_established, local_id_, 0, std::nullopt, peer_host_name_});
-  // §7.4.1/§7.5.2: "tunnel-open" to the sessions waiting for it.
-  for (auto& [id, s] : sessions_) {
-    if (s.state() == session::State::wait_tunnel) apply(now, ctx, s, s.start());
+  start_waiting_calls(now, ctx);
+}
+
+void Tunnel::start_waiting_calls(Time now, TunnelContext& ctx) {
+  // §7.4.1/§7.5.2: "tunnel-open" to the sessions waiting for it, in the order they were placed
+  // (issue 13, point 13: the map's order sent them shuffled).
+  const std::vector<std::uint16_t> waiting = std::move(waiting_);
+  waiting_.clear();
+  for (std::uint16_t id : waiting) {
+    auto it = sessions_.find(id);
+    if (it != sessions_.end() && it->second.state() == session::State::wait_tunnel) {
+      apply(now, ctx, it->second, it->second.start());
+    }
   }
 }
 
@@ -901,8 +910,11 @@ Result<std::uint16_t, std::string> Tunnel::open_session(Time now, TunnelContext&
                                              direction, std::move(parameters)));
   ++ctx.total_sessions;
   track_setup(now, id);
-  if (state_ == State::established && !recovering())
+  if (state_ == State::established && !recovering()) {
     apply(now, ctx, it->second, it->second.start());
+  } else {
+    waiting_.push_back(id);
+  }
   flush(ctx);
   return id;
 }
@@ -915,7 +927,11 @@ void Tunnel::adopt_waiting_session(Time now, TunnelContext& ctx, session::Sessio
   auto [it, inserted] = sessions_.emplace(id, std::move(moved));
   ++ctx.total_sessions;
   track_setup(now, id);
-  if (state_ == State::established) apply(now, ctx, it->second, it->second.start());
+  if (state_ == State::established && !recovering()) {
+    apply(now, ctx, it->second, it->second.start());
+  } else {
+    waiting_.push_back(id);
+  }
   flush(ctx);
 }
 
@@ -974,9 +990,15 @@ void Tunnel::close(Time now, TunnelContext& ctx, ResultCode result) {
 }
 
 std::vector<session::Session> Tunnel::discard(TunnelContext& ctx) {
+  // In the order they were placed, so that they go out so on the tunnel that takes them.
   std::vector<session::Session> waiting;
-  for (auto& [id, s] : sessions_)
-    waiting.push_back(s);
+  for (std::uint16_t id : waiting_) {
+    if (auto it = sessions_.find(id); it != sessions_.end()) waiting.push_back(it->second);
+  }
+  for (auto& [id, s] : sessions_) {
+    if (std::find(waiting_.begin(), waiting_.end(), id) == waiting_.end()) waiting.push_back(s);
+  }
+  waiting_.clear();
   ctx.total_sessions -= sessions_.size();
   sessions_.clear();
   established_by_peer_.clear();

@@ -216,6 +216,7 @@ class Tunnel {
   Event session_event(EventKind kind, const session::Session& s,
                       std::optional<wire::ResultCode> result, std::string reason) const;
   void established(Time now, TunnelContext& ctx);
+  void start_waiting_calls(Time now, TunnelContext& ctx);
   void apply(Time now, TunnelContext& ctx, session::Session& s, session::Step step);
   void disown_call(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
   void refuse_call(Time now, TunnelContext& ctx, const wire::ControlMessage& request,
@@ -256,6 +257,7 @@ class Tunnel {
   std::optional<wire::ResultCode> close_result_;
   bool checkpointed_ = false;  // a TunnelEstablished record was emitted
   std::unordered_map<std::uint16_t, session::Session> sessions_;
+  std::vector<std::uint16_t> waiting_;  // calls placed before the tunnel could carry them, in order
   // Calls still being set up, by the time they must be established.
   std::set<std::pair<Time, std::uint16_t>> setup_deadlines_;
   // Session IDs are handed out in sequence from a random start, skipping those in use, so that an

@@ -11,6 +11,7 @@ import collections
 import os
 import signal
 import subprocess
+import struct
 import time
 
 # RFC 2661 §3.2 / RFC 4951 §4 message types, by number.
@@ -20,14 +21,30 @@ FSQ, FSR = 21, 22
 NAMES = {1: "SCCRQ", 2: "SCCRP", 3: "SCCCN", 4: "StopCCN", 6: "HELLO", 7: "OCRQ", 8: "OCRP",
          9: "OCCN", 10: "ICRQ", 11: "ICRP", 12: "ICCN", 14: "CDN", 15: "WEN", 16: "SLI",
          21: "FSQ", 22: "FSR"}
-FAILOVER_CAPABILITY, TUNNEL_RECOVERY = 76, 77
+FAILOVER_CAPABILITY, TUNNEL_RECOVERY, SUGGESTED_CONTROL_SEQUENCE = 76, 77, 78
 # tshark 4.0 does not decode the RFC 4951 AVPs (76-79) and flags them "Vendor-Specific AVP data".
 ALLOWED_EXPERT = {"Vendor-Specific AVP data"}
 
 FIELDS = ["frame.number", "frame.time_epoch", "ip.src", "ipv6.src", "udp.srcport", "ip.dst",
           "ipv6.dst", "udp.dstport", "l2tp.type", "l2tp.tunnel", "l2tp.session", "l2tp.Ns",
           "l2tp.Nr", "l2tp.avp.message_type", "l2tp.avp.type", "_ws.malformed",
-          "_ws.expert.severity", "_ws.expert.message"]
+          "_ws.expert.severity", "_ws.expert.message", "l2tp.avp.assigned_tunnel_id",
+          "udp.payload"]
+
+
+def plain_avps(payload):
+    """{attribute type: value} of a control message's IETF AVPs that are not hidden, read from the
+    raw datagram: tshark 4.0 does not decode the RFC 4951 AVPs (76-79)."""
+    out, at = {}, 12  # after the control header (RFC 2661 §3.1: T, L and S set, no offset)
+    while at + 6 <= len(payload):
+        bits, vendor, kind = struct.unpack_from("!HHH", payload, at)
+        length = bits & 0x3FF
+        if length < 6 or at + length > len(payload):
+            break
+        if vendor == 0 and not bits & 0x4000:
+            out[kind] = payload[at + 6:at + length]
+        at += length
+    return out
 
 
 class Capture:
@@ -74,10 +91,16 @@ def check(capture, ours, capable_peers=True, restarts=()):
     give an Ns a new message (RFC 4951 §3.2.2), which otherwise only its retransmissions repeat."""
     problems, counts = [], collections.Counter()
     restarts = sorted(restarts)
+    # RFC 4951 §3.2.1-3.2.2: a recovery SCCRQ names the old tunnel (sender's ID, receiver's ID); the
+    # SCCRP answering it may suggest the numbers both ends reset the old tunnel to. The Ns a
+    # stream may then jump to: (sender, receiver, tunnel) -> the suggested next Ns.
+    recovery_requests, reset_to = {}, {}
     # Per stream (sender, receiver, tunnel ID): the highest Ns so far, and per Ns the type of the
     # message it carried and in which incarnation of the sender.
     streams = collections.defaultdict(lambda: {"top": None, "carried": {}})
     for p in capture.packets():
+        # Both ends' recovery requests and answers, ours or not: either may reset a stream of ours.
+        _learn_suggested_reset(p, int(p["l2tp.tunnel"] or 0), recovery_requests, reset_to)
         if p["src"] not in ours:
             continue
         counts["datagrams"] += 1
@@ -133,6 +156,9 @@ def check(capture, ours, capable_peers=True, restarts=()):
             if before != mtype and when == incarnation:
                 problems.append(f"{where}: Ns {ns} already carried {NAMES.get(before, before)}")
             counts["retransmissions"] += before == mtype
+        elif reset_to.get((p["src"], p["dst"], tunnel)) == ns:
+            stream["top"] = (ns - 1) % 65536  # the RFC 4951 reset to the suggested numbers
+            del reset_to[(p["src"], p["dst"], tunnel)]
         elif stream["top"] is not None and ns != (stream["top"] + 1) % 65536:
             problems.append(f"{where}: Ns {ns} where {(stream['top'] + 1) % 65536} was due")
         if ns not in stream["carried"] and (stream["top"] is None or ns == (stream["top"] + 1) % 65536):
@@ -140,6 +166,32 @@ def check(capture, ours, capable_peers=True, restarts=()):
         if stream["carried"].get(ns, (None, None))[:2] != (mtype, incarnation):
             stream["carried"][ns] = (mtype, incarnation, when_sent)  # a copy keeps the first's time
     return problems, counts
+
+
+def _learn_suggested_reset(p, tunnel, recovery_requests, reset_to):
+    """Notes a recovery SCCRQ, and for the SCCRP that answers it with a Suggested Control Sequence,
+    where each end's numbering of the old tunnel may go: the answering end's next Ns becomes the
+    suggested Nr, the recovering end's the suggested Ns (RFC 4951 §5.3)."""
+    if p["l2tp.type"] != "1" or not p["l2tp.avp.message_type"] or not p["udp.payload"]:
+        return
+    mtype = int(p["l2tp.avp.message_type"].split(",")[0])
+    if mtype not in (SCCRQ, SCCRP):
+        return
+    avps = plain_avps(bytes.fromhex(p["udp.payload"].replace(":", "")))
+    if mtype == SCCRQ and TUNNEL_RECOVERY in avps and len(avps[TUNNEL_RECOVERY]) == 10:
+        sender_old, receiver_old = struct.unpack("!4xH2xH", avps[TUNNEL_RECOVERY])
+        assigned = int(p["l2tp.avp.assigned_tunnel_id"].split(",")[0] or 0)
+        recovery_requests[(p["src"], p["dst"], assigned)] = (sender_old, receiver_old)
+    elif mtype == SCCRP and len(avps.get(SUGGESTED_CONTROL_SEQUENCE, b"")) == 6:
+        request = recovery_requests.get((p["dst"], p["src"], tunnel))
+        if request is None:
+            return
+        sender_old, receiver_old = request
+        suggested_ns, suggested_nr = struct.unpack("!2xHH", avps[SUGGESTED_CONTROL_SEQUENCE])
+        # The answering end (this SCCRP's sender) sends on the old tunnel under the recovering
+        # end's old ID; the recovering end under ours.
+        reset_to[(p["src"], p["dst"], sender_old)] = suggested_nr
+        reset_to[(p["dst"], p["src"], receiver_old)] = suggested_ns
 
 
 # How long after its first copy a message may still be sent again: our RFC 2661 §5.8 back-off

@@ -93,6 +93,26 @@ def main():
     problems, counts = run(reused)
     if problems or counts["retransmissions"] != 3:
         failures.append(f"a peer reusing tunnel IDs: {problems} {dict(counts)}")
+    # RFC 4951: a peer recovers our tunnel 7 (its old 3) through recovery tunnel 40; our SCCRP
+    # suggests Ns 170 / Nr 300, and our numbering of the old tunnel jumps to 300 once we reset. The
+    # same jump elsewhere, with no suggestion behind it, is still wrong.
+    recovery = [
+        (OURS, PEER, control(3, 0, 12, 0, hello), 1000),
+        (OURS, PEER, control(3, 0, 13, 0, hello), 1001),
+        (OURS, PEER, control(5, 0, 20, 0, hello), 1001),
+        (PEER, OURS, control(0, 0, 0, 0, message(cap.SCCRQ, avp(9, b"\x00\x28"),
+                                                   avp(77, struct.pack("!4xH2xH", 3, 7)))), 1002),
+        (OURS, PEER, control(40, 0, 0, 1, message(cap.SCCRP, avp(9, b"\x00\x29"),
+                                                   avp(78, struct.pack("!2xHH", 170, 300), m=False))),
+         1003),
+        (OURS, PEER, control(3, 0, 14, 0, hello), 1004),  # before our reset: the old numbering
+        (OURS, PEER, control(3, 0, 300, 170, hello), 1005),  # the reset
+        (OURS, PEER, control(3, 0, 301, 171, hello), 1006),
+        (OURS, PEER, control(5, 0, 300, 0, hello), 1007),  # no reset here: Ns 21 was due
+    ]
+    problems, _ = run(recovery)
+    if problems != ["frame 9 (HELLO tid=5 sid=0 Ns=300): Ns 300 where 21 was due"]:
+        failures.append(f"an RFC 4951 reset: {problems}")
     bad = good[:3] + [
         (OURS, PEER, control(7, 0, 9, 0, hello)),  # Ns 7 was due
         (OURS, PEER, control(7, 0, 6, 0, message(cap.CDN, avp(1, b"\x00\x03"), avp(14, b"\x00\x09")))),

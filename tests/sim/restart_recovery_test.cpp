@@ -32,6 +32,36 @@ std::size_t count_after(const std::vector<engine::Event>& events, std::size_t fr
                                                 [kind](const auto& e) { return e.kind == kind; }));
 }
 
+// Only established calls are stored: calls still being set up at the failure are gone, and what
+// is left of them (their requests in the restored channel) is counted and said (issue 13,
+// point 10), so that an operator knows what the restart cost.
+TEST(RestartRecovery, calls_being_set_up_at_the_failure_are_counted_as_dropped) {
+  LacLnsPair p(42);
+  const auto tunnels = build_up(p);
+  p.sim.set_link(p.lac, p.lns, {.latency = 50ms});  // the ICRQs are still unacknowledged
+  for (int j = 0; j < 4; ++j)
+    EXPECT_TRUE(p.open_session(p.lac, tunnels[0], Direction::incoming));
+  p.sim.run_for(10ms);
+  p.sim.crash(p.lac);
+  p.sim.set_link(p.lac, p.lns, {});
+  const std::size_t from = p.sim.events(p.lac).size();
+  const auto report = p.sim.restart(p.lac, lac_config());
+  EXPECT_EQ(report.calls_dropped, 4u);
+  EXPECT_EQ(p.sim.endpoint(p.lac).stats().calls_dropped_at_restart, 4u);
+  const auto& events = p.sim.events(p.lac);
+  EXPECT_TRUE(std::any_of(events.begin() + static_cast<std::ptrdiff_t>(from), events.end(),
+                          [&](const engine::Event& e) {
+                            return e.kind == EventKind::tunnel_recovered &&
+                                   e.tunnel_id == tunnels[0] &&
+                                   e.reason.find("4 calls that were being set up are gone") !=
+                                       std::string::npos &&
+                                   e.peer == kLnsAddress;
+                          }));
+  ASSERT_TRUE(p.sim.run_until([&] { return p.quiet(); }, 60s));
+  EXPECT_EQ(established_sessions(p.sim.endpoint(p.lac)).size(), 30u) << p.report();
+  EXPECT_TRUE(p.both_agree());
+}
+
 class RestartRecovery : public ::testing::TestWithParam<bool> {};  // true: the LNS fails
 
 TEST_P(RestartRecovery, an_idle_endpoint_that_crashes_and_restarts_keeps_every_session) {

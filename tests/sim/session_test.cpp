@@ -2,6 +2,9 @@
 // under loss, duplication and reordering, through the simulator.
 #include <gtest/gtest.h>
 
+#include <numeric>
+#include <sstream>
+
 #include "support/lac_lns_pair.hpp"
 
 namespace hl2tp::test {
@@ -260,6 +263,56 @@ TEST(ControlWindow, twenty_percent_loss_still_sets_up_every_call) {
   EXPECT_EQ(established_sessions(p.sim.endpoint(p.lns)).size(), 30u);
   EXPECT_TRUE(p.both_agree()) << p.report();
   EXPECT_GT(p.sim.endpoint(p.lac).stats().channel.retransmitted, 0u);
+}
+
+}  // namespace
+}  // namespace hl2tp::test
+
+namespace hl2tp::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+// The Call Serial Numbers of the ICRQs in the trace, in the order they left.
+std::vector<std::uint32_t> icrq_serials(const LacLnsPair& p) {
+  std::vector<std::uint32_t> out;
+  std::istringstream in(p.sim.trace().to_string());
+  for (std::string line; std::getline(in, line);) {
+    const auto at = line.find("CallSerialNumber(M)=");
+    if (line.find(" ICRQ ") == std::string::npos || at == std::string::npos) continue;
+    out.push_back(static_cast<std::uint32_t>(std::stoul(line.substr(at + 20))));
+  }
+  return out;
+}
+
+Result<std::uint16_t, std::string> place_call(LacLnsPair& p, std::uint16_t tunnel_id) {
+  return p.sim.command(p.lac, [&](engine::Endpoint& e, Time now) {
+    return e.open_session(now, tunnel_id, session::Direction::incoming, {});
+  });
+}
+
+// RFC 2661 §4.4.5 asks for progressively increasing serials: the engine numbers the calls it is
+// not given a serial for, for the life of the process and past a restart (issue 13, point 13);
+// and calls placed before their tunnel is up go out in the order they were placed.
+TEST(CallSerial, calls_are_numbered_in_order_and_the_numbers_go_on_after_a_restart) {
+  LacLnsPair p(71, lac_config(), lns_config(), 1000);
+  const auto tid = p.open_tunnel(p.lac, p.lns);
+  for (int i = 0; i < 12; ++i)
+    ASSERT_TRUE(place_call(p, tid));  // all before the tunnel is up
+  ASSERT_TRUE(p.sim.run_until([&] { return p.quiet() && p.both_agree(); }, 10s)) << p.report();
+  std::vector<std::uint32_t> expected(12);
+  std::iota(expected.begin(), expected.end(), 1u);
+  EXPECT_EQ(icrq_serials(p), expected) << "in the order placed, numbered from 1";
+
+  p.sim.crash(p.lac);
+  p.sim.restart(p.lac, lac_config());
+  ASSERT_TRUE(p.sim.run_until([&] { return p.quiet(); }, 10s));
+  ASSERT_TRUE(place_call(p, tid)) << "the tunnel keeps its ID across the restart";
+  ASSERT_TRUE(p.sim.run_until([&] { return p.quiet(); }, 10s));
+  const auto serials = icrq_serials(p);
+  ASSERT_EQ(serials.size(), 13u);
+  EXPECT_GT(serials.back(), 12u) << "no serial of the previous incarnation is used again";
+  EXPECT_EQ(established_sessions(p.sim.endpoint(p.lns)).size(), 13u);
 }
 
 }  // namespace

@@ -119,16 +119,41 @@ def main():
                           + avp(79, struct.pack("!HHHHH", 0, 0, 1, 0, 2)))
             for _ in range(2000):
                 send("FSQ flood (out of sequence)", from_lac_host, fsq)
+            # Issue 13, points 1 and 2, against the real daemon: a HELLO with the live tunnel's ID
+            # and the very Ns it expects, from another port of the LAC's host; then recovery
+            # requests naming the live tunnel from there, without the secret, every 2 s. Neither
+            # may touch the tunnel: the LAC's own traffic goes on being taken and acknowledged.
+            extensive = lns.ctl("show", "tunnel", "extensive")["tunnels"]
+            tunnel = next(t for t in extensive if t["local-tunnel-id"] == live)
+            channel = tunnel["control-channel"]
+            neighbour = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            neighbour.bind(("127.0.0.1", 0))
+            send("HELLO from another port", neighbour,
+                 control(live, 0, channel["expected-ns"], channel["next-ns"], message_type(6)))
+            for i in range(3):
+                forged = control(0, 0, 0, 0, message_type(1) + avp(2, b"\x01\x00")
+                                 + avp(7, b"lac") + avp(3, b"\x00\x00\x00\x03")
+                                 + avp(9, struct.pack("!H", 0x4322 + i)) + avp(11, b"\x5a" * 16)
+                                 + avp(5, b"\x00" * 8)
+                                 + avp(77, struct.pack("!HHHHH", 0, 0, tunnel["remote-tunnel-id"],
+                                                       0, live)))
+                send("forged recovery request, right IDs, no secret", neighbour, forged)
+                lac.ctl("call", lac.lns_endpoint, "--count", "1", "--tunnels", "3")
+                time.sleep(2.0)
             time.sleep(1.0)
 
             check(lns.proc.poll() is None and lac.proc.poll() is None, "both daemons are alive")
-            check(h.wait_for(lambda: h.mirrored(lac, lns)[0] and h.mirrored(lac, lns)[1] == 210, 10),
+            check(h.wait_for(lambda: h.mirrored(lac, lns)[0] and h.mirrored(lac, lns)[1] == 213, 10),
                   f"the live sessions are untouched and the new calls served: {h.mirrored(lac, lns)}")
             check(before[0] <= lac.sessions(), "every session of before is still held by the LAC")
             check(len(lac.tunnel_pairs()) == 3, "the new legitimate tunnel was served during the flood")
             stats = lns.ctl("show", "statistics")["statistics"]
             grew = {k: stats[k] - stats0.get(k, 0) for k in stats}
+            lac_stats = lac.ctl("show", "statistics")["statistics"]
+            check(lac_stats["control-retransmitted"] == 0,
+                  f"the LAC never had to retransmit ({lac_stats['control-retransmitted']})")
             for counter, least in (("decode-errors", 10), ("unknown-tunnel", 100),
+                                   ("wrong-peer", 1), ("recovery-requests-abandoned", 2),
                                    ("unlisted-peer", 5000), ("recovery-requests-refused", 500),
                                    ("data-messages-dropped", 100)):
                 check(grew[counter] >= least, f"{counter} counted {grew[counter]} (at least {least})")

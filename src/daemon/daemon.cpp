@@ -180,6 +180,20 @@ void Daemon::reload() {
         "reload: listen addresses, store, management socket, metrics address and role take "
         "effect at the next start (hl2tpctl request restart keeps every session)");
   }
+  // A tunnel keeps the settings it was set up with (its peer holds the same secret): say how many
+  // go on with a secret the new configuration no longer gives (issue 13, point 7).
+  std::size_t kept_old_secret = 0;
+  for (const auto& [id, t] : endpoint_->tunnels()) {
+    const auto* secret = &fresh->endpoint.tunnel.secret;
+    for (const auto& peer : fresh->endpoint.peers) {
+      if (peer.host.same_host(t.peer())) secret = &peer.secret;
+    }
+    kept_old_secret += t.settings().secret != *secret;
+  }
+  if (kept_old_secret > 0) {
+    spdlog::info("reload: {} tunnels keep the secret they were set up with until they close",
+                 kept_old_secret);
+  }
   endpoint_->reconfigure(fresh->endpoint);
   spdlog::set_level(spdlog::level::from_str(fresh->log_level));
   config_.endpoint = fresh->endpoint;

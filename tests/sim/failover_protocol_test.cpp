@@ -40,23 +40,6 @@ std::uint16_t build_up(LacLnsPair& p, int calls) {
   return tid;
 }
 
-// The lines of the trace (decoded datagrams) that contain `what`.
-std::vector<std::string> trace_lines(const LacLnsPair& p, const std::string& what) {
-  std::vector<std::string> out;
-  std::istringstream in(p.sim.trace().to_string());
-  for (std::string line; std::getline(in, line);) {
-    if (line.find(what) != std::string::npos) out.push_back(line);
-  }
-  return out;
-}
-
-const tunnel::Tunnel& only_tunnel(const engine::Endpoint& e) {
-  for (const auto& [id, t] : e.tunnels()) {
-    if (!t.recovery_link()) return t;
-  }
-  throw std::runtime_error("no tunnel");
-}
-
 class FailoverProtocol : public ::testing::TestWithParam<bool> {};  // true: the LNS fails
 
 TEST_P(FailoverProtocol, a_recovery_tunnel_resets_the_old_one_and_every_session_is_kept) {

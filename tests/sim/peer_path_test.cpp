@@ -14,13 +14,6 @@ namespace {
 using namespace std::chrono_literals;
 using session::Direction;
 
-const tunnel::Tunnel& only_tunnel(const engine::Endpoint& e) {
-  for (const auto& [id, t] : e.tunnels()) {
-    if (!t.recovery_link()) return t;
-  }
-  throw std::runtime_error("no tunnel");
-}
-
 // A HELLO with the live tunnel's ID and the very Ns the tunnel expects next, from another port of
 // the peer's host (a neighbour behind the same carrier NAT address). Taken in, it acknowledged a
 // message the peer never sent, and the peer's real next message was then a duplicate, dropped.

@@ -32,22 +32,6 @@ std::uint16_t build_up(LacLnsPair& p, std::size_t calls) {
   return tid;
 }
 
-const tunnel::Tunnel& only_tunnel(const engine::Endpoint& e) {
-  for (const auto& [id, t] : e.tunnels()) {
-    if (!t.recovery_link()) return t;
-  }
-  throw std::runtime_error("no tunnel");
-}
-
-std::vector<std::string> trace_lines(const LacLnsPair& p, const std::string& what) {
-  std::vector<std::string> out;
-  std::istringstream in(p.sim.trace().to_string());
-  for (std::string line; std::getline(in, line);) {
-    if (line.find(what) != std::string::npos) out.push_back(line);
-  }
-  return out;
-}
-
 // A recovery SCCRQ as anyone can write it: the IDs, a challenge, a tie breaker; no secret.
 wire::Bytes forged_request(wire::TunnelRecovery ids, std::uint16_t assigned_tunnel_id) {
   wire::ControlMessage sccrq = wire::make_sccrq(assigned_tunnel_id, "mallory", wire::kFramingSync);

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <numeric>
-#include <sstream>
 
 #include "support/lac_lns_pair.hpp"
 
@@ -276,11 +275,10 @@ using namespace std::chrono_literals;
 // The Call Serial Numbers of the ICRQs in the trace, in the order they left.
 std::vector<std::uint32_t> icrq_serials(const LacLnsPair& p) {
   std::vector<std::uint32_t> out;
-  std::istringstream in(p.sim.trace().to_string());
-  for (std::string line; std::getline(in, line);) {
+  for (const auto& line : trace_lines(p, " ICRQ ")) {
     const auto at = line.find("CallSerialNumber(M)=");
-    if (line.find(" ICRQ ") == std::string::npos || at == std::string::npos) continue;
-    out.push_back(static_cast<std::uint32_t>(std::stoul(line.substr(at + 20))));
+    if (at != std::string::npos)
+      out.push_back(static_cast<std::uint32_t>(std::stoul(line.substr(at + 20))));
   }
   return out;
 }

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <sstream>
+#include <stdexcept>
 #include <tuple>
 
 #include "sim/simulation.hpp"
@@ -73,6 +75,14 @@ inline std::set<SessionKey> replayed_sessions(const std::vector<tunnel::Checkpoi
       out.insert({tid, sid, t.first, peer_sid});
   }
   return out;
+}
+
+// The endpoint's one tunnel that is not an RFC 4951 recovery tunnel.
+inline const tunnel::Tunnel& only_tunnel(const engine::Endpoint& e) {
+  for (const auto& [id, t] : e.tunnels()) {
+    if (!t.recovery_link()) return t;
+  }
+  throw std::runtime_error("no tunnel");
 }
 
 // The other end's view of the same sessions.
@@ -219,5 +229,15 @@ struct LacLnsPair {
   sim::NodeId lac = 0, lns = 0;
   std::uint32_t serial = 0;
 };
+
+// The lines of the pair's trace (decoded datagrams) that contain `what`.
+inline std::vector<std::string> trace_lines(const LacLnsPair& p, const std::string& what) {
+  std::vector<std::string> out;
+  std::istringstream in(p.sim.trace().to_string());
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(what) != std::string::npos) out.push_back(line);
+  }
+  return out;
+}
 
 }  // namespace hl2tp::test

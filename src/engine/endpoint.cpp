@@ -149,7 +149,10 @@ Endpoint::RecoveryReport Endpoint::recover(Time now, const store::Snapshot& snap
   // Serials resume past every one the previous incarnation may have used.
   next_call_serial_ = call_serial_limit_ = snapshot.call_serial_limit;
   std::vector<std::uint16_t> by_protocol;
-  for (const auto& [id, stored] : snapshot.tunnels) {
+  for (const auto& entry : snapshot.tunnels) {
+    // Not a structured binding: clang 14 cannot capture one in the lambda below.
+    const std::uint16_t id = entry.first;
+    const store::StoredTunnel& stored = entry.second;
     auto settings = settings_for(stored.tunnel.peer);
     // The events of a restart name the peer, as every tunnel event does.
     auto restart_event = [&](EventKind kind, std::uint16_t session, std::string reason) {

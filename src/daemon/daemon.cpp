@@ -21,7 +21,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::size_t kDatagramsPerTurn = 256;  // per socket, so that timers and commits keep up
+// Per socket and turn, so that timers, commits and the other sockets keep up: a turn of 64 costs
+// about 1 ms at most (issue 14 measures the longest turn: hl2tp_loop_turn_longest_seconds).
+constexpr std::size_t kDatagramsPerTurn = 64;
 constexpr std::size_t kMaxDatagram = 65536;
 
 }  // namespace
@@ -71,42 +73,62 @@ void Daemon::request_stop(StopKind kind) {
 }
 
 void Daemon::flush() {
-  // Write-ahead (architecture.md): the records first, durable, then the datagrams.
-  std::size_t records = 0;
-  while (auto record = endpoint_->poll_checkpoint()) {
-    store_->append(*record);
-    ++records;
-  }
-  if (records > 0) {
-    const auto begun = std::chrono::steady_clock::now();
-    auto error = store_->commit();
-    commit_seconds_.observe(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - begun).count());
-    if (error) {
-      // Nothing may be sent that the store does not hold: stop here; the next start recovers
-      // from what was committed.
-      spdlog::critical("store commit failed, stopping without sending: {}", *error);
-      stopping_ = true;
-      exit_code_ = kExitFailure;
-      return;
-    }
-  }
+  // Write-ahead (architecture.md): the records go to the committer first; a datagram leaves once
+  // every record produced before it is durable.
+  std::vector<tunnel::Checkpoint> records;
+  while (auto record = endpoint_->poll_checkpoint())
+    records.push_back(std::move(*record));
+  if (!records.empty()) commits_.submit(std::move(records));
+  if (commits_.ready_fd() < 0) on_committed();  // committed on this thread: learn the outcome
+  if (commits_.error()) return;
+  const std::uint64_t due = commits_.submitted();
   while (auto d = endpoint_->poll_transmit()) {
-    // From the tunnel's own address (RFC 2661 §8.1): the socket bound to it, or a wildcard one of
-    // its port; a datagram whose source is not known yet (an SCCRQ of ours) from any socket of the
-    // family, where the kernel's route picks the source.
-    UdpSocket* out = nullptr;
-    for (auto& s : sockets_) {
-      if (d->local.unspecified() ? s.v6() == d->peer.v6 : s.can_send_from(d->local)) {
-        if (out == nullptr || !s.wildcard()) out = &s;
-      }
-    }
-    if (out == nullptr || !out->send(d->peer, d->local, d->bytes)) {
-      spdlog::debug("could not send {} bytes to {}", d->bytes.size(), d->peer.to_string());
+    if (held_.empty() && due <= commits_.durable()) {
+      send(*d);
+    } else {
+      held_.emplace_back(due, std::move(*d));
     }
   }
   while (auto e = endpoint_->poll_event())
     log_event(*e);
+}
+
+void Daemon::on_committed() {
+  const bool failed_before = commits_.error().has_value();
+  auto progress = commits_.collect();
+  for (double seconds : progress.commit_seconds)
+    commit_seconds_.observe(seconds);
+  if (const auto& error = commits_.error()) {
+    if (!failed_before) {
+      // Nothing may be sent that the store does not hold: stop here; the next start recovers
+      // from what was committed.
+      spdlog::critical("store commit failed, stopping without sending {} datagrams: {}",
+                       held_.size(), *error);
+    }
+    held_.clear();
+    stopping_ = true;
+    exit_code_ = kExitFailure;
+    return;
+  }
+  while (!held_.empty() && held_.front().first <= progress.durable) {
+    send(held_.front().second);
+    held_.pop_front();
+  }
+}
+
+void Daemon::send(const tunnel::Datagram& d) {
+  // From the tunnel's own address (RFC 2661 §8.1): the socket bound to it, or a wildcard one of
+  // its port; a datagram whose source is not known yet (an SCCRQ of ours) from any socket of the
+  // family, where the kernel's route picks the source.
+  UdpSocket* out = nullptr;
+  for (auto& s : sockets_) {
+    if (d.local.unspecified() ? s.v6() == d.peer.v6 : s.can_send_from(d.local)) {
+      if (out == nullptr || !s.wildcard()) out = &s;
+    }
+  }
+  if (out == nullptr || !out->send(d.peer, d.local, d.bytes)) {
+    spdlog::debug("could not send {} bytes to {}", d.bytes.size(), d.peer.to_string());
+  }
 }
 
 void Daemon::log_event(const engine::Event& e) {
@@ -229,7 +251,7 @@ int Daemon::run() {
   sigprocmask(SIG_BLOCK, &mask, nullptr);
   signal_fd_ = ::signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
   // A tag's upper half says what is ready; its lower half which socket or connection.
-  constexpr std::uint64_t kSignal = 1, kManagement = 2, kMetrics = 3;
+  constexpr std::uint64_t kSignal = 1, kManagement = 2, kMetrics = 3, kCommitted = 4;
   std::vector<std::string> errors;
   for (std::size_t i = 0; i < sockets_.size(); ++i) {
     if (auto error = poll_.add(sockets_[i].fd(), EPOLLIN, i)) errors.push_back(*error);
@@ -254,6 +276,17 @@ int Daemon::run() {
   // (a metrics port taken, a management socket refused) fails before recovery sends a datagram,
   // so a peer never sees a recovery begun by a process about to exit.
   recover();
+  // From here on commits run beside the loop, and their completions wake it like a socket: even a
+  // commit that syncs nothing (process-crash durability) can wait for the store's checkpoint thread
+  // (a RESTART checkpoint holds the writer lock while it syncs) or for pages under writeback.
+  if (auto error = commits_.start()) {
+    spdlog::error("{}", *error);
+    return kExitFailure;
+  }
+  if (auto error = poll_.add(commits_.ready_fd(), EPOLLIN, kCommitted << 32)) {
+    spdlog::error("{}", *error);
+    return kExitFailure;
+  }
   notify_ready();
 
   std::array<epoll_event, 64> events;
@@ -276,10 +309,14 @@ int Daemon::run() {
               : static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(wait).count());
     }
     if (clearing_) timeout_ms = timeout_ms < 0 ? 100 : std::min(timeout_ms, 100);
-    for (const epoll_event& ready : poll_.wait(events, timeout_ms)) {
+    const auto ready_events = poll_.wait(events, timeout_ms);
+    const auto turn_begun = std::chrono::steady_clock::now();
+    for (const epoll_event& ready : ready_events) {
       const std::uint64_t kind = ready.data.u64 >> 32;
       const auto slot = static_cast<std::uint32_t>(ready.data.u64 & 0xFFFF'FFFFull);
-      if (kind == kSignal) {
+      if (kind == kCommitted) {
+        on_committed();
+      } else if (kind == kSignal) {
         on_signal();
       } else if (kind == kManagement) {
         management_->server().on_ready(slot, ready.events, now());
@@ -294,6 +331,10 @@ int Daemon::run() {
     if (metrics_) metrics_->server().expire(t);
     if (auto next = endpoint_->next_timeout(); next && *next <= t) endpoint_->handle_timeout(t);
     flush();
+    const double turn =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - turn_begun).count();
+    loop_turn_seconds_.observe(turn);
+    longest_loop_turn_ = std::max(longest_loop_turn_, turn);
     if (clearing_) {
       // Done once every StopCCN is acknowledged (RFC 2661 §5.7), or at the deadline: a tunnel
       // still closing then stays in the store, and the next start sends its StopCCN again.
@@ -303,6 +344,10 @@ int Daemon::run() {
       if (acked || (clear_deadline_ && *clear_deadline_ <= t)) stopping_ = true;
     }
   }
+  // What was produced before the stop leaves once it is durable; the committer's thread ends
+  // with the pipeline.
+  commits_.drain();
+  on_committed();
   notify_stopping();
   spdlog::info("stopped");
   return exit_code_;

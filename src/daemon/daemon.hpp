@@ -3,12 +3,16 @@
 // sockets, a signalfd and the local servers (management socket, metrics page) and their
 // connections; timers from Endpoint::next_timeout and the connections' deadlines. Each loop turn
 // drains what is ready, then commits the turn's checkpoint records in one transaction (group
-// commit), then sends the turn's datagrams: no datagram leaves before the records emitted before
-// it are durable.
+// commit), and sends the turn's datagrams once that commit is done: no datagram leaves before the
+// records emitted before it are durable. The loop never waits on the disk (issue 14): commits run
+// on a thread of their own (commit_pipeline.hpp) while the loop goes on, and the store's
+// checkpoints on the store's thread.
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "daemon/commit_pipeline.hpp"
 #include "daemon/config.hpp"
 #include "daemon/epoll_set.hpp"
 #include "daemon/exit_status.hpp"
@@ -57,10 +61,16 @@ class Daemon {
   };
   // Stop after this turn.
   void request_stop(StopKind kind);
-  // After a turn of commands: commit, send, log (the write-ahead order).
+  // After a turn of commands: hand the records to the committer, send what is durable, hold the
+  // rest until it is, log (the write-ahead order).
   void flush();
   const Histogram& recovery_seconds() const { return recovery_seconds_; }
   const Histogram& commit_seconds() const { return commit_seconds_; }
+  // How long one turn of the loop kept it from looking at its sockets; the longest since start.
+  const Histogram& loop_turn_seconds() const { return loop_turn_seconds_; }
+  double longest_loop_turn_seconds() const { return longest_loop_turn_; }
+  // Datagrams produced and waiting for their records' commit.
+  std::size_t datagrams_awaiting_commit() const { return held_.size(); }
   // The local servers, for their counters on the metrics page; null when not running.
   const StreamServer* management_server() const;
   const StreamServer* metrics_server() const;
@@ -70,11 +80,17 @@ class Daemon {
   void on_signal();
   void reload();
   void log_event(const engine::Event& e);
+  // The committer's progress: durations, a failure, and the held datagrams it releases.
+  void on_committed();
+  void send(const tunnel::Datagram& d);
 
   DaemonConfig config_;
   std::string config_path_;
   std::unique_ptr<wire::RandomSource> random_;
   std::unique_ptr<store::CheckpointStore> store_;
+  CommitPipeline commits_{*store_};
+  // Datagrams waiting for the commit of the batch numbered beside them, in the order produced.
+  std::deque<std::pair<std::uint64_t, tunnel::Datagram>> held_;
   std::vector<UdpSocket> sockets_;
   std::unique_ptr<engine::Endpoint> endpoint_;
   EpollSet poll_;  // before the servers: they file their sockets in it until they are destroyed
@@ -82,6 +98,8 @@ class Daemon {
   std::unique_ptr<MetricsServer> metrics_;
   Histogram recovery_seconds_{{0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120}};
   Histogram commit_seconds_{{0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5}};
+  Histogram loop_turn_seconds_{{0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.1, 0.5, 1}};
+  double longest_loop_turn_ = 0;
   LogLimiter log_limiter_{5.0, 20.0};  // lines per second and burst, per kind of warning
   int signal_fd_ = -1;
   Time started_{};

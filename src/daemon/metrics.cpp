@@ -103,7 +103,16 @@ std::string metrics_text(Daemon& d) {
   out += d.recovery_seconds().text("hl2tp_recovery_duration_seconds",
                                    "Time from restart to a tunnel's recovery completing.");
   out += d.commit_seconds().text("hl2tp_store_commit_seconds",
-                                 "Latency of one group commit of the store.");
+                                 "Latency of one group commit of the store (on the committer "
+                                 "thread; several turns' records when they queue up).");
+  out += d.loop_turn_seconds().text(
+      "hl2tp_loop_turn_seconds",
+      "How long one turn of the event loop kept it from its sockets (it never waits on the disk).");
+  family(out, "hl2tp_loop_turn_longest_seconds", "gauge", "The longest loop turn since start.");
+  out += fmt::format("hl2tp_loop_turn_longest_seconds {}\n", d.longest_loop_turn_seconds());
+  family(out, "hl2tp_datagrams_awaiting_commit", "gauge",
+         "Datagrams produced and held until the records before them are durable.");
+  out += fmt::format("hl2tp_datagrams_awaiting_commit {}\n", d.datagrams_awaiting_commit());
   return out;
 }
 

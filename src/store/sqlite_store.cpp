@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
+#include <thread>
 #include <tuple>
 #include <variant>
 
@@ -193,7 +195,8 @@ Result<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const std::s
     }
   }
   const std::string pragmas = std::string("PRAGMA journal_mode = WAL; PRAGMA synchronous = ") +
-                              (durability == Durability::power_loss ? "FULL" : "NORMAL") + ";";
+                              (durability == Durability::power_loss ? "FULL" : "NORMAL") +
+                              "; PRAGMA journal_size_limit = 67108864;";
   if (sqlite3_exec(db, pragmas.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
     return unexpected(error_of(db, "store " + path));
   }
@@ -216,6 +219,29 @@ Result<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const std::s
     }
   }
   if (auto error = store->prepare()) return unexpected(std::move(*error));
+  auto checkpointer = WalCheckpointer::start(path);
+  if (!checkpointer) return unexpected(std::move(checkpointer.error()));
+  store->checkpointer_ = std::move(*checkpointer);
+  // Our hook replaces SQLite's automatic checkpoint (sqlite3_wal_autocheckpoint is one): the
+  // commit only reports the log's size.
+  sqlite3_wal_hook(
+      db,
+      [](void* c, sqlite3* writer, const char*, int pages) {
+        auto* wal = static_cast<WalCheckpointer*>(c);
+        if (wal->wal_grew(pages)) {
+          // The bound on the log (wal_checkpointer.hpp), on the committer's thread. Only one
+          // checkpoint runs at a time and SQLite does not wait for the other one: we do, briefly.
+          int rc = SQLITE_BUSY;
+          for (int attempt = 0; attempt < 2000 && rc == SQLITE_BUSY; ++attempt) {
+            rc = sqlite3_wal_checkpoint_v2(writer, nullptr, SQLITE_CHECKPOINT_RESTART, nullptr,
+                                           nullptr);
+            if (rc == SQLITE_BUSY) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+          }
+          wal->count_writer_checkpoint(rc == SQLITE_OK);
+        }
+        return SQLITE_OK;
+      },
+      store->checkpointer_.get());
   return store;
 }
 
@@ -231,6 +257,8 @@ std::optional<std::string> SqliteStore::prepare() {
 }
 
 SqliteStore::~SqliteStore() {
+  sqlite3_wal_hook(db_, nullptr, nullptr);
+  checkpointer_.reset();  // before the connection it reports to closes
   for (sqlite3_stmt* s : statements_)
     sqlite3_finalize(s);
   sqlite3_close(db_);

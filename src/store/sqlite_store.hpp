@@ -1,8 +1,10 @@
 #pragma once
-// The daemon's durable store: SQLite (embedded), WAL mode, one transaction per commit() (the loop
-// turn's group commit, architecture.md). Durability is a setting: against a process crash (WAL
-// with synchronous=NORMAL: a committed transaction survives the process, not a power cut) or
-// against power loss (synchronous=FULL: fsync at every commit).
+// The daemon's durable store: SQLite (embedded), WAL mode, one transaction per commit() (the
+// group commit, architecture.md). Durability is a setting: against a process crash (WAL with
+// synchronous=NORMAL: a commit writes the log and syncs nothing; a committed transaction survives
+// the process, not a power cut) or against power loss (synchronous=FULL: the log is synced at every
+// commit). Either way the log is copied back into the database by a WalCheckpointer on its own
+// thread, never inside commit() (issue 14: SQLite's automatic checkpoint synced in the loop).
 //
 // The file carries our application ID and a schema version. A file that is not ours, is damaged,
 // or was written by a newer version is refused with a clear error and left exactly as it was:
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "store/checkpoint_store.hpp"
+#include "store/wal_checkpointer.hpp"
 #include "wire/result.hpp"
 
 struct sqlite3;
@@ -37,6 +40,7 @@ class SqliteStore : public CheckpointStore {
   Snapshot load() const override;
   // Why the last load() could not read everything (damaged rows are skipped and counted).
   std::size_t rows_rejected() const { return rows_rejected_; }
+  WalCheckpointer::Counters checkpoints() const { return checkpointer_->counters(); }
 
  private:
   explicit SqliteStore(sqlite3* db) : db_(db) {}
@@ -48,6 +52,7 @@ class SqliteStore : public CheckpointStore {
   // Prepared statements, by purpose (see sqlite_store.cpp).
   std::vector<sqlite3_stmt*> statements_;
   mutable std::size_t rows_rejected_ = 0;
+  std::unique_ptr<WalCheckpointer> checkpointer_;
 };
 
 }  // namespace hl2tp::store

@@ -133,6 +133,43 @@ TEST(SqliteStore, what_was_committed_survives_reopening_and_an_open_batch_does_n
   EXPECT_GT(reference.tunnels.size(), 0u);
 }
 
+// Issue 14: the log is copied back by the store's own checkpoint thread, not inside commit(), and
+// it stays bounded under writes that never pause (a passive checkpoint alone cannot reset a log
+// that is written meanwhile: the RESTART pass does).
+TEST(SqliteStore, checkpoints_run_beside_the_commits_and_keep_the_log_bounded) {
+  TempDir dir;
+  const auto path = dir.file("wal.db");
+  const auto records = busy_records(305);
+  store::Snapshot reference;
+  {
+    auto opened = SqliteStore::open(path, Durability::process_crash);
+    ASSERT_TRUE(opened) << opened.error();
+    auto& db = **opened;
+    std::uintmax_t largest_log = 0;
+    // Every record again and again: each pass rewrites every row, some thousands of pages.
+    for (int pass = 0; pass < 300; ++pass) {
+      for (std::size_t i = 0; i < records.size(); ++i) {
+        db.append(records[i]);
+        store::apply(reference, records[i]);
+        if (i % 8 == 7) {
+          ASSERT_EQ(db.commit(), std::nullopt);
+        }
+      }
+      ASSERT_EQ(db.commit(), std::nullopt);
+      std::error_code ec;
+      largest_log = std::max(largest_log, std::filesystem::file_size(path + "-wal", ec));
+    }
+    EXPECT_GT(db.checkpoints().passive, 0u);
+    EXPECT_EQ(db.checkpoints().failed, 0u);
+    // The log is reset before it grows much past its limit (and truncated to 64 MiB then).
+    EXPECT_LT(largest_log, 80u << 20);
+  }
+  auto reopened = SqliteStore::open(path, Durability::process_crash);
+  ASSERT_TRUE(reopened) << reopened.error();
+  EXPECT_TRUE((*reopened)->load() == reference);
+  EXPECT_GT(reference.tunnels.size(), 0u);
+}
+
 TEST(SqliteStore, records_round_trip_through_the_codec_field_for_field) {
   tunnel::TunnelEstablished t;
   t.tunnel_id = 4242;

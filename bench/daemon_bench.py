@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The daemon benchmarks of issue 7, run by scripts/bench.sh; results as JSON on stdout.
 
-Usage: daemon_bench.py BUILD_DIR [--runs N] [--only NAME,...]
+Usage: daemon_bench.py BUILD_DIR [--runs N] [--only NAME,...] [--reference BUILD_DIR]
 Real processes on loopback, on addresses no test uses (127.0.0.5-9, port 1801 unless said):
   setup     sessions/s with hl2tpd as LNS (store on: process-crash durability, group commit) for
             10,000 and 100,000 sessions over 16 and 100 tunnels; and 1,000 over 16 with hl2tpd and
@@ -12,6 +12,9 @@ Real processes on loopback, on addresses no test uses (127.0.0.5-9, port 1801 un
   recovery  two hl2tpd, SIGKILL of the LAC or the LNS, per method, at 100/10,000 and
             1,000/100,000: new process start to every tunnel recovered, sessions lost.
   baseline  the same crash under failover-resync = "none", and xl2tpd restarted as a LAC.
+  latency   set-up rate, per-call latency (p50/p99) and the loop's longest turn, hl2tpd as LNS with
+            its store on disk and on tmpfs, at 4 calls in flight on each of 16 tunnels and at 512 in
+            all; with --reference BUILD_DIR, another build's hl2tpd in the same alternating runs.
 The load generator is bench/l2tp_loadgen (a LAC on our engine without a store); every figure
 carries the CPU time of each process involved, from /proc.
 """
@@ -25,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e"))
@@ -58,16 +62,18 @@ def summary(values):
 class Hl2tpd:
     """One hl2tpd with a fresh store in its own directory."""
 
-    def __init__(self, build, role, address, peers=(), failover=None, name=None, port=PORT):
+    def __init__(self, build, role, address, peers=(), failover=None, name=None, port=PORT,
+                 store_dir=None, metrics="", durability="process-crash"):
         self.build, self.role, self.address = build, role, address
-        self.dir = tempfile.mkdtemp(prefix=f"hl2tp-bench-{name or role}-")
+        self.dir = tempfile.mkdtemp(prefix=f"hl2tp-bench-{name or role}-", dir=store_dir)
+        self.metrics = metrics
         self.sock = os.path.join(self.dir, "ctl.sock")
         self.store = os.path.join(self.dir, "store.db")
         lines = [f'role = "{role}"', f'host-name = "bench-{role}"', f'listen = ["{address}:{port}"]',
                  "accept-unlisted-peers = true", "[limits]", "max-tunnels = 20000",
                  "max-sessions = 2000000", "max-sessions-per-tunnel = 65000", "[store]",
-                 f'path = "{self.store}"', "[management]", f'socket = "{self.sock}"', "[metrics]",
-                 'address = ""', "[log]", 'level = "warn"']
+                 f'path = "{self.store}"', f'durability = "{durability}"', "[management]", f'socket = "{self.sock}"', "[metrics]",
+                 f'address = "{metrics}"', "[log]", 'level = "warn"']
         if failover:
             lines += ["[failover]"] + [f"{k} = {json.dumps(v)}" for k, v in failover.items()]
         for peer in peers:
@@ -114,10 +120,12 @@ class Hl2tpd:
                    if os.path.exists(self.store + s))
 
 
-def loadgen(build, peer, tunnels, sessions, hold_s=0, wait=True, in_flight=512):
+def loadgen(build, peer, tunnels, sessions, hold_s=0, wait=True, in_flight=512, per_tunnel=0):
     cmd = [os.path.join(build, "bench/l2tp_loadgen"), "--peer", peer, "--local",
            f"{LAC_ADDR}:{PORT}", "--tunnels", str(tunnels), "--sessions", str(sessions),
            "--hold-s", str(hold_s), "--timeout-s", "300", "--in-flight", str(in_flight)]
+    if per_tunnel:
+        cmd += ["--in-flight-per-tunnel", str(per_tunnel)]
     if wait:
         r = subprocess.run(cmd, capture_output=True, text=True)
         if not r.stdout:
@@ -172,6 +180,69 @@ def bench_setup(build, runs):
                     "loadgen_cpu_s": summary([r["loadgen_cpu_s"] for r in rs]),
                     "wall_s": summary([r["session_setup_s"] + r["tunnel_setup_s"] for r in rs])})
         print(f"setup {kind} {tunnels}/{sessions}: {out[-1]['sessions_per_s']}", file=sys.stderr)
+    return out
+
+
+def metric_value(text, name):
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return None
+
+
+def latency_run(build, lns_build, store_dir, durability, tunnels, sessions, in_flight, per_tunnel):
+    """One fresh hl2tpd LNS (of `lns_build`) with its store in `store_dir`; one load."""
+    metrics = f"{LNS_ADDR}:9801"
+    lns = Hl2tpd(lns_build, "lns", LNS_ADDR, store_dir=store_dir, metrics=metrics,
+                 durability=durability)
+    lns.start()
+    try:
+        cpu0 = cpu_s(lns.proc.pid)
+        r = loadgen(build, f"{LNS_ADDR}:{PORT}", tunnels, sessions, in_flight=in_flight,
+                    per_tunnel=per_tunnel)
+        r["lns_cpu_s"] = cpu_s(lns.proc.pid) - cpu0
+        page = urllib.request.urlopen(f"http://{metrics}/metrics", timeout=10).read().decode()
+        r["longest_loop_turn_ms"] = (lambda v: None if v is None else 1000 * v)(
+            metric_value(page, "hl2tp_loop_turn_longest_seconds"))
+        return r
+    finally:
+        lns.stop()
+
+
+def bench_latency(build, runs, reference=None):
+    disk = tempfile.mkdtemp(prefix="hl2tp-bench-disk-", dir="/var/tmp")
+    shm = tempfile.mkdtemp(prefix="hl2tp-bench-tmpfs-", dir="/dev/shm")
+    builds = [("this", build)] + ([("reference", reference)] if reference else [])
+    loads = [(16, 10_000, 512, 4), (16, 10_000, 512, 0)]
+    stores = [("disk", disk, "process-crash"), ("tmpfs", shm, "process-crash"),
+              ("disk, power-loss", disk, "power-loss")]
+    cases = [(b, store, load) for load in loads for b in builds for store in stores]
+    got = {i: [] for i in range(len(cases))}
+    try:
+        # Alternating: every case once per round, so that the machine's drift hits all alike.
+        for _ in range(runs):
+            for i, ((_, lns_build), (_, store_dir, durability), load) in enumerate(cases):
+                got[i].append(latency_run(build, lns_build, store_dir, durability, *load))
+    finally:
+        shutil.rmtree(disk, ignore_errors=True)
+        shutil.rmtree(shm, ignore_errors=True)
+    out = []
+    for i, ((name, _), (store, _, _), (tunnels, sessions, in_flight, per_tunnel)) in enumerate(
+            cases):
+        rs = got[i]
+        turns = [r["longest_loop_turn_ms"] for r in rs if r["longest_loop_turn_ms"] is not None]
+        out.append({"hl2tpd": name, "store": store, "tunnels": tunnels, "sessions": sessions,
+                    "in_flight": f"{per_tunnel} per tunnel" if per_tunnel else in_flight,
+                    "complete_runs": sum(r["sessions_established"] == sessions for r in rs),
+                    "sessions_per_s": summary([r["sessions_per_s"] for r in rs]),
+                    "latency_p50_ms": summary([r["setup_latency_ms"]["p50"] for r in rs]),
+                    "latency_p99_ms": summary([r["setup_latency_ms"]["p99"] for r in rs]),
+                    "latency_max_ms": summary([r["setup_latency_ms"]["max"] for r in rs]),
+                    "longest_loop_turn_ms": summary(turns) if turns else None,
+                    "lns_cpu_s": summary([r["lns_cpu_s"] for r in rs])})
+        print(f"latency {name} {store} {out[-1]['in_flight']}: "
+              f"{out[-1]['sessions_per_s']['median']:.0f}/s p99 "
+              f"{out[-1]['latency_p99_ms']['median']:.2f} ms", file=sys.stderr)
     return out
 
 
@@ -361,7 +432,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("build")
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--only", default="setup,tunnels,memory,recovery,baseline")
+    ap.add_argument("--only", default="setup,latency,tunnels,memory,recovery,baseline")
+    ap.add_argument("--reference", help="another build whose hl2tpd runs beside (latency)")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     results = {"machine": {"cores": os.cpu_count(), "cpu": next(
@@ -371,6 +443,9 @@ def main():
         started = time.monotonic()
         if name == "setup":
             results["setup"] = bench_setup(build, args.runs)
+        elif name == "latency":
+            results["latency"] = bench_latency(
+                build, args.runs, os.path.abspath(args.reference) if args.reference else None)
         elif name == "tunnels":
             results["tunnels"] = bench_tunnels(build, args.runs)
         elif name == "memory":

@@ -3,13 +3,15 @@
 // bottleneck (its own CPU time is reported beside the result).
 //
 //   l2tp_loadgen --peer 127.0.0.2:1701 [--local 127.0.0.1:1701] --tunnels T [--sessions N]
-//                [--secret S] [--in-flight K] [--timeout-s S]
+//                [--secret S] [--in-flight K | --in-flight-per-tunnel K] [--timeout-s S]
 //
 // Opens T tunnels, then places N incoming calls spread over them. A phase ends when every tunnel
 // (every call) is established and every control channel is quiet: the LNS has acknowledged the
 // last SCCCN (ICCN), so it holds what we hold. At most K set-ups are in flight at once (default
-// 512), like a LAC facing a wave of subscribers, so that the sockets' queues never overflow. One
-// JSON line on stdout: rates, durations, our CPU, failures.
+// 512), like a LAC facing a wave of subscribers, so that the sockets' queues never overflow; or
+// at most K calls being set up on each tunnel, as operators' LACs run (a few per tunnel). Each
+// call's set-up latency is measured from placing it to its ICCN leaving (the LNS's ICRP came
+// back). One JSON line on stdout: rates, latencies, durations, our CPU, failures.
 #include <poll.h>
 #include <sys/resource.h>
 
@@ -20,6 +22,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "daemon/config.hpp"
@@ -67,8 +70,23 @@ class Generator {
       sessions_up_ += e->kind == engine::EventKind::session_established;
       tunnels_failed_ += e->kind == engine::EventKind::tunnel_closed;
       sessions_failed_ += e->kind == engine::EventKind::session_closed;
+      if (e->kind == engine::EventKind::session_established ||
+          e->kind == engine::EventKind::session_closed) {
+        call_ended(*e);
+      }
     }
   }
+
+  // A call placed on `tunnel_id` as `session_id`: its set-up is timed from now.
+  void call_placed(std::uint16_t tunnel_id, std::uint16_t session_id) {
+    placed_at_[key(tunnel_id, session_id)] = Clock::now();
+    ++in_flight_[tunnel_id];
+  }
+  std::size_t in_flight_on(std::uint16_t tunnel_id) const {
+    auto it = in_flight_.find(tunnel_id);
+    return it == in_flight_.end() ? 0 : it->second;
+  }
+  std::vector<double>& latencies_ms() { return latencies_ms_; }
 
   // Every channel quiet: the LNS acknowledged all we sent, so it holds what we hold.
   bool all_quiet() const {
@@ -82,6 +100,23 @@ class Generator {
   std::size_t tunnels_up_ = 0, sessions_up_ = 0, tunnels_failed_ = 0, sessions_failed_ = 0;
 
  private:
+  static std::uint32_t key(std::uint16_t tunnel_id, std::uint16_t session_id) {
+    return static_cast<std::uint32_t>(tunnel_id) << 16 | session_id;
+  }
+  void call_ended(const engine::Event& e) {
+    auto it = placed_at_.find(key(e.tunnel_id, e.session_id));
+    if (it == placed_at_.end()) return;
+    if (e.kind == engine::EventKind::session_established) {
+      latencies_ms_.push_back(
+          std::chrono::duration<double, std::milli>(Clock::now() - it->second).count());
+    }
+    placed_at_.erase(it);
+    --in_flight_[e.tunnel_id];
+  }
+
+  std::unordered_map<std::uint32_t, Clock::time_point> placed_at_;
+  std::unordered_map<std::uint16_t, std::size_t> in_flight_;
+  std::vector<double> latencies_ms_;
   daemon::OsRandom random_;
   engine::Endpoint endpoint_;
   daemon::UdpSocket socket_;
@@ -102,6 +137,10 @@ int main(int argc, char** argv) {
   app.add_option("--secret", secret, "tunnel secret (none: no authentication)");
   app.add_option("--in-flight", in_flight, "set-ups in flight at once")
       ->check(CLI::Range(1, 100000));
+  std::size_t per_tunnel = 0;
+  app.add_option("--in-flight-per-tunnel", per_tunnel,
+                 "calls being set up at once on each tunnel (instead of --in-flight's total)")
+      ->check(CLI::Range(1, 65535));
   app.add_option("--timeout-s", timeout_s, "give up after this long");
   double hold_s = 0;
   app.add_option(
@@ -160,18 +199,27 @@ int main(int argc, char** argv) {
 
   // Phase 2: calls, round robin over the tunnels.
   const auto s0 = Clock::now();
-  std::size_t placed = 0;
+  std::size_t placed = 0, next_tunnel = 0;
   std::uint32_t serial = 0;
   while (sessions > 0 && Clock::now() < deadline) {
-    while (placed < sessions && placed - g.sessions_up_ - g.sessions_failed_ < in_flight) {
+    // Round robin over the tunnels; a tunnel at its own limit (per tunnel) is passed over.
+    std::size_t passed_over = 0;
+    while (placed < sessions && passed_over < ids.size() &&
+           (per_tunnel > 0 || placed - g.sessions_up_ - g.sessions_failed_ < in_flight)) {
+      const std::uint16_t tunnel_id = ids[next_tunnel++ % ids.size()];
+      if (per_tunnel > 0 && g.in_flight_on(tunnel_id) >= per_tunnel) {
+        ++passed_over;
+        continue;
+      }
+      passed_over = 0;
       session::CallParameters p;
       p.call_serial_number = ++serial;
       p.bearer_type = wire::kBearerDigital;
       p.tx_connect_speed = 100'000'000;
-      if (!g.endpoint().open_session(g.now(), ids[placed % ids.size()],
-                                     session::Direction::incoming, p)) {
-        break;  // the channel's queue is full: wait for acknowledgements
-      }
+      auto session_id =
+          g.endpoint().open_session(g.now(), tunnel_id, session::Direction::incoming, p);
+      if (!session_id) break;  // the channel's queue is full: wait for acknowledgements
+      g.call_placed(tunnel_id, *session_id);
       ++placed;
     }
     g.turn(1);
@@ -183,6 +231,13 @@ int main(int argc, char** argv) {
   const double session_s = std::chrono::duration<double>(Clock::now() - s0).count();
   const double cpu = cpu_seconds() - cpu0;
   const std::size_t established = g.endpoint().session_count();
+  auto& latencies = g.latencies_ms();
+  std::sort(latencies.begin(), latencies.end());
+  auto percentile = [&](double p) {
+    if (latencies.empty()) return 0.0;
+    const auto i = static_cast<std::size_t>(p * static_cast<double>(latencies.size() - 1) + 0.5);
+    return latencies[std::min(i, latencies.size() - 1)];
+  };
 
   nlohmann::json out = {
       {"tunnels", tunnels},
@@ -197,6 +252,11 @@ int main(int argc, char** argv) {
       {"sessions_per_s", sessions ? static_cast<double>(established) / session_s : 0.0},
       {"sessions_per_s_to_last_iccn",
        sessions ? static_cast<double>(established) / sessions_sent_s.value_or(session_s) : 0.0},
+      {"setup_latency_ms",
+       {{"p50", percentile(0.50)},
+        {"p90", percentile(0.90)},
+        {"p99", percentile(0.99)},
+        {"max", latencies.empty() ? 0.0 : latencies.back()}}},
       {"loadgen_cpu_s", cpu},
       {"loadgen_tunnel_cpu_s", tunnel_cpu},
       {"tunnels_failed", g.tunnels_failed_},

@@ -77,6 +77,13 @@ std::string metrics_text(Daemon& d) {
   family(out, "hl2tp_refusals_rate_limited_total", "counter",
          "StopCCN refusals not sent: their source exceeded its rate.");
   out += fmt::format("hl2tp_refusals_rate_limited_total {}\n", s.refusals_rate_limited);
+  family(out, "hl2tp_tunnels_waiting_turn", "gauge",
+         "Tunnels of ours waiting to send their SCCRQ: one opens at a time to a peer.");
+  out += fmt::format("hl2tp_tunnels_waiting_turn {}\n", s.tunnels_waiting_turn);
+  family(out, "hl2tp_tunnels_opened_after_waiting_total", "counter",
+         "Tunnels of ours whose SCCRQ went after they waited for another one to the same peer.");
+  out +=
+      fmt::format("hl2tp_tunnels_opened_after_waiting_total {}\n", s.tunnels_opened_after_waiting);
   family(out, "hl2tp_calls_dropped_at_restart_total", "counter",
          "Calls being set up when hl2tpd failed, gone at the restart (only established calls are "
          "kept).");

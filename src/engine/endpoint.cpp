@@ -1,5 +1,7 @@
 #include "engine/endpoint.hpp"
 
+#include <cassert>
+
 #include "failover/recovery_request.hpp"
 #include "failover/suggested_reset.hpp"
 
@@ -109,6 +111,12 @@ void Endpoint::settle(Time now, std::uint16_t tunnel_id) {
   } else {
     awaiting_reply_.erase(tunnel_id);
   }
+  // The head of a line of openings is done opening once it leaves wait-ctl-reply (its SCCRP came,
+  // or it ended); one waiting its turn leaves the line only when it ends (closed meanwhile).
+  const bool leaves_line =
+      opening_.contains(tunnel_id) &&
+      (opening_.waiting(tunnel_id) ? t.state() == tunnel::State::dead
+                                   : t.state() != tunnel::State::wait_ctl_reply);
   if (t.state() == tunnel::State::dead) {
     closed_channel_stats_ += t.channel().stats();
     if (auto key = by_remote_.find({t.peer(), t.peer_id()});
@@ -116,12 +124,28 @@ void Endpoint::settle(Time now, std::uint16_t tunnel_id) {
       by_remote_.erase(key);
     }
     tunnels_.erase(it);
-    return;
-  }
-  if (auto deadline = t.next_deadline()) {
+  } else if (auto deadline = t.next_deadline()) {
     t.filed_deadline = deadline;
     timers_.insert({*deadline, tunnel_id});
   }
+  if (leaves_line) {
+    if (auto next = opening_.leave(tunnel_id)) {
+      ++stats_.tunnels_opened_after_waiting;
+      start_opening(now, *next);
+    }
+  }
+}
+
+void Endpoint::start_opening(Time now, std::uint16_t tunnel_id) {
+  tunnel::Tunnel& t = tunnels_.at(tunnel_id);
+  assert(t.state() == tunnel::State::idle && t.originator());
+  // Drawn now, not when it was queued: the Tie Breaker is weighed against the peer's SCCRQs from
+  // when ours is out (RFC 2661 §4.4.3).
+  wire::TieBreakerValue tie_breaker;
+  random_.fill(tie_breaker);
+  auto ctx = context();
+  t.open(now, ctx, tie_breaker);
+  settle(now, tunnel_id);
 }
 
 namespace {
@@ -231,6 +255,11 @@ Endpoint::RecoveryReport Endpoint::recover(Time now, const store::Snapshot& snap
 }
 
 void Endpoint::open_recovery_tunnel(Time now, const tunnel::Tunnel& old) {
+  // Not one at a time (opening_queue.hpp): a recovery tunnel goes only to a peer that advertised
+  // the Failover Capability AVP, and RFC 4951 §3.2.1 has the failed end open one for every old
+  // tunnel, with the Tie Breaker's scope limited to the recovery tunnels of one old tunnel — a
+  // peer that implements it takes several at once from one source. One after another would make
+  // the recovery of N tunnels N round trips long, against the peer's hold of our Recovery Time.
   // Copied first: adding a tunnel may move the table's elements.
   const tunnel::RecoveryLink link{old.local_id(), {old.local_id(), old.peer_id()}, std::nullopt};
   const PeerAddress peer = old.peer(), local = old.local();
@@ -328,7 +357,8 @@ void Endpoint::handle_datagram(Time now, const PeerAddress& from, const PeerAddr
   if (header->tunnel_id == 0) return on_tunnel_zero(now, from, to, datagram);
 
   auto it = tunnels_.find(header->tunnel_id);
-  if (it == tunnels_.end()) {
+  // A tunnel waiting its turn has not told anyone its ID: nothing can be for it.
+  if (it == tunnels_.end() || opening_.waiting(header->tunnel_id)) {
     ++stats_.unknown_tunnel;
     return;
   }
@@ -652,11 +682,14 @@ Result<std::uint16_t, std::string> Endpoint::open_tunnel(Time now, const PeerAdd
   const std::uint16_t id = allocate_tunnel_id();
   auto [it, inserted] = tunnels_.emplace(id, tunnel::Tunnel(settings, id, peer));
   ++stats_.tunnels_opened;
-  wire::TieBreakerValue tie_breaker;
-  random_.fill(tie_breaker);
-  auto ctx = context();
-  it->second.open(now, ctx, tie_breaker);
-  settle(now, id);
+  it->second.await_turn();
+  // One SCCRQ at a time to a peer (opening_queue.hpp): from the shell's choice of address, as
+  // every tunnel we open is until its SCCRP tells which of ours the peer answers.
+  if (opening_.admit({peer, it->second.local()}, id)) {
+    start_opening(now, id);
+  } else {
+    settle(now, id);  // nothing to file: it waits for the tunnel ahead of it
+  }
   return id;
 }
 
@@ -749,6 +782,7 @@ const tunnel::Tunnel* Endpoint::find_tunnel(std::uint16_t tunnel_id) const {
 EndpointStats Endpoint::stats() const {
   EndpointStats s = stats_;
   s.channel = closed_channel_stats_;
+  s.tunnels_waiting_turn = opening_.waiting_count();
   for (const auto& [id, t] : tunnels_) {
     s.channel += t.channel().stats();
     const auto& r = t.recovery();

@@ -23,6 +23,10 @@ struct EndpointStats {
   std::uint64_t tie_breaker_lost = 0;
   std::uint64_t tie_breaker_won = 0;
   std::uint64_t tunnels_opened = 0;
+  // Our tunnels open one at a time per peer (opening_queue.hpp): those waiting their turn now (no
+  // SCCRQ sent yet), and those whose SCCRQ went after they waited.
+  std::uint64_t tunnels_waiting_turn = 0;
+  std::uint64_t tunnels_opened_after_waiting = 0;
   std::uint64_t tunnels_closed = 0;
   // Failover (spec §6). Per-state counts of tunnels come from their RecoveryStatus.
   std::uint64_t recovery_tunnels_opened = 0;  // RFC 4951 recovery tunnels, both roles

@@ -26,6 +26,7 @@
 #include "daemon/os_random.hpp"
 #include "daemon/udp_socket.hpp"
 #include "engine/endpoint.hpp"
+#include "setup_tally.hpp"
 
 namespace {
 
@@ -62,12 +63,8 @@ class Generator {
     }  // no store: a generator has nothing to recover
     while (auto d = endpoint_.poll_transmit())
       socket_.send(d->peer, d->local, d->bytes);
-    while (auto e = endpoint_.poll_event()) {
-      tunnels_up_ += e->kind == engine::EventKind::tunnel_established;
-      sessions_up_ += e->kind == engine::EventKind::session_established;
-      tunnels_failed_ += e->kind == engine::EventKind::tunnel_closed;
-      sessions_failed_ += e->kind == engine::EventKind::session_closed;
-    }
+    while (auto e = endpoint_.poll_event())
+      tally_.record(*e);
   }
 
   // Every channel quiet: the LNS acknowledged all we sent, so it holds what we hold.
@@ -79,12 +76,13 @@ class Generator {
   }
 
   engine::Endpoint& endpoint() { return endpoint_; }
-  std::size_t tunnels_up_ = 0, sessions_up_ = 0, tunnels_failed_ = 0, sessions_failed_ = 0;
+  const bench::SetupTally& tally() const { return tally_; }
 
  private:
   daemon::OsRandom random_;
   engine::Endpoint endpoint_;
   daemon::UdpSocket socket_;
+  bench::SetupTally tally_;
   Clock::time_point origin_ = Clock::now();
 };
 
@@ -140,7 +138,9 @@ int main(int argc, char** argv) {
   // weighs on short runs only.
   std::optional<double> tunnels_sent_s, sessions_sent_s;
   while (Clock::now() < deadline) {
-    while (ids.size() < tunnels && ids.size() - g.tunnels_up_ - g.tunnels_failed_ < in_flight) {
+    // The engine sends one SCCRQ at a time to a peer and queues the rest (a peer may ignore a
+    // second one from us while the first is opening): `in_flight` bounds what is opened at once.
+    while (ids.size() < tunnels && ids.size() - g.tally().tunnels_settled() < in_flight) {
       auto id = g.endpoint().open_tunnel(g.now(), *peer);
       if (!id) {
         std::fprintf(stderr, "l2tp_loadgen: %s\n", id.error().c_str());
@@ -149,36 +149,38 @@ int main(int argc, char** argv) {
       ids.push_back(*id);
     }
     g.turn(1);
-    if (!tunnels_sent_s && g.tunnels_up_ + g.tunnels_failed_ >= tunnels) {
+    if (!tunnels_sent_s && g.tally().tunnels_settled() >= tunnels) {
       tunnels_sent_s = std::chrono::duration<double>(Clock::now() - t0).count();
     }
-    if (g.tunnels_up_ + g.tunnels_failed_ >= tunnels && g.all_quiet()) break;
+    if (g.tally().tunnels_settled() >= tunnels && g.all_quiet()) break;
   }
   const double tunnel_s = std::chrono::duration<double>(Clock::now() - t0).count();
   const double tunnel_cpu = cpu_seconds() - cpu0;
-  const std::size_t tunnels_up = g.tunnels_up_ - g.tunnels_failed_;
+  const std::size_t tunnels_up = g.tally().tunnels_up();
+  // Calls go on the tunnels that came up only: one that failed is gone from the engine.
+  const std::vector<std::uint16_t> up(g.tally().tunnels().begin(), g.tally().tunnels().end());
 
   // Phase 2: calls, round robin over the tunnels.
   const auto s0 = Clock::now();
   std::size_t placed = 0;
   std::uint32_t serial = 0;
-  while (sessions > 0 && Clock::now() < deadline) {
-    while (placed < sessions && placed - g.sessions_up_ - g.sessions_failed_ < in_flight) {
+  while (sessions > 0 && !up.empty() && Clock::now() < deadline) {
+    while (placed < sessions && placed - g.tally().sessions_settled() < in_flight) {
       session::CallParameters p;
       p.call_serial_number = ++serial;
       p.bearer_type = wire::kBearerDigital;
       p.tx_connect_speed = 100'000'000;
-      if (!g.endpoint().open_session(g.now(), ids[placed % ids.size()],
-                                     session::Direction::incoming, p)) {
+      if (!g.endpoint().open_session(g.now(), up[placed % up.size()], session::Direction::incoming,
+                                     p)) {
         break;  // the channel's queue is full: wait for acknowledgements
       }
       ++placed;
     }
     g.turn(1);
-    if (!sessions_sent_s && g.sessions_up_ + g.sessions_failed_ >= sessions) {
+    if (!sessions_sent_s && g.tally().sessions_settled() >= sessions) {
       sessions_sent_s = std::chrono::duration<double>(Clock::now() - s0).count();
     }
-    if (g.sessions_up_ + g.sessions_failed_ >= sessions && g.all_quiet()) break;
+    if (g.tally().sessions_settled() >= sessions && g.all_quiet()) break;
   }
   const double session_s = std::chrono::duration<double>(Clock::now() - s0).count();
   const double cpu = cpu_seconds() - cpu0;
@@ -199,8 +201,11 @@ int main(int argc, char** argv) {
        sessions ? static_cast<double>(established) / sessions_sent_s.value_or(session_s) : 0.0},
       {"loadgen_cpu_s", cpu},
       {"loadgen_tunnel_cpu_s", tunnel_cpu},
-      {"tunnels_failed", g.tunnels_failed_},
-      {"sessions_failed", g.sessions_failed_},
+      {"tunnels_failed", g.tally().tunnels_failed()},
+      {"tunnels_dropped", g.tally().tunnels_dropped()},
+      {"tunnels_opened_after_waiting", g.endpoint().stats().tunnels_opened_after_waiting},
+      {"sessions_failed", g.tally().sessions_failed()},
+      {"sessions_dropped", g.tally().sessions_dropped()},
   };
   std::printf("%s\n", out.dump().c_str());
   std::fflush(stdout);

@@ -88,6 +88,14 @@ std::string metrics_text(Daemon& d) {
          "Calls being set up when hl2tpd failed, gone at the restart (only established calls are "
          "kept).");
   out += fmt::format("hl2tp_calls_dropped_at_restart_total {}\n", s.calls_dropped_at_restart);
+  family(out, "hl2tp_call_requests_withheld_at_restart_total", "counter",
+         "Of those calls, requests (ICRQ/OCRQ) not sent again: a HELLO took their place.");
+  out += fmt::format("hl2tp_call_requests_withheld_at_restart_total {}\n",
+                     s.call_requests_withheld_at_restart);
+  family(out, "hl2tp_unknown_tunnel_stopped_total", "counter",
+         "Control messages for a tunnel we do not hold (one forgotten at a restart while it was "
+         "being set up), answered with a StopCCN.");
+  out += fmt::format("hl2tp_unknown_tunnel_stopped_total {}\n", s.unknown_tunnel_stopped);
   family(out, "hl2tp_local_connections_total", "counter",
          "Connections to the management socket and the metrics page, by how they ended.");
   for (auto [server, s_name] :

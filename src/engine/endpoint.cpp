@@ -1,4 +1,6 @@
 #include "engine/endpoint.hpp"
+#include "engine/unknown_tunnel_answer.hpp"
+#include "engine/unsent_calls.hpp"
 
 #include <cassert>
 
@@ -148,26 +150,6 @@ void Endpoint::start_opening(Time now, std::uint16_t tunnel_id) {
   settle(now, tunnel_id);
 }
 
-namespace {
-
-// Calls that were being set up when we failed: only established calls are stored, so their
-// requests and replies still queued in the restored channel are all that is left of them
-// (issue 13, point 10: counted and logged).
-std::size_t calls_in_setup(const store::StoredTunnel& stored,
-                           const tunnel::TunnelSettings& settings) {
-  std::size_t n = 0;
-  for (const auto& [ns, bytes] : stored.tunnel.channel.unacked) {
-    const auto m = wire::decode_control(bytes, {.secret = settings.secret});
-    if (!m || !m->type()) continue;
-    const auto type = *m->type();
-    n += type == MessageType::ICRQ || type == MessageType::OCRQ || type == MessageType::ICRP ||
-         type == MessageType::OCRP;
-  }
-  return n;
-}
-
-}  // namespace
-
 Endpoint::RecoveryReport Endpoint::recover(Time now, const store::Snapshot& snapshot) {
   RecoveryReport report;
   // Serials resume past every one the previous incarnation may have used.
@@ -221,21 +203,37 @@ Endpoint::RecoveryReport Endpoint::recover(Time now, const store::Snapshot& snap
     for (const auto& [sid, s] : stored.sessions)
       sessions.push_back(s);
     const bool protocol = stored.tunnel.resync_method == tunnel::ResyncMethod::failover_protocol;
+    // The calls being set up are gone: their requests do not go out again (unsent_calls.hpp).
+    tunnel::TunnelEstablished record = stored.tunnel;
+    const UnsentCalls unsent = withhold_unsent_calls(record.channel, *settings);
+    if (unsent.withheld != 0) {
+      // Durably, before anything leaves: the store holds the channel as it now is, so that another
+      // crash finds what was sent (the records rebuild the same queue, and the suggestion, which a
+      // reset record clears).
+      checkpoint(tunnel::ChannelReset{id, record.channel.acked_ns, record.channel.expected_ns});
+      for (const auto& [ns, bytes] : record.channel.unacked)
+        checkpoint(tunnel::ChannelQueued{id, ns, bytes});
+      if (stored.suggestion) checkpoint(tunnel::RecoverySuggested{id, *stored.suggestion});
+    }
     auto ctx = context();
     auto [it, inserted] =
-        tunnels_.emplace(id, tunnel::Tunnel::restored(now, ctx, settings, stored.tunnel, sessions,
+        tunnels_.emplace(id, tunnel::Tunnel::restored(now, ctx, settings, record, sessions,
                                                       protocol, stored.suggestion));
     if (!stored.tunnel.originator)
       by_remote_[{stored.tunnel.peer, stored.tunnel.peer_tunnel_id}] = id;
-    const std::size_t dropped = calls_in_setup(stored, *settings);
-    report.calls_dropped += dropped;
-    stats_.calls_dropped_at_restart += dropped;
-    restart_event(EventKind::tunnel_recovered, 0,
-                  std::string(tunnel::name(stored.tunnel.resync_method)) +
-                      (dropped ? "; " + std::to_string(dropped) +
-                                     " calls that were being set up are gone (only established "
-                                     "calls are kept)"
-                               : std::string()));
+    report.calls_dropped += unsent.calls;
+    report.call_requests_withheld += unsent.withheld;
+    stats_.calls_dropped_at_restart += unsent.calls;
+    stats_.call_requests_withheld_at_restart += unsent.withheld;
+    restart_event(
+        EventKind::tunnel_recovered, 0,
+        std::string(tunnel::name(stored.tunnel.resync_method)) +
+            (unsent.calls ? "; " + std::to_string(unsent.calls) +
+                                " calls that were being set up are gone (only established calls "
+                                "are kept); " +
+                                std::to_string(unsent.withheld) +
+                                " of their requests not sent again (a HELLO in their place)"
+                          : std::string()));
     ++report.tunnels_recovered;
     report.sessions_recovered += sessions.size();
     if (protocol) {
@@ -360,7 +358,7 @@ void Endpoint::handle_datagram(Time now, const PeerAddress& from, const PeerAddr
   // A tunnel waiting its turn has not told anyone its ID: nothing can be for it.
   if (it == tunnels_.end() || opening_.waiting(header->tunnel_id)) {
     ++stats_.unknown_tunnel;
-    return;
+    return answer_unknown_tunnel(now, from, to, datagram);
   }
   tunnel::Tunnel& t = it->second;
   // RFC 2661 §8.1: once a tunnel is set up its addresses and ports stay as they are, so anything
@@ -375,6 +373,10 @@ void Endpoint::handle_datagram(Time now, const PeerAddress& from, const PeerAddr
                          header->nr == t.suggestion()->scs.nr;
   if (!on_path && !learning && !returning) {
     ++stats_.wrong_peer;
+    // Another host gets what it would get for a tunnel ID we do not hold, so that the answer does
+    // not tell which IDs are live (RFC 4951 §8: blind guessing). The tunnel's own host is not
+    // answered: that may be its peer, come back from another port (RFC 4951 recovery).
+    if (!from.same_host(t.peer())) answer_unknown_tunnel(now, from, to, datagram);
     return;
   }
   // The tunnel decodes with the settings it was set up with, as it encodes: a reload applies to
@@ -415,6 +417,24 @@ void Endpoint::handle_datagram(Time now, const PeerAddress& from, const PeerAddr
   }
   t.receive(now, ctx, std::move(*message));
   settle(now, header->tunnel_id);
+}
+
+void Endpoint::answer_unknown_tunnel(Time now, const PeerAddress& from, const PeerAddress& to,
+                                     std::span<const std::byte> datagram) {
+  // Stateless and rate-limited like every refusal (refusal_limiter.hpp); a peer we do not serve
+  // gets nothing.
+  auto settings = settings_for(from);
+  if (!settings) return;
+  auto message = wire::decode_control(datagram, {.secret = settings->secret});
+  if (!message) return;
+  auto stop = stopccn_for_unknown_tunnel(*message);
+  if (!stop) return;
+  if (!refusal_limiter_.allow(from, now)) {
+    ++stats_.refusals_rate_limited;
+    return;
+  }
+  ++stats_.unknown_tunnel_stopped;
+  transmit_queue_.push_back({from, *wire::encode_control(*stop), to});
 }
 
 void Endpoint::on_tunnel_zero(Time now, const PeerAddress& from, const PeerAddress& to,

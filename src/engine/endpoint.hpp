@@ -43,6 +43,7 @@ class Endpoint : private tunnel::TunnelOutputs {
     std::size_t tunnels_cleared = 0;
     std::size_t tunnels_closing = 0;  // their StopCCN sent again
     std::size_t calls_dropped = 0;  // being set up at the failure: not kept (only established are)
+    std::size_t call_requests_withheld = 0;  // their ICRQ/OCRQ, not sent again (unsent_calls.hpp)
   };
   RecoveryReport recover(Time now, const store::Snapshot& snapshot);
 
@@ -89,6 +90,10 @@ class Endpoint : private tunnel::TunnelOutputs {
 
   bool send_call_info(Time now, std::uint16_t tunnel_id, std::uint16_t session_id,
                       wire::ControlMessage message);
+  // A StopCCN, rate-limited and without state, to a message for a tunnel we do not hold
+  // (unknown_tunnel_answer.hpp).
+  void answer_unknown_tunnel(Time now, const PeerAddress& from, const PeerAddress& to,
+                             std::span<const std::byte> datagram);
   void on_tunnel_zero(Time now, const PeerAddress& from, const PeerAddress& to,
                       std::span<const std::byte> datagram);
   // True when the SCCRQ may go on (no tie, or we lost it); false when it must be dropped.

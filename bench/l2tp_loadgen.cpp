@@ -29,6 +29,7 @@
 #include "daemon/os_random.hpp"
 #include "daemon/udp_socket.hpp"
 #include "engine/endpoint.hpp"
+#include "setup_tally.hpp"
 
 namespace {
 
@@ -66,10 +67,7 @@ class Generator {
     while (auto d = endpoint_.poll_transmit())
       socket_.send(d->peer, d->local, d->bytes);
     while (auto e = endpoint_.poll_event()) {
-      tunnels_up_ += e->kind == engine::EventKind::tunnel_established;
-      sessions_up_ += e->kind == engine::EventKind::session_established;
-      tunnels_failed_ += e->kind == engine::EventKind::tunnel_closed;
-      sessions_failed_ += e->kind == engine::EventKind::session_closed;
+      tally_.record(*e);
       if (e->kind == engine::EventKind::session_established ||
           e->kind == engine::EventKind::session_closed) {
         call_ended(*e);
@@ -97,7 +95,7 @@ class Generator {
   }
 
   engine::Endpoint& endpoint() { return endpoint_; }
-  std::size_t tunnels_up_ = 0, sessions_up_ = 0, tunnels_failed_ = 0, sessions_failed_ = 0;
+  const bench::SetupTally& tally() const { return tally_; }
 
  private:
   static std::uint32_t key(std::uint16_t tunnel_id, std::uint16_t session_id) {
@@ -120,6 +118,7 @@ class Generator {
   daemon::OsRandom random_;
   engine::Endpoint endpoint_;
   daemon::UdpSocket socket_;
+  bench::SetupTally tally_;
   Clock::time_point origin_ = Clock::now();
 };
 
@@ -179,7 +178,9 @@ int main(int argc, char** argv) {
   // weighs on short runs only.
   std::optional<double> tunnels_sent_s, sessions_sent_s;
   while (Clock::now() < deadline) {
-    while (ids.size() < tunnels && ids.size() - g.tunnels_up_ - g.tunnels_failed_ < in_flight) {
+    // The engine sends one SCCRQ at a time to a peer and queues the rest (a peer may ignore a
+    // second one from us while the first is opening): `in_flight` bounds what is opened at once.
+    while (ids.size() < tunnels && ids.size() - g.tally().tunnels_settled() < in_flight) {
       auto id = g.endpoint().open_tunnel(g.now(), *peer);
       if (!id) {
         std::fprintf(stderr, "l2tp_loadgen: %s\n", id.error().c_str());
@@ -188,25 +189,27 @@ int main(int argc, char** argv) {
       ids.push_back(*id);
     }
     g.turn(1);
-    if (!tunnels_sent_s && g.tunnels_up_ + g.tunnels_failed_ >= tunnels) {
+    if (!tunnels_sent_s && g.tally().tunnels_settled() >= tunnels) {
       tunnels_sent_s = std::chrono::duration<double>(Clock::now() - t0).count();
     }
-    if (g.tunnels_up_ + g.tunnels_failed_ >= tunnels && g.all_quiet()) break;
+    if (g.tally().tunnels_settled() >= tunnels && g.all_quiet()) break;
   }
   const double tunnel_s = std::chrono::duration<double>(Clock::now() - t0).count();
   const double tunnel_cpu = cpu_seconds() - cpu0;
-  const std::size_t tunnels_up = g.tunnels_up_ - g.tunnels_failed_;
+  const std::size_t tunnels_up = g.tally().tunnels_up();
+  // Calls go on the tunnels that came up only: one that failed is gone from the engine.
+  const std::vector<std::uint16_t> up(g.tally().tunnels().begin(), g.tally().tunnels().end());
 
   // Phase 2: calls, round robin over the tunnels.
   const auto s0 = Clock::now();
   std::size_t placed = 0, next_tunnel = 0;
   std::uint32_t serial = 0;
-  while (sessions > 0 && Clock::now() < deadline) {
+  while (sessions > 0 && !up.empty() && Clock::now() < deadline) {
     // Round robin over the tunnels; a tunnel at its own limit (per tunnel) is passed over.
     std::size_t passed_over = 0;
-    while (placed < sessions && passed_over < ids.size() &&
-           (per_tunnel > 0 || placed - g.sessions_up_ - g.sessions_failed_ < in_flight)) {
-      const std::uint16_t tunnel_id = ids[next_tunnel++ % ids.size()];
+    while (placed < sessions && passed_over < up.size() &&
+           (per_tunnel > 0 || placed - g.tally().sessions_settled() < in_flight)) {
+      const std::uint16_t tunnel_id = up[next_tunnel++ % up.size()];
       if (per_tunnel > 0 && g.in_flight_on(tunnel_id) >= per_tunnel) {
         ++passed_over;
         continue;
@@ -223,10 +226,10 @@ int main(int argc, char** argv) {
       ++placed;
     }
     g.turn(1);
-    if (!sessions_sent_s && g.sessions_up_ + g.sessions_failed_ >= sessions) {
+    if (!sessions_sent_s && g.tally().sessions_settled() >= sessions) {
       sessions_sent_s = std::chrono::duration<double>(Clock::now() - s0).count();
     }
-    if (g.sessions_up_ + g.sessions_failed_ >= sessions && g.all_quiet()) break;
+    if (g.tally().sessions_settled() >= sessions && g.all_quiet()) break;
   }
   const double session_s = std::chrono::duration<double>(Clock::now() - s0).count();
   const double cpu = cpu_seconds() - cpu0;
@@ -259,8 +262,11 @@ int main(int argc, char** argv) {
         {"max", latencies.empty() ? 0.0 : latencies.back()}}},
       {"loadgen_cpu_s", cpu},
       {"loadgen_tunnel_cpu_s", tunnel_cpu},
-      {"tunnels_failed", g.tunnels_failed_},
-      {"sessions_failed", g.sessions_failed_},
+      {"tunnels_failed", g.tally().tunnels_failed()},
+      {"tunnels_dropped", g.tally().tunnels_dropped()},
+      {"tunnels_opened_after_waiting", g.endpoint().stats().tunnels_opened_after_waiting},
+      {"sessions_failed", g.tally().sessions_failed()},
+      {"sessions_dropped", g.tally().sessions_dropped()},
   };
   std::printf("%s\n", out.dump().c_str());
   std::fflush(stdout);

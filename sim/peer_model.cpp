@@ -1,5 +1,7 @@
 #include "sim/peer_model.hpp"
 
+#include "wire/control_codec.hpp"
+
 namespace hl2tp::sim {
 
 using namespace std::chrono_literals;
@@ -41,6 +43,22 @@ engine::EndpointConfig as_peer_model(engine::EndpointConfig config, PeerModel mo
 
 Duration last_retransmission(PeerModel model) {
   return model == PeerModel::accel_ppp ? 31s : 15s;
+}
+
+bool ignores_second_opening(const engine::Endpoint& receiver, const tunnel::PeerAddress& from,
+                            std::span<const std::byte> datagram) {
+  auto header = wire::decode_control_header(datagram);
+  if (!header || header->tunnel_id != 0) return false;
+  auto message = wire::decode_control(datagram);
+  if (!message || message->type() != wire::MessageType::SCCRQ) return false;
+  const auto* assigned = message->get<wire::AvpType::AssignedTunnelId>();
+  if (assigned == nullptr) return false;
+  for (const auto& [id, t] : receiver.tunnels()) {
+    const bool opening =
+        t.state() == tunnel::State::idle || t.state() == tunnel::State::wait_ctl_conn;
+    if (!t.originator() && opening && t.peer() == from && t.peer_id() != *assigned) return true;
+  }
+  return false;
 }
 
 }  // namespace hl2tp::sim

@@ -3,8 +3,10 @@
 // daemons hl2tp meets in the field, so that the simulator proves silent failover against their
 // behaviour and not only against our own (protocol-reference §3.4, §3.7). A model is the non-failed
 // end: those daemons lose everything when they restart themselves.
+#include <span>
 #include <string_view>
 
+#include "engine/endpoint.hpp"
 #include "engine/endpoint_config.hpp"
 
 namespace hl2tp::sim {
@@ -25,5 +27,13 @@ engine::EndpointConfig as_peer_model(engine::EndpointConfig config, PeerModel mo
 // that is back before then receives that try and recovers silently (xl2tpd: +1, +3, +7, +15 s,
 // cleared at +31 s; accel-ppp: also +31 s, freed at +47 s).
 Duration last_retransmission(PeerModel model);
+
+// A behaviour of a widely deployed LNS (issue 14, point 2), as a receive filter
+// (Simulation::set_receive_filter): it accepts one opening tunnel per source at a time, ignoring —
+// no reply, no acknowledgement — a second SCCRQ from the same address and port while its first
+// tunnel from there has not received its SCCCN. A retransmission of that first SCCRQ (the same
+// Assigned Tunnel ID) still reaches it.
+bool ignores_second_opening(const engine::Endpoint& receiver, const tunnel::PeerAddress& from,
+                            std::span<const std::byte> datagram);
 
 }  // namespace hl2tp::sim

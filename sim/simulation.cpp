@@ -137,6 +137,8 @@ bool Simulation::step(Time limit) {
   if (s.is_timer) {
     n.timer.reset();
     n.endpoint->handle_timeout(now_);
+  } else if (n.ignores && n.ignores(*n.endpoint, s.from, s.bytes)) {
+    ++n.ignored;
   } else {
     n.endpoint->handle_datagram(now_, s.from, n.address, s.bytes);
   }

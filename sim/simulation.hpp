@@ -62,6 +62,16 @@ class Simulation {
   void set_address(NodeId node, tunnel::PeerAddress address) { nodes_.at(node).address = address; }
   bool is_down(NodeId node) const { return !nodes_.at(node).endpoint; }
 
+  // A peer behaviour outside the engine (peer_model.hpp): a datagram for which `ignores` holds is
+  // dropped before the node's endpoint sees it, and counted.
+  using ReceiveFilter =
+      std::function<bool(const engine::Endpoint& receiver, const tunnel::PeerAddress& from,
+                         std::span<const std::byte> datagram)>;
+  void set_receive_filter(NodeId node, ReceiveFilter ignores) {
+    nodes_.at(node).ignores = std::move(ignores);
+  }
+  std::uint64_t ignored(NodeId node) const { return nodes_.at(node).ignored; }
+
   void set_default_link(LinkConfig link) { default_link_ = link; }
   void set_link(NodeId from, NodeId to, LinkConfig link) { links_[{from, to}] = link; }
   LinkConfig& link(NodeId from, NodeId to);
@@ -94,6 +104,8 @@ class Simulation {
     std::optional<Time> timer;  // the pending timer step
     bool crash_after_commit = false;
     std::uint64_t incarnation = 0;  // restarts so far: each gets its own random stream
+    ReceiveFilter ignores;
+    std::uint64_t ignored = 0;
   };
   struct Step {
     Time at;

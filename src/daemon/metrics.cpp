@@ -77,10 +77,25 @@ std::string metrics_text(Daemon& d) {
   family(out, "hl2tp_refusals_rate_limited_total", "counter",
          "StopCCN refusals not sent: their source exceeded its rate.");
   out += fmt::format("hl2tp_refusals_rate_limited_total {}\n", s.refusals_rate_limited);
+  family(out, "hl2tp_tunnels_waiting_turn", "gauge",
+         "Tunnels of ours waiting to send their SCCRQ: one opens at a time to a peer.");
+  out += fmt::format("hl2tp_tunnels_waiting_turn {}\n", s.tunnels_waiting_turn);
+  family(out, "hl2tp_tunnels_opened_after_waiting_total", "counter",
+         "Tunnels of ours whose SCCRQ went after they waited for another one to the same peer.");
+  out +=
+      fmt::format("hl2tp_tunnels_opened_after_waiting_total {}\n", s.tunnels_opened_after_waiting);
   family(out, "hl2tp_calls_dropped_at_restart_total", "counter",
          "Calls being set up when hl2tpd failed, gone at the restart (only established calls are "
          "kept).");
   out += fmt::format("hl2tp_calls_dropped_at_restart_total {}\n", s.calls_dropped_at_restart);
+  family(out, "hl2tp_call_requests_withheld_at_restart_total", "counter",
+         "Of those calls, requests (ICRQ/OCRQ) not sent again: a HELLO took their place.");
+  out += fmt::format("hl2tp_call_requests_withheld_at_restart_total {}\n",
+                     s.call_requests_withheld_at_restart);
+  family(out, "hl2tp_unknown_tunnel_stopped_total", "counter",
+         "Control messages for a tunnel we do not hold (one forgotten at a restart while it was "
+         "being set up), answered with a StopCCN.");
+  out += fmt::format("hl2tp_unknown_tunnel_stopped_total {}\n", s.unknown_tunnel_stopped);
   family(out, "hl2tp_local_connections_total", "counter",
          "Connections to the management socket and the metrics page, by how they ended.");
   for (auto [server, s_name] :

@@ -1,4 +1,8 @@
 #include "engine/endpoint.hpp"
+#include "engine/unknown_tunnel_answer.hpp"
+#include "engine/unsent_calls.hpp"
+
+#include <cassert>
 
 #include "failover/recovery_request.hpp"
 #include "failover/suggested_reset.hpp"
@@ -109,6 +113,12 @@ void Endpoint::settle(Time now, std::uint16_t tunnel_id) {
   } else {
     awaiting_reply_.erase(tunnel_id);
   }
+  // The head of a line of openings is done opening once it leaves wait-ctl-reply (its SCCRP came,
+  // or it ended); one waiting its turn leaves the line only when it ends (closed meanwhile).
+  const bool leaves_line =
+      opening_.contains(tunnel_id) &&
+      (opening_.waiting(tunnel_id) ? t.state() == tunnel::State::dead
+                                   : t.state() != tunnel::State::wait_ctl_reply);
   if (t.state() == tunnel::State::dead) {
     closed_channel_stats_ += t.channel().stats();
     if (auto key = by_remote_.find({t.peer(), t.peer_id()});
@@ -116,33 +126,29 @@ void Endpoint::settle(Time now, std::uint16_t tunnel_id) {
       by_remote_.erase(key);
     }
     tunnels_.erase(it);
-    return;
-  }
-  if (auto deadline = t.next_deadline()) {
+  } else if (auto deadline = t.next_deadline()) {
     t.filed_deadline = deadline;
     timers_.insert({*deadline, tunnel_id});
   }
-}
-
-namespace {
-
-// Calls that were being set up when we failed: only established calls are stored, so their
-// requests and replies still queued in the restored channel are all that is left of them
-// (issue 13, point 10: counted and logged).
-std::size_t calls_in_setup(const store::StoredTunnel& stored,
-                           const tunnel::TunnelSettings& settings) {
-  std::size_t n = 0;
-  for (const auto& [ns, bytes] : stored.tunnel.channel.unacked) {
-    const auto m = wire::decode_control(bytes, {.secret = settings.secret});
-    if (!m || !m->type()) continue;
-    const auto type = *m->type();
-    n += type == MessageType::ICRQ || type == MessageType::OCRQ || type == MessageType::ICRP ||
-         type == MessageType::OCRP;
+  if (leaves_line) {
+    if (auto next = opening_.leave(tunnel_id)) {
+      ++stats_.tunnels_opened_after_waiting;
+      start_opening(now, *next);
+    }
   }
-  return n;
 }
 
-}  // namespace
+void Endpoint::start_opening(Time now, std::uint16_t tunnel_id) {
+  tunnel::Tunnel& t = tunnels_.at(tunnel_id);
+  assert(t.state() == tunnel::State::idle && t.originator());
+  // Drawn now, not when it was queued: the Tie Breaker is weighed against the peer's SCCRQs from
+  // when ours is out (RFC 2661 §4.4.3).
+  wire::TieBreakerValue tie_breaker;
+  random_.fill(tie_breaker);
+  auto ctx = context();
+  t.open(now, ctx, tie_breaker);
+  settle(now, tunnel_id);
+}
 
 Endpoint::RecoveryReport Endpoint::recover(Time now, const store::Snapshot& snapshot) {
   RecoveryReport report;
@@ -197,21 +203,37 @@ Endpoint::RecoveryReport Endpoint::recover(Time now, const store::Snapshot& snap
     for (const auto& [sid, s] : stored.sessions)
       sessions.push_back(s);
     const bool protocol = stored.tunnel.resync_method == tunnel::ResyncMethod::failover_protocol;
+    // The calls being set up are gone: their requests do not go out again (unsent_calls.hpp).
+    tunnel::TunnelEstablished record = stored.tunnel;
+    const UnsentCalls unsent = withhold_unsent_calls(record.channel, *settings);
+    if (unsent.withheld != 0) {
+      // Durably, before anything leaves: the store holds the channel as it now is, so that another
+      // crash finds what was sent (the records rebuild the same queue, and the suggestion, which a
+      // reset record clears).
+      checkpoint(tunnel::ChannelReset{id, record.channel.acked_ns, record.channel.expected_ns});
+      for (const auto& [ns, bytes] : record.channel.unacked)
+        checkpoint(tunnel::ChannelQueued{id, ns, bytes});
+      if (stored.suggestion) checkpoint(tunnel::RecoverySuggested{id, *stored.suggestion});
+    }
     auto ctx = context();
     auto [it, inserted] =
-        tunnels_.emplace(id, tunnel::Tunnel::restored(now, ctx, settings, stored.tunnel, sessions,
+        tunnels_.emplace(id, tunnel::Tunnel::restored(now, ctx, settings, record, sessions,
                                                       protocol, stored.suggestion));
     if (!stored.tunnel.originator)
       by_remote_[{stored.tunnel.peer, stored.tunnel.peer_tunnel_id}] = id;
-    const std::size_t dropped = calls_in_setup(stored, *settings);
-    report.calls_dropped += dropped;
-    stats_.calls_dropped_at_restart += dropped;
-    restart_event(EventKind::tunnel_recovered, 0,
-                  std::string(tunnel::name(stored.tunnel.resync_method)) +
-                      (dropped ? "; " + std::to_string(dropped) +
-                                     " calls that were being set up are gone (only established "
-                                     "calls are kept)"
-                               : std::string()));
+    report.calls_dropped += unsent.calls;
+    report.call_requests_withheld += unsent.withheld;
+    stats_.calls_dropped_at_restart += unsent.calls;
+    stats_.call_requests_withheld_at_restart += unsent.withheld;
+    restart_event(
+        EventKind::tunnel_recovered, 0,
+        std::string(tunnel::name(stored.tunnel.resync_method)) +
+            (unsent.calls ? "; " + std::to_string(unsent.calls) +
+                                " calls that were being set up are gone (only established calls "
+                                "are kept); " +
+                                std::to_string(unsent.withheld) +
+                                " of their requests not sent again (a HELLO in their place)"
+                          : std::string()));
     ++report.tunnels_recovered;
     report.sessions_recovered += sessions.size();
     if (protocol) {
@@ -231,6 +253,11 @@ Endpoint::RecoveryReport Endpoint::recover(Time now, const store::Snapshot& snap
 }
 
 void Endpoint::open_recovery_tunnel(Time now, const tunnel::Tunnel& old) {
+  // Not one at a time (opening_queue.hpp): a recovery tunnel goes only to a peer that advertised
+  // the Failover Capability AVP, and RFC 4951 §3.2.1 has the failed end open one for every old
+  // tunnel, with the Tie Breaker's scope limited to the recovery tunnels of one old tunnel — a
+  // peer that implements it takes several at once from one source. One after another would make
+  // the recovery of N tunnels N round trips long, against the peer's hold of our Recovery Time.
   // Copied first: adding a tunnel may move the table's elements.
   const tunnel::RecoveryLink link{old.local_id(), {old.local_id(), old.peer_id()}, std::nullopt};
   const PeerAddress peer = old.peer(), local = old.local();
@@ -328,9 +355,10 @@ void Endpoint::handle_datagram(Time now, const PeerAddress& from, const PeerAddr
   if (header->tunnel_id == 0) return on_tunnel_zero(now, from, to, datagram);
 
   auto it = tunnels_.find(header->tunnel_id);
-  if (it == tunnels_.end()) {
+  // A tunnel waiting its turn has not told anyone its ID: nothing can be for it.
+  if (it == tunnels_.end() || opening_.waiting(header->tunnel_id)) {
     ++stats_.unknown_tunnel;
-    return;
+    return answer_unknown_tunnel(now, from, to, datagram);
   }
   tunnel::Tunnel& t = it->second;
   // RFC 2661 §8.1: once a tunnel is set up its addresses and ports stay as they are, so anything
@@ -345,6 +373,10 @@ void Endpoint::handle_datagram(Time now, const PeerAddress& from, const PeerAddr
                          header->nr == t.suggestion()->scs.nr;
   if (!on_path && !learning && !returning) {
     ++stats_.wrong_peer;
+    // Another host gets what it would get for a tunnel ID we do not hold, so that the answer does
+    // not tell which IDs are live (RFC 4951 §8: blind guessing). The tunnel's own host is not
+    // answered: that may be its peer, come back from another port (RFC 4951 recovery).
+    if (!from.same_host(t.peer())) answer_unknown_tunnel(now, from, to, datagram);
     return;
   }
   // The tunnel decodes with the settings it was set up with, as it encodes: a reload applies to
@@ -385,6 +417,24 @@ void Endpoint::handle_datagram(Time now, const PeerAddress& from, const PeerAddr
   }
   t.receive(now, ctx, std::move(*message));
   settle(now, header->tunnel_id);
+}
+
+void Endpoint::answer_unknown_tunnel(Time now, const PeerAddress& from, const PeerAddress& to,
+                                     std::span<const std::byte> datagram) {
+  // Stateless and rate-limited like every refusal (refusal_limiter.hpp); a peer we do not serve
+  // gets nothing.
+  auto settings = settings_for(from);
+  if (!settings) return;
+  auto message = wire::decode_control(datagram, {.secret = settings->secret});
+  if (!message) return;
+  auto stop = stopccn_for_unknown_tunnel(*message);
+  if (!stop) return;
+  if (!refusal_limiter_.allow(from, now)) {
+    ++stats_.refusals_rate_limited;
+    return;
+  }
+  ++stats_.unknown_tunnel_stopped;
+  transmit_queue_.push_back({from, *wire::encode_control(*stop), to});
 }
 
 void Endpoint::on_tunnel_zero(Time now, const PeerAddress& from, const PeerAddress& to,
@@ -652,11 +702,14 @@ Result<std::uint16_t, std::string> Endpoint::open_tunnel(Time now, const PeerAdd
   const std::uint16_t id = allocate_tunnel_id();
   auto [it, inserted] = tunnels_.emplace(id, tunnel::Tunnel(settings, id, peer));
   ++stats_.tunnels_opened;
-  wire::TieBreakerValue tie_breaker;
-  random_.fill(tie_breaker);
-  auto ctx = context();
-  it->second.open(now, ctx, tie_breaker);
-  settle(now, id);
+  it->second.await_turn();
+  // One SCCRQ at a time to a peer (opening_queue.hpp): from the shell's choice of address, as
+  // every tunnel we open is until its SCCRP tells which of ours the peer answers.
+  if (opening_.admit({peer, it->second.local()}, id)) {
+    start_opening(now, id);
+  } else {
+    settle(now, id);  // nothing to file: it waits for the tunnel ahead of it
+  }
   return id;
 }
 
@@ -749,6 +802,7 @@ const tunnel::Tunnel* Endpoint::find_tunnel(std::uint16_t tunnel_id) const {
 EndpointStats Endpoint::stats() const {
   EndpointStats s = stats_;
   s.channel = closed_channel_stats_;
+  s.tunnels_waiting_turn = opening_.waiting_count();
   for (const auto& [id, t] : tunnels_) {
     s.channel += t.channel().stats();
     const auto& r = t.recovery();

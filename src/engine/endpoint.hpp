@@ -13,6 +13,7 @@
 
 #include "engine/endpoint_config.hpp"
 #include "engine/endpoint_stats.hpp"
+#include "engine/opening_queue.hpp"
 #include "engine/refusal_limiter.hpp"
 #include "store/snapshot.hpp"
 #include "tunnel/tunnel.hpp"
@@ -42,6 +43,7 @@ class Endpoint : private tunnel::TunnelOutputs {
     std::size_t tunnels_cleared = 0;
     std::size_t tunnels_closing = 0;  // their StopCCN sent again
     std::size_t calls_dropped = 0;  // being set up at the failure: not kept (only established are)
+    std::size_t call_requests_withheld = 0;  // their ICRQ/OCRQ, not sent again (unsent_calls.hpp)
   };
   RecoveryReport recover(Time now, const store::Snapshot& snapshot);
 
@@ -88,6 +90,10 @@ class Endpoint : private tunnel::TunnelOutputs {
 
   bool send_call_info(Time now, std::uint16_t tunnel_id, std::uint16_t session_id,
                       wire::ControlMessage message);
+  // A StopCCN, rate-limited and without state, to a message for a tunnel we do not hold
+  // (unknown_tunnel_answer.hpp).
+  void answer_unknown_tunnel(Time now, const PeerAddress& from, const PeerAddress& to,
+                             std::span<const std::byte> datagram);
   void on_tunnel_zero(Time now, const PeerAddress& from, const PeerAddress& to,
                       std::span<const std::byte> datagram);
   // True when the SCCRQ may go on (no tie, or we lost it); false when it must be dropped.
@@ -110,6 +116,8 @@ class Endpoint : private tunnel::TunnelOutputs {
   void recovery_tunnel_failed(Time now, tunnel::Tunnel& recovery);
   std::shared_ptr<const tunnel::TunnelSettings> settings_for(const PeerAddress& peer) const;
   std::uint16_t allocate_tunnel_id();
+  // Sends the SCCRQ of a tunnel of ours whose turn it is (opening_queue.hpp).
+  void start_opening(Time now, std::uint16_t tunnel_id);
   void index_by_remote(std::uint16_t id);  // a new tunnel, for its peer's retransmitted SCCRQ
   tunnel::TunnelContext context();
   // After any call into a tunnel: refile its deadline, or remove it when dead.
@@ -140,6 +148,8 @@ class Endpoint : private tunnel::TunnelOutputs {
   // SCCRQ is weighed against (§4.4.3). Scanning every tunnel per SCCRQ made set-up quadratic:
   // 10,000 tunnels at 5,700/s, 83 % of the time in resolve_tie (issue 7's profile).
   std::set<std::uint16_t> awaiting_reply_;
+  // Our tunnels to one peer open one at a time; settle() moves the lines on.
+  OpeningQueue opening_;
   // Every tunnel with a deadline, filed under it: O(log n) per change, nothing per tick at idle.
   std::set<std::pair<Time, std::uint16_t>> timers_;
   std::size_t total_sessions_ = 0;

@@ -10,7 +10,9 @@ struct EndpointStats {
   std::uint64_t datagrams_received = 0;
   std::uint64_t data_messages_dropped = 0;  // no data plane behind this endpoint yet
   std::uint64_t decode_errors = 0;
-  std::uint64_t unknown_tunnel = 0;    // a tunnel ID we do not have
+  std::uint64_t unknown_tunnel = 0;  // a tunnel ID we do not have
+  // Of those (and of wrong_peer from another host): answered with a StopCCN.
+  std::uint64_t unknown_tunnel_stopped = 0;
   std::uint64_t wrong_peer = 0;        // a known tunnel ID from another host
   std::uint64_t not_sccrq = 0;         // tunnel ID 0 but not an SCCRQ
   std::uint64_t unlisted_peer = 0;     // SCCRQ from a peer the configuration does not know
@@ -23,6 +25,10 @@ struct EndpointStats {
   std::uint64_t tie_breaker_lost = 0;
   std::uint64_t tie_breaker_won = 0;
   std::uint64_t tunnels_opened = 0;
+  // Our tunnels open one at a time per peer (opening_queue.hpp): those waiting their turn now (no
+  // SCCRQ sent yet), and those whose SCCRQ went after they waited.
+  std::uint64_t tunnels_waiting_turn = 0;
+  std::uint64_t tunnels_opened_after_waiting = 0;
   std::uint64_t tunnels_closed = 0;
   // Failover (spec §6). Per-state counts of tunnels come from their RecoveryStatus.
   std::uint64_t recovery_tunnels_opened = 0;  // RFC 4951 recovery tunnels, both roles
@@ -39,6 +45,8 @@ struct EndpointStats {
   std::uint64_t late_recovery_completions = 0;
   // Calls that were being set up when we failed, found in the restored channels: gone.
   std::uint64_t calls_dropped_at_restart = 0;
+  // Of their messages, the call requests (ICRQ/OCRQ) replaced by a HELLO (unsent_calls.hpp).
+  std::uint64_t call_requests_withheld_at_restart = 0;
   std::uint64_t recovery_fallbacks = 0;    // protocol recovery fell back to silent failover
   std::uint64_t recoveries_failed = 0;     // tunnels cleared because they could not recover
   std::uint64_t recoveries_completed = 0;  // tunnels resynchronized after our restart

@@ -890,8 +890,9 @@ Result<std::uint16_t, std::string> Tunnel::open_session(Time now, TunnelContext&
   if (!(incoming ? settings_->place_incoming_calls : settings_->place_outgoing_calls)) {
     return unexpected(std::string(incoming ? "not a LAC" : "not an LNS"));
   }
+  const bool awaiting_turn = state_ == State::idle && originator_;
   if (state_ != State::established && state_ != State::wait_ctl_reply &&
-      state_ != State::wait_ctl_conn) {
+      state_ != State::wait_ctl_conn && !awaiting_turn) {
     return unexpected(std::string("tunnel is ") + std::string(name(state_)));
   }
   // RFC 4951 §3.2.2 and spec §3 step 2: no new session goes out on a tunnel being recovered; the

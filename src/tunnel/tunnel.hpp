@@ -3,6 +3,7 @@
 // tunnel authentication (§5.1.1), Hello (§5.5), StopCCN with the state kept long enough to re-ack
 // the peer's retransmissions (§5.7), and the calls it carries (§7.4, §7.5). Pure: the engine drives
 // it.
+#include <cassert>
 #include <memory>
 #include <optional>
 #include <set>
@@ -126,6 +127,13 @@ class Tunnel {
   // delay anything (issue 13, point 2).
   bool recovering() const { return recovery_.state == RecoveryState::recovering; }
 
+  // Originator whose SCCRQ waits its turn (the engine opens tunnels to one peer one at a time,
+  // engine/opening_queue.hpp): it stays idle — RFC 2661 §7.2.1's "local open request" not yet
+  // acted on — and takes calls, which go once it is established, as in wait-ctl-reply.
+  void await_turn() {
+    assert(state_ == State::idle);
+    originator_ = true;
+  }
   // Originator: send SCCRQ (with our Tie Breaker, if given).
   void open(Time now, TunnelContext& ctx, std::optional<wire::TieBreakerValue> tie_breaker);
   // Any control message for this tunnel, the recipient's first SCCRQ included.

@@ -1,0 +1,48 @@
+#include "engine/opening_queue.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+namespace hl2tp::engine {
+
+bool OpeningQueue::admit(const Key& key, std::uint16_t tunnel_id) {
+  assert(!line_of_.contains(tunnel_id));
+  line_of_.emplace(tunnel_id, key);
+  auto [it, created] = lines_.try_emplace(key);
+  if (created) {
+    it->second.head = tunnel_id;
+    return true;
+  }
+  it->second.waiting.push_back(tunnel_id);
+  return false;
+}
+
+std::optional<std::uint16_t> OpeningQueue::leave(std::uint16_t tunnel_id) {
+  auto of = line_of_.find(tunnel_id);
+  if (of == line_of_.end()) return std::nullopt;
+  auto line = lines_.find(of->second);
+  assert(line != lines_.end());
+  line_of_.erase(of);
+  Line& l = line->second;
+  if (l.head != tunnel_id) {
+    // Closed while waiting its turn: the head is still out.
+    auto w = std::find(l.waiting.begin(), l.waiting.end(), tunnel_id);
+    assert(w != l.waiting.end());
+    l.waiting.erase(w);
+    return std::nullopt;
+  }
+  if (l.waiting.empty()) {
+    lines_.erase(line);
+    return std::nullopt;
+  }
+  l.head = l.waiting.front();
+  l.waiting.pop_front();
+  return l.head;
+}
+
+bool OpeningQueue::waiting(std::uint16_t tunnel_id) const {
+  auto of = line_of_.find(tunnel_id);
+  return of != line_of_.end() && lines_.at(of->second).head != tunnel_id;
+}
+
+}  // namespace hl2tp::engine

@@ -227,14 +227,22 @@ void Daemon::reload() {
 engine::Endpoint::RecoveryReport Daemon::recover() {
   started_ = now();
   endpoint_ = std::make_unique<engine::Endpoint>(config_.endpoint, *random_);
-  const auto snapshot = store_->load();
-  const auto report = endpoint_->recover(started_, snapshot);
+  auto snapshot = store_->load();
+  const Time loaded = now();
+  const auto report = endpoint_->recover(loaded, std::move(snapshot));
+  const Time recovered = now();
+  flush();
+  // Where a restart's time goes (issue 14): reading the store, rebuilding the tables, and the
+  // first commit with the first datagrams.
+  auto ms = [](Duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
   spdlog::info(
       "started: {} tunnels recovering, {} sessions kept, {} tunnels cleared, {} StopCCN resent, "
-      "{} calls that were being set up dropped",
+      "{} calls that were being set up dropped ({} of their requests not sent again); store read "
+      "in {:.0f} ms, tables rebuilt in {:.0f} "
+      "ms, first commit and datagrams in {:.0f} ms",
       report.tunnels_recovered, report.sessions_recovered, report.tunnels_cleared,
-      report.tunnels_closing, report.calls_dropped);
-  flush();
+      report.tunnels_closing, report.calls_dropped, report.call_requests_withheld,
+      ms(loaded - started_), ms(recovered - loaded), ms(now() - recovered));
   return report;
 }
 

@@ -45,7 +45,7 @@ class Endpoint : private tunnel::TunnelOutputs {
     std::size_t calls_dropped = 0;  // being set up at the failure: not kept (only established are)
     std::size_t call_requests_withheld = 0;  // their ICRQ/OCRQ, not sent again (unsent_calls.hpp)
   };
-  RecoveryReport recover(Time now, const store::Snapshot& snapshot);
+  RecoveryReport recover(Time now, store::Snapshot snapshot);
 
   // A datagram from `from` to our address `to` (the destination the peer used, so that replies
   // leave from it: RFC 2661 §8.1). Without `to` (a shell that cannot tell) the local address stays

@@ -210,8 +210,8 @@ Tunnel Tunnel::from_record(std::shared_ptr<const TunnelSettings> settings,
 
 Tunnel Tunnel::restored(Time now, TunnelContext& ctx,
                         std::shared_ptr<const TunnelSettings> settings,
-                        const TunnelEstablished& record,
-                        const std::vector<SessionEstablished>& sessions, bool await_recovery_tunnel,
+                        const TunnelEstablished& record, std::vector<SessionEstablished> sessions,
+                        bool await_recovery_tunnel,
                         const std::optional<RecoverySuggestion>& suggestion) {
   Tunnel t = from_record(std::move(settings), record, State::established);
   if (suggestion) {
@@ -223,10 +223,10 @@ Tunnel Tunnel::restored(Time now, TunnelContext& ctx,
       std::chrono::milliseconds(recovery_hold_ms(t.settings_->failover, t.peer_capability_)));
   t.sessions_.reserve(sessions.size());
   t.established_by_peer_.reserve(sessions.size());
-  for (const SessionEstablished& s : sessions) {
-    t.sessions_.emplace(s.session_id,
-                        session::Session::restored(s.session_id, s.peer_session_id, s.role,
-                                                   s.direction, s.parameters, s.established_at));
+  for (SessionEstablished& s : sessions) {
+    t.sessions_.emplace(s.session_id, session::Session::restored(
+                                          s.session_id, s.peer_session_id, s.role, s.direction,
+                                          std::move(s.parameters), s.established_at));
     t.established_by_peer_.assign(s.peer_session_id, s.session_id);
     ++ctx.total_sessions;
   }

@@ -69,8 +69,7 @@ class Tunnel {
   // A reset we had suggested to a recovering peer and not yet seen taken up comes back with it.
   static Tunnel restored(Time now, TunnelContext& ctx,
                          std::shared_ptr<const TunnelSettings> settings,
-                         const TunnelEstablished& record,
-                         const std::vector<SessionEstablished>& sessions,
+                         const TunnelEstablished& record, std::vector<SessionEstablished> sessions,
                          bool await_recovery_tunnel,
                          const std::optional<RecoverySuggestion>& suggestion);
   // A tunnel whose StopCCN had not been acknowledged when we failed: it is sent again, and the

@@ -86,8 +86,10 @@ class Hl2tpd:
     def start(self):
         self.log = open(os.path.join(self.dir, "hl2tpd.log"), "a")
         self.started = time.monotonic()
+        # The environment of systemd/hl2tpd.service: what an operator's daemon runs with.
+        env = dict(os.environ, GLIBC_TUNABLES="glibc.malloc.hugetlb=1")
         self.proc = subprocess.Popen([os.path.join(self.build, "src/daemon/hl2tpd"), "-c",
-                                      self.config], stdout=self.log, stderr=self.log)
+                                      self.config], stdout=self.log, stderr=self.log, env=env)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

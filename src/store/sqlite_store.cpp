@@ -399,16 +399,25 @@ Snapshot SqliteStore::load() const {
   each_row("SELECT value FROM endpoint WHERE key = 'call_serial_limit'", [&](sqlite3_stmt* s) {
     snapshot.call_serial_limit = static_cast<std::uint32_t>(sqlite3_column_int64(s, 0));
   });
-  each_row("SELECT tunnel_id, session_id, record FROM sessions", [&](sqlite3_stmt* s) {
-    auto it = snapshot.tunnels.find(static_cast<std::uint16_t>(sqlite3_column_int(s, 0)));
-    auto session = decode_session(column_blob(s, 2));
-    if (it == snapshot.tunnels.end() || !session ||
-        session->session_id != sqlite3_column_int(s, 1)) {
-      ++rows_rejected_;
-      return;
-    }
-    it->second.sessions[session->session_id] = std::move(*session);
-  });
+  // In the table's own order (its primary key): each tunnel's sessions come together and sorted,
+  // so the tunnel is looked up once and every session is appended at the end of its map.
+  auto tunnel = snapshot.tunnels.end();
+  each_row("SELECT tunnel_id, session_id, record FROM sessions ORDER BY tunnel_id, session_id",
+           [&](sqlite3_stmt* s) {
+             const auto tunnel_id = static_cast<std::uint16_t>(sqlite3_column_int(s, 0));
+             if (tunnel == snapshot.tunnels.end() || tunnel->first != tunnel_id) {
+               tunnel = snapshot.tunnels.find(tunnel_id);
+             }
+             auto session = decode_session(column_blob(s, 2));
+             if (tunnel == snapshot.tunnels.end() || !session ||
+                 session->session_id != sqlite3_column_int(s, 1)) {
+               ++rows_rejected_;
+               return;
+             }
+             auto& sessions = tunnel->second.sessions;
+             const std::uint16_t id = session->session_id;
+             sessions.emplace_hint(sessions.end(), id, std::move(*session));
+           });
   return snapshot;
 }
 

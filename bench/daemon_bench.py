@@ -204,8 +204,10 @@ def latency_run(build, lns_build, store_dir, durability, tunnels, sessions, in_f
                     per_tunnel=per_tunnel)
         r["lns_cpu_s"] = cpu_s(lns.proc.pid) - cpu0
         page = urllib.request.urlopen(f"http://{metrics}/metrics", timeout=10).read().decode()
-        r["longest_loop_turn_ms"] = (lambda v: None if v is None else 1000 * v)(
-            metric_value(page, "hl2tp_loop_turn_longest_seconds"))
+        ms = lambda v: None if v is None else 1000 * v  # noqa: E731
+        r["longest_loop_turn_ms"] = ms(metric_value(page, "hl2tp_loop_turn_longest_seconds"))
+        r["longest_loop_turn_cpu_ms"] = ms(
+            metric_value(page, "hl2tp_loop_turn_longest_cpu_seconds"))
         return r
     finally:
         lns.stop()
@@ -233,6 +235,8 @@ def bench_latency(build, runs, reference=None):
             cases):
         rs = got[i]
         turns = [r["longest_loop_turn_ms"] for r in rs if r["longest_loop_turn_ms"] is not None]
+        cpu_turns = [r["longest_loop_turn_cpu_ms"] for r in rs
+                     if r.get("longest_loop_turn_cpu_ms") is not None]
         out.append({"hl2tpd": name, "store": store, "tunnels": tunnels, "sessions": sessions,
                     "in_flight": f"{per_tunnel} per tunnel" if per_tunnel else in_flight,
                     "complete_runs": sum(r["sessions_established"] == sessions for r in rs),
@@ -241,6 +245,7 @@ def bench_latency(build, runs, reference=None):
                     "latency_p99_ms": summary([r["setup_latency_ms"]["p99"] for r in rs]),
                     "latency_max_ms": summary([r["setup_latency_ms"]["max"] for r in rs]),
                     "longest_loop_turn_ms": summary(turns) if turns else None,
+                    "longest_loop_turn_cpu_ms": summary(cpu_turns) if cpu_turns else None,
                     "lns_cpu_s": summary([r["lns_cpu_s"] for r in rs])})
         print(f"latency {name} {store} {out[-1]['in_flight']}: "
               f"{out[-1]['sessions_per_s']['median']:.0f}/s p99 "

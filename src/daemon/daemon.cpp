@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,6 +25,15 @@ using namespace std::chrono_literals;
 // Per socket and turn, so that timers, commits and the other sockets keep up: a turn of 64 costs
 // about 1 ms at most (issue 14 measures the longest turn: hl2tp_loop_turn_longest_seconds).
 constexpr std::size_t kDatagramsPerTurn = 64;
+// Datagrams sent per turn once their commit is done: a commit that took long releases hundreds at
+// once, and sending them all in one turn kept the loop from its sockets for milliseconds.
+constexpr std::size_t kReleasedPerTurn = 128;
+
+double thread_cpu_seconds() {
+  timespec t{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+}
 constexpr std::size_t kMaxDatagram = 65536;
 
 }  // namespace
@@ -110,10 +120,15 @@ void Daemon::on_committed() {
     exit_code_ = kExitFailure;
     return;
   }
-  while (!held_.empty() && held_.front().first <= progress.durable) {
+}
+
+bool Daemon::release_durable(std::size_t limit) {
+  for (std::size_t n = 0; n < limit && !held_.empty(); ++n) {
+    if (held_.front().first > commits_.durable()) return false;
     send(held_.front().second);
     held_.pop_front();
   }
+  return !held_.empty() && held_.front().first <= commits_.durable();
 }
 
 void Daemon::send(const tunnel::Datagram& d) {
@@ -298,6 +313,7 @@ int Daemon::run() {
   notify_ready();
 
   std::array<epoll_event, 64> events;
+  bool more_released = false;
   while (!stopping_) {
     // The loop wakes for the engine's next timer and for the local servers' next connection
     // deadline, whichever comes first.
@@ -317,8 +333,10 @@ int Daemon::run() {
               : static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(wait).count());
     }
     if (clearing_) timeout_ms = timeout_ms < 0 ? 100 : std::min(timeout_ms, 100);
+    if (more_released) timeout_ms = 0;  // durable datagrams still to send: look, do not wait
     const auto ready_events = poll_.wait(events, timeout_ms);
     const auto turn_begun = std::chrono::steady_clock::now();
+    const double turn_cpu_begun = thread_cpu_seconds();
     for (const epoll_event& ready : ready_events) {
       const std::uint64_t kind = ready.data.u64 >> 32;
       const auto slot = static_cast<std::uint32_t>(ready.data.u64 & 0xFFFF'FFFFull);
@@ -338,11 +356,17 @@ int Daemon::run() {
     management_->server().expire(t);
     if (metrics_) metrics_->server().expire(t);
     if (auto next = endpoint_->next_timeout(); next && *next <= t) endpoint_->handle_timeout(t);
+    // What became durable goes before what this turn produced (which waits behind it, in order).
+    more_released = release_durable(kReleasedPerTurn);
     flush();
     const double turn =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - turn_begun).count();
     loop_turn_seconds_.observe(turn);
     longest_loop_turn_ = std::max(longest_loop_turn_, turn);
+    // The same turn in the loop thread's own CPU time: a wall-clock turn much longer than this was
+    // the thread waiting for a core, not working.
+    longest_loop_turn_cpu_ =
+        std::max(longest_loop_turn_cpu_, thread_cpu_seconds() - turn_cpu_begun);
     if (clearing_) {
       // Done once every StopCCN is acknowledged (RFC 2661 §5.7), or at the deadline: a tunnel
       // still closing then stays in the store, and the next start sends its StopCCN again.
@@ -356,6 +380,7 @@ int Daemon::run() {
   // with the pipeline.
   commits_.drain();
   on_committed();
+  release_durable(held_.size());
   notify_stopping();
   spdlog::info("stopped");
   return exit_code_;

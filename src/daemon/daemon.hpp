@@ -69,6 +69,7 @@ class Daemon {
   // How long one turn of the loop kept it from looking at its sockets; the longest since start.
   const Histogram& loop_turn_seconds() const { return loop_turn_seconds_; }
   double longest_loop_turn_seconds() const { return longest_loop_turn_; }
+  double longest_loop_turn_cpu_seconds() const { return longest_loop_turn_cpu_; }
   // Datagrams produced and waiting for their records' commit.
   std::size_t datagrams_awaiting_commit() const { return held_.size(); }
   // The local servers, for their counters on the metrics page; null when not running.
@@ -80,8 +81,10 @@ class Daemon {
   void on_signal();
   void reload();
   void log_event(const engine::Event& e);
-  // The committer's progress: durations, a failure, and the held datagrams it releases.
+  // The committer's progress: durations, a failure (which discards the held datagrams).
   void on_committed();
+  // Sends at most `limit` held datagrams whose commit is done, in order; true if more are ready.
+  bool release_durable(std::size_t limit);
   void send(const tunnel::Datagram& d);
 
   DaemonConfig config_;
@@ -100,6 +103,7 @@ class Daemon {
   Histogram commit_seconds_{{0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5}};
   Histogram loop_turn_seconds_{{0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.1, 0.5, 1}};
   double longest_loop_turn_ = 0;
+  double longest_loop_turn_cpu_ = 0;
   LogLimiter log_limiter_{5.0, 20.0};  // lines per second and burst, per kind of warning
   int signal_fd_ = -1;
   Time started_{};

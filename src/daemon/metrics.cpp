@@ -125,6 +125,10 @@ std::string metrics_text(Daemon& d) {
       "How long one turn of the event loop kept it from its sockets (it never waits on the disk).");
   family(out, "hl2tp_loop_turn_longest_seconds", "gauge", "The longest loop turn since start.");
   out += fmt::format("hl2tp_loop_turn_longest_seconds {}\n", d.longest_loop_turn_seconds());
+  family(out, "hl2tp_loop_turn_longest_cpu_seconds", "gauge",
+         "The most CPU time one loop turn used since start (a longer wall-clock turn waited for a "
+         "core).");
+  out += fmt::format("hl2tp_loop_turn_longest_cpu_seconds {}\n", d.longest_loop_turn_cpu_seconds());
   family(out, "hl2tp_datagrams_awaiting_commit", "gauge",
          "Datagrams produced and held until the records before them are durable.");
   out += fmt::format("hl2tp_datagrams_awaiting_commit {}\n", d.datagrams_awaiting_commit());

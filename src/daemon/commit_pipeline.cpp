@@ -58,16 +58,31 @@ std::uint64_t CommitPipeline::submit(std::vector<tunnel::Checkpoint> records) {
   return batch;
 }
 
+std::optional<std::string> CommitPipeline::commit_batches(const std::deque<Batch>& batches) {
+  const auto begun = std::chrono::steady_clock::now();
+  for (const auto& b : batches) {
+    for (const auto& r : b.records)
+      store_.append(r);
+  }
+  if (auto error = store_.commit()) return error;
+  last_commit_seconds_ = seconds_since(begun);
+  return std::nullopt;
+}
+
+void CommitPipeline::signal_ready() {
+  const std::uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(ready_fd_, &one, sizeof(one));
+}
+
 void CommitPipeline::commit_now(std::vector<tunnel::Checkpoint> records, std::uint64_t batch) {
   if (error_) return;  // nothing is committed after a failure
-  for (const auto& r : records)
-    store_.append(r);
-  const auto begun = std::chrono::steady_clock::now();
-  if (auto error = store_.commit()) {
+  std::deque<Batch> one;
+  one.push_back({batch, std::move(records)});
+  if (auto error = commit_batches(one)) {
     error_ = std::move(error);
     return;
   }
-  durations_.push_back(seconds_since(begun));
+  durations_.push_back(last_commit_seconds_);
   committed_ = batch;
 }
 
@@ -108,30 +123,22 @@ void CommitPipeline::run() {
     std::deque<Batch> batches;
     batches.swap(queue_);
     lock.unlock();
-    const auto begun = std::chrono::steady_clock::now();
-    std::optional<std::string> error;
-    for (auto& b : batches) {
-      for (const auto& r : b.records)
-        store_.append(r);
-    }
-    error = store_.commit();
-    const double took = seconds_since(begun);
+    auto error = commit_batches(batches);
     lock.lock();
     if (error) {
       // Final: the loop stops without sending, and nothing later is committed.
       failure_ = std::move(error);
       queue_.clear();
-      settled_.notify_all();
-      const std::uint64_t one = 1;
-      [[maybe_unused]] auto n = ::write(ready_fd_, &one, sizeof(one));
+    } else {
+      committed_ = batches.back().number;
+      durations_.push_back(last_commit_seconds_);
+    }
+    settled_.notify_all();
+    signal_ready();
+    if (failure_) {
       wake_.wait(lock, [this] { return stop_; });
       return;
     }
-    committed_ = batches.back().number;
-    durations_.push_back(took);
-    settled_.notify_all();
-    const std::uint64_t one = 1;
-    [[maybe_unused]] auto n = ::write(ready_fd_, &one, sizeof(one));
   }
 }
 

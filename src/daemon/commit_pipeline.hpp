@@ -56,7 +56,15 @@ class CommitPipeline {
   void drain();
 
  private:
+  struct Batch {
+    std::uint64_t number;
+    std::vector<tunnel::Checkpoint> records;
+  };
+  // One transaction for every record of `batches` (its duration in last_commit_seconds_), or why
+  // it failed. On the committer's thread, or on the caller's before start().
+  std::optional<std::string> commit_batches(const std::deque<Batch>& batches);
   void commit_now(std::vector<tunnel::Checkpoint> records, std::uint64_t batch);
+  void signal_ready();  // the eventfd the loop waits on
   void run();
 
   store::CheckpointStore& store_;
@@ -65,15 +73,12 @@ class CommitPipeline {
   std::uint64_t submitted_ = 0;  // loop thread only
   std::uint64_t durable_ = 0;    // loop thread's view, from collect()
   std::optional<std::string> error_;
+  double last_commit_seconds_ = 0;  // committer thread (or caller before start) only
 
   // Shared with the committer thread.
   std::mutex mutex_;
   std::condition_variable wake_;     // batches queued, or stop
   std::condition_variable settled_;  // a commit finished (for drain)
-  struct Batch {
-    std::uint64_t number;
-    std::vector<tunnel::Checkpoint> records;
-  };
   std::deque<Batch> queue_;
   std::uint64_t committed_ = 0;
   std::vector<double> durations_;

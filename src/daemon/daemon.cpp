@@ -28,13 +28,13 @@ constexpr std::size_t kDatagramsPerTurn = 64;
 // Datagrams sent per turn once their commit is done: a commit that took long releases hundreds at
 // once, and sending them all in one turn kept the loop from its sockets for milliseconds.
 constexpr std::size_t kReleasedPerTurn = 128;
+constexpr std::size_t kMaxDatagram = 65536;
 
 double thread_cpu_seconds() {
   timespec t{};
   ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
   return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
 }
-constexpr std::size_t kMaxDatagram = 65536;
 
 }  // namespace
 
@@ -252,9 +252,9 @@ engine::Endpoint::RecoveryReport Daemon::recover() {
   auto ms = [](Duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
   spdlog::info(
       "started: {} tunnels recovering, {} sessions kept, {} tunnels cleared, {} StopCCN resent, "
-      "{} calls that were being set up dropped ({} of their requests not sent again); store read "
-      "in {:.0f} ms, tables rebuilt in {:.0f} "
-      "ms, first commit and datagrams in {:.0f} ms",
+      "{} calls that were being set up dropped ({} of their requests not sent again); "
+      "store read in {:.0f} ms, tables rebuilt in {:.0f} ms, first commit and datagrams in {:.0f} "
+      "ms",
       report.tunnels_recovered, report.sessions_recovered, report.tunnels_cleared,
       report.tunnels_closing, report.calls_dropped, report.call_requests_withheld,
       ms(loaded - started_), ms(recovered - loaded), ms(now() - recovered));

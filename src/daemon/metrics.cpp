@@ -68,7 +68,7 @@ std::string metrics_text(Daemon& d) {
   family(out, "hl2tp_peer_recovery_requests_total", "counter",
          "RFC 4951 recovery requests from peers, by what became of them (the helping end).");
   for (auto [outcome, n] : {std::pair("refused", s.recovery_refused),
-                            std::pair("refused_stale", s.stale_recovery_requests),
+                            std::pair("stale_copy_ignored", s.stale_recovery_requests),
                             std::pair("abandoned", s.recovery_requests_abandoned),
                             std::pair("completed", s.peer_recoveries_completed),
                             std::pair("not_taken_up", s.recovery_suggestions_withdrawn)}) {

@@ -2,6 +2,7 @@
 #include "engine/unknown_tunnel_answer.hpp"
 #include "engine/unsent_calls.hpp"
 
+#include <algorithm>
 #include <cassert>
 
 #include "failover/recovery_request.hpp"
@@ -582,22 +583,23 @@ void Endpoint::on_recovery_request(Time now, const PeerAddress& from, const Peer
         t.originator() && t.tie_breaker() && (theirs == nullptr || *t.tie_breaker() < *theirs);
     if (link->completed) {
       // Our recovery tunnel for this tunnel is done (it lingers for its StopCCN hold). A request
-      // it beat is the peer's own attempt of the same round, which the peer discarded on our
-      // SCCRQ: a copy still in flight. Answering it would suggest a second reset the peer never
-      // takes (found by the campaign, seed 30370). A request that beats ours is a new round: the
-      // peer failed again. One that loses may be a new round too (the peer, our helper a moment
-      // ago, crashed in its turn): it is refused rather than ignored, so that such a peer falls
-      // back to silent failover at once instead of after its recovery tunnel's timeout (10 s,
-      // seen in the daemon benchmark); the loser of our own round has discarded that tunnel and
-      // ignores the StopCCN.
-      if (we_win) {
+      // it beat in its round is the peer's own attempt, which the peer discarded on our SCCRQ: a
+      // copy still in flight. Answering it would suggest a second reset the peer never takes
+      // (found by the campaign, seed 30370); the peer has discarded that tunnel and needs no
+      // answer. Any other request is a new round: the peer failed again, perhaps in its turn just
+      // after helping us, and whichever Tie Breaker wins, it is answered. (Refusing those that
+      // lost to the lingering tunnel sent a helper that fails in its turn to silent failover,
+      // after its recovery tunnel's 10 s once the refusals' rate limit was reached.)
+      if (theirs && std::find(link->beaten.begin(), link->beaten.end(), *theirs) !=
+                        link->beaten.end()) {
         ++stats_.stale_recovery_requests;
-        return refuse("this tunnel has just been recovered through our own recovery tunnel");
+        return;
       }
       continue;
     }
     if (we_win && t.state() == tunnel::State::wait_ctl_reply) {
       ++stats_.tie_breaker_won;  // the peer discards its recovery tunnel and answers ours
+      if (theirs) t.note_beaten_request(*theirs);
       return;
     }
     if (t.originator()) ++stats_.tie_breaker_lost;

@@ -33,7 +33,8 @@ struct EndpointStats {
   // Failover (spec §6). Per-state counts of tunnels come from their RecoveryStatus.
   std::uint64_t recovery_tunnels_opened = 0;  // RFC 4951 recovery tunnels, both roles
   std::uint64_t recovery_refused = 0;         // recovery SCCRQs refused (wrong IDs, peer, ...)
-  std::uint64_t stale_recovery_requests = 0;  // of those: a peer's attempt that lost the tie
+  // Ignored: copies of a peer's request that our recovery tunnel beat in its round (Appendix B).
+  std::uint64_t stale_recovery_requests = 0;
   // Stateless refusals not sent because their source exceeded its rate (RefusalLimiter).
   std::uint64_t refusals_rate_limited = 0;
   // The helping end (RFC 4951 §3.2.2): peers' recoveries completed through us; requests we

@@ -3,12 +3,14 @@
 // tunnel authentication (§5.1.1), Hello (§5.5), StopCCN with the state kept long enough to re-ack
 // the peer's retransmissions (§5.7), and the calls it carries (§7.4, §7.5). Pure: the engine drives
 // it.
+#include <algorithm>
 #include <cassert>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "channel/control_channel.hpp"
 #include "session/session.hpp"
@@ -56,6 +58,11 @@ struct RecoveryLink {
   bool established = false;  // the recovery tunnel's set-up finished (SCCRP taken / SCCCN valid)
   bool completed = false;    // the old tunnel was reset through this recovery tunnel
   bool superseded = false;   // gave way to another recovery tunnel for the same old tunnel
+  // Our recovery tunnel: the Tie Breakers of the peer's requests it beat (Appendix B), so that a
+  // copy of one still in flight once we completed is told from the peer's next round. Bounded:
+  // each is one request of one incarnation of the peer.
+  std::vector<wire::TieBreakerValue> beaten{};
+  static constexpr std::size_t kBeatenKept = 4;
 };
 
 class Tunnel {
@@ -118,6 +125,13 @@ class Tunnel {
   const std::optional<RecoveryLink>& recovery_link() const { return recovery_link_; }
   void supersede_recovery() {
     if (recovery_link_) recovery_link_->superseded = true;
+  }
+  void note_beaten_request(const wire::TieBreakerValue& theirs) {
+    assert(recovery_link_ && originator_);
+    auto& beaten = recovery_link_->beaten;
+    if (std::find(beaten.begin(), beaten.end(), theirs) != beaten.end()) return;
+    if (beaten.size() == RecoveryLink::kBeatenKept) beaten.erase(beaten.begin());
+    beaten.push_back(theirs);
   }
   const TunnelSettings& settings() const { return *settings_; }
   const RecoveryStatus& recovery() const { return recovery_; }

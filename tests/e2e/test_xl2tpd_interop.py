@@ -17,6 +17,7 @@ import argparse
 import collections
 import os
 import random
+import re
 import shutil
 import signal
 import sys
@@ -34,11 +35,24 @@ failures = []
 dead = []  # (mode, killed at, started again at), wall clock: which of xl2tpd's Hellos found none
 
 
-def check(condition, what):
+def check(condition, what, pair=None):
     if not condition:
         failures.append(what)
         print("FAIL:", what, flush=True)
+        if pair is not None:
+            pair.explain()
     return condition
+
+
+def tail(path, keep, lines=30):
+    """The last `lines` lines of a log that match `keep`, for a failure's report (CI keeps only the
+    test's output)."""
+    try:
+        with open(path, "rb") as f:
+            text = f.read().decode(errors="replace").splitlines()
+    except OSError as e:
+        return [f"({e})"]
+    return [line for line in text if keep.search(line)][-lines:]
 
 
 class Pair:
@@ -56,6 +70,22 @@ class Pair:
                          lacs=0 if role == "lac" else calls)
         self.calls = calls
         self.dialled = []  # xl2tpd as LAC: the LAC sections that have placed their call
+
+    def explain(self):
+        """What both ends say, printed once per failure: the lines that tell a tunnel's or a call's
+        fate (not the Hellos nor pppd's arguments)."""
+        print("   -- hl2tpd's log:", flush=True)
+        for line in tail(self.hl.log_path, re.compile(r"event=|started|stopp|warn|error|critical")):
+            print("     ", line)
+        print("   -- xl2tpd's log:", flush=True)
+        for line in tail(self.xl.log_path,
+                         re.compile(r"[Tt]unnel|[Cc]all|[Cc]onnect|retries|[Cc]losed|control")):
+            print("     ", line)
+        try:
+            print("   -- calls, xl2tpd's:", sorted(self.xl.sessions()), "hl2tpd's:",
+                  sorted(self.hl.sessions()), flush=True)
+        except Exception as e:  # a report must not hide the failure it reports
+            print("   -- calls: not read:", e, flush=True)
 
     def start(self):
         self.xl.start()
@@ -142,7 +172,7 @@ def kill_rounds(workdir, role, kills, rng, resync=None):
     try:
         p.start()
         p.place_calls(6)
-        check(h.wait_for(lambda: len(p.hl.sessions()) >= 6, 10), f"{label}: sessions up")
+        check(h.wait_for(lambda: len(p.hl.sessions()) >= 6, 10), f"{label}: sessions up", p)
         set_up = time.time()  # xl2tpd's Hellos come every 60 s from here (give or take a second)
         check(p.settled(), f"{label}: both ends agree before the first kill")
         log_offset = len(p.xl.log())
@@ -191,8 +221,8 @@ def kill_rounds(workdir, role, kills, rng, resync=None):
             p.hl.start()
             dead.append((mode, killed_at, time.time()))
             recovered = h.wait_recovered(p.hl, len(p.hl.tunnel_pairs()), timeout=30)
-            check(recovered is not None, f"{label} #{i} ({mode}): recovery finished")
-            check(p.settled(20), f"{label} #{i} ({mode}): both ends agree after the restart")
+            check(recovered is not None, f"{label} #{i} ({mode}): recovery finished", p)
+            check(p.settled(20), f"{label} #{i} ({mode}): both ends agree after the restart", p)
             after = p.both() or set()
             expected = before - ({hung_up} if hung_up else set())
             check(expected <= after, f"{label} #{i} ({mode}): sessions lost: "
@@ -205,7 +235,7 @@ def kill_rounds(workdir, role, kills, rng, resync=None):
                   f"sessions {len(before)} -> {len(after)}", flush=True)
         c = p.xl.complaints(log_offset)
         check(c["stopccn"] == 0, f"{label}: xl2tpd got {c['stopccn']} StopCCN")
-        check(c["gave-up"] == 0, f"{label}: xl2tpd gave up (maximum retries) {c['gave-up']} times")
+        check(c["gave-up"] == 0, f"{label}: xl2tpd gave up (maximum retries) {c['gave-up']} times", p)
         # An established call that got a CDN would be missing after its round (checked above).
         check(len(c["cdn"]) <= in_setup_at_kills,
               f"{label}: {len(c['cdn'])} CDNs reached xl2tpd, {in_setup_at_kills} calls were in "

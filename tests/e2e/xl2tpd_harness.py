@@ -5,9 +5,12 @@ Each xl2tpd therefore runs in a private mount namespace in which a stand-in that
 open is bind-mounted over /usr/sbin/pppd; the calls then stay up (no PPP negotiation happens).
 It is driven through its control pipe and observed through its state dump and its log.
 """
+import array
+import fcntl
 import os
 import re
 import subprocess
+import termios
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -79,11 +82,23 @@ class Xl2tpd:
             self.proc.wait()
         # Its stand-in pppds (children) end with it or on their own; nothing else is left behind.
 
-    def control(self, command):
+    def control(self, command, timeout=10.0):
+        # It takes one command per read of the pipe: two written back to back would run together
+        # and the second be lost (a loaded CI machine once lost a call that way with a fixed pause
+        # between commands). So each command waits until xl2tpd has read the one before it.
         with open(self.control_pipe, "w") as f:
             f.write(command + "\n")
-        # It takes one command per read of the pipe: two written back to back would run together.
-        time.sleep(0.15)
+            f.flush()
+            deadline = time.monotonic() + timeout
+            unread = array.array("i", [1])
+            while time.monotonic() < deadline:
+                fcntl.ioctl(f.fileno(), termios.FIONREAD, unread, True)
+                if unread[0] == 0:
+                    break
+                time.sleep(0.005)
+            else:
+                raise RuntimeError(f"xl2tpd {self.name} did not read {command!r} from its pipe")
+        time.sleep(0.02)
 
     def log(self):
         with open(self.log_path, "rb") as f:

@@ -37,6 +37,8 @@ struct ChannelConfig {
   // requests (responses are always queued: refusing one would strand the peer's call).
   std::uint32_t max_queued = 1024;
   SequencingModel model = SequencingModel::rfc2661;
+
+  bool operator==(const ChannelConfig&) const = default;
 };
 
 }  // namespace hl2tp::channel

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "daemon/config_settings.hpp"
+
 namespace hl2tp::daemon {
 namespace {
 
@@ -24,12 +26,20 @@ std::string where(std::string_view source, const toml::source_region& r) {
          std::to_string(r.begin.column);
 }
 
+// The settings of one table of the file: `name` is the table's name in config_settings.cpp ("" for
+// the top level, "peer" for each [[peer]]), which lists its keys and their ranges.
 class Reader {
  public:
-  Reader(std::string_view source, const toml::table& table) : source_(source), table_(table) {}
+  Reader(std::string_view source, const toml::table& table, std::string_view name)
+      : source_(source), table_(table), name_(name) {}
 
-  // Every key of the table must be one of `known`.
-  void only(std::initializer_list<std::string_view> known) const {
+  // Every key of the table must be one the settings list gives this table.
+  void only_known_keys() const {
+    auto known = keys_of(name_);
+    if (name_.empty()) {  // the top level holds the tables too
+      for (std::string_view t : table_names())
+        known.push_back(t);
+    }
     for (auto&& [key, node] : table_) {
       (void)node;
       bool ok = false;
@@ -56,9 +66,10 @@ class Reader {
     return std::nullopt;
   }
 
-  // An integer setting within [lo, hi].
-  std::optional<std::int64_t> integer(std::string_view key, std::int64_t lo,
-                                      std::int64_t hi) const {
+  // An integer setting, within the range the settings list gives it.
+  std::optional<std::int64_t> integer(std::string_view key) const {
+    const Setting& s = setting(name_, key);
+    const std::int64_t lo = s.min, hi = s.max;
     const toml::node* node = table_.get(key);
     if (node == nullptr) return std::nullopt;
     auto v = node->value_exact<std::int64_t>();
@@ -87,6 +98,7 @@ class Reader {
  private:
   std::string_view source_;
   const toml::table& table_;
+  std::string_view name_;
 };
 
 template <typename T, typename F>
@@ -95,24 +107,22 @@ void set(std::optional<T> v, F&& assign) {
 }
 
 void read_timers(const Reader& r, tunnel::TunnelSettings& t) {
-  r.only({"hello-interval", "retransmit-initial-ms", "retransmit-cap-ms", "retransmit-count",
-          "call-setup-timeout"});
-  set(r.integer("hello-interval", 1, 3600),
+  r.only_known_keys();
+  set(r.integer("hello-interval"),
       [&](auto v) { t.hello_interval = std::chrono::seconds(v); });
-  set(r.integer("retransmit-initial-ms", 10, 60'000),
+  set(r.integer("retransmit-initial-ms"),
       [&](auto v) { t.channel.retransmit_initial = std::chrono::milliseconds(v); });
-  // RFC 2661 §5.8: the cap must be at least 8 s.
-  set(r.integer("retransmit-cap-ms", 8'000, 600'000),
+  // RFC 2661 §5.8: the cap must be at least 8 s (its range in config_settings.cpp says so).
+  set(r.integer("retransmit-cap-ms"),
       [&](auto v) { t.channel.retransmit_cap = std::chrono::milliseconds(v); });
-  set(r.integer("retransmit-count", 1, 32),
+  set(r.integer("retransmit-count"),
       [&](auto v) { t.channel.retransmit_timeouts = static_cast<std::uint8_t>(v); });
-  set(r.integer("call-setup-timeout", 1, 3600),
+  set(r.integer("call-setup-timeout"),
       [&](auto v) { t.session_setup_timeout = std::chrono::seconds(v); });
 }
 
 void read_failover(const Reader& r, tunnel::FailoverSettings& f) {
-  r.only({"failover-resync", "disable-failover-protocol", "recovery-time-ms",
-          "recovery-tunnel-timeout-ms"});
+  r.only_known_keys();
   if (auto mode = r.get<std::string>("failover-resync")) {
     auto parsed = tunnel::parse_failover_resync(*mode);
     if (!parsed) {
@@ -130,9 +140,9 @@ void read_failover(const Reader& r, tunnel::FailoverSettings& f) {
     }
     if (f.resync != tunnel::FailoverResync::none) f.resync = tunnel::FailoverResync::silent;
   }
-  set(r.integer("recovery-time-ms", 0, 3'600'000),
+  set(r.integer("recovery-time-ms"),
       [&](auto v) { f.recovery_time_ms = static_cast<std::uint32_t>(v); });
-  set(r.integer("recovery-tunnel-timeout-ms", 1'000, 600'000),
+  set(r.integer("recovery-tunnel-timeout-ms"),
       [&](auto v) { f.recovery_tunnel_timeout_ms = static_cast<std::uint32_t>(v); });
 }
 
@@ -144,8 +154,8 @@ void read_peers(std::string_view source, const toml::node& node, DaemonConfig& c
     if (!entry.is_table()) {
       throw ConfigError{where(source, entry.source()) + ": each [[peer]] must be a table"};
     }
-    Reader r(source, *entry.as_table());
-    r.only({"address", "secret", "hide-avps"});
+    Reader r(source, *entry.as_table(), "peer");
+    r.only_known_keys();
     engine::PeerSettings peer;
     auto address = r.get<std::string>("address");
     if (!address) r.fail(entry, "[[peer]] needs an 'address'");
@@ -169,9 +179,8 @@ void read_peers(std::string_view source, const toml::node& node, DaemonConfig& c
 
 DaemonConfig read(std::string_view source, const toml::table& root) {
   DaemonConfig c;
-  Reader r(source, root);
-  r.only({"role", "host-name", "listen", "accept-unlisted-peers", "timers", "windows", "limits",
-          "failover", "store", "management", "metrics", "log", "peer"});
+  Reader r(source, root, "");
+  r.only_known_keys();
   if (auto role = r.get<std::string>("role")) {
     if (*role == "lac") {
       c.role = Role::lac;
@@ -206,30 +215,31 @@ DaemonConfig read(std::string_view source, const toml::table& root) {
     }
   }
   if (c.listen.empty()) c.listen.push_back(tunnel::PeerAddress::ipv4(0, 1701));
-  if (auto* timers = r.table("timers")) read_timers(Reader(source, *timers), t);
+  if (auto* timers = r.table("timers")) read_timers(Reader(source, *timers, "timers"), t);
   if (auto* windows = r.table("windows")) {
-    Reader w(source, *windows);
-    w.only({"receive-window", "max-queued"});
-    set(w.integer("receive-window", 1, 65535),
+    Reader w(source, *windows, "windows");
+    w.only_known_keys();
+    set(w.integer("receive-window"),
         [&](auto v) { t.channel.receive_window = static_cast<std::uint16_t>(v); });
-    set(w.integer("max-queued", 1, 1'000'000),
+    set(w.integer("max-queued"),
         [&](auto v) { t.channel.max_queued = static_cast<std::uint32_t>(v); });
   }
   if (auto* limits = r.table("limits")) {
-    Reader l(source, *limits);
-    l.only({"max-tunnels", "max-sessions", "max-sessions-per-tunnel"});
-    set(l.integer("max-tunnels", 1, 60'000),
+    Reader l(source, *limits, "limits");
+    l.only_known_keys();
+    set(l.integer("max-tunnels"),
         [&](auto v) { c.endpoint.limits.max_tunnels = static_cast<std::size_t>(v); });
-    set(l.integer("max-sessions", 1, 100'000'000),
+    set(l.integer("max-sessions"),
         [&](auto v) { c.endpoint.limits.max_sessions = static_cast<std::size_t>(v); });
-    // Below 65535 so that a free session ID always exists within one lap (tunnel.cpp).
-    set(l.integer("max-sessions-per-tunnel", 1, 65'000),
+    set(l.integer("max-sessions-per-tunnel"),
         [&](auto v) { c.endpoint.limits.max_sessions_per_tunnel = static_cast<std::uint32_t>(v); });
   }
-  if (auto* failover = r.table("failover")) read_failover(Reader(source, *failover), t.failover);
+  if (auto* failover = r.table("failover")) {
+    read_failover(Reader(source, *failover, "failover"), t.failover);
+  }
   if (auto* store = r.table("store")) {
-    Reader s(source, *store);
-    s.only({"path", "durability"});
+    Reader s(source, *store, "store");
+    s.only_known_keys();
     if (auto durability = s.get<std::string>("durability")) {
       if (*durability == "none") {
         c.durability = StoreDurability::none;
@@ -256,14 +266,14 @@ DaemonConfig read(std::string_view source, const toml::table& root) {
     }
   }
   if (auto* management = r.table("management")) {
-    Reader m(source, *management);
-    m.only({"socket"});
+    Reader m(source, *management, "management");
+    m.only_known_keys();
     if (auto socket = m.get<std::string>("socket")) c.management_socket = *socket;
   }
   c.metrics = tunnel::PeerAddress::ipv4(0x7F000001, 9701);
   if (auto* metrics = r.table("metrics")) {
-    Reader m(source, *metrics);
-    m.only({"address"});
+    Reader m(source, *metrics, "metrics");
+    m.only_known_keys();
     if (auto address = m.get<std::string>("address")) {
       if (address->empty()) {
         c.metrics.reset();
@@ -275,8 +285,8 @@ DaemonConfig read(std::string_view source, const toml::table& root) {
     }
   }
   if (auto* log = r.table("log")) {
-    Reader l(source, *log);
-    l.only({"level"});
+    Reader l(source, *log, "log");
+    l.only_known_keys();
     if (auto level = l.get<std::string>("level")) {
       if (*level != "trace" && *level != "debug" && *level != "info" && *level != "warn" &&
           *level != "error") {

@@ -1,7 +1,9 @@
 #pragma once
 // hl2tpd's configuration: one typed structure with its defaults in one place, read from TOML
 // (toml++). Every error names the file, line and column; unknown keys are errors too, so that a
-// misspelt setting is not silently ignored. `examples/` holds commented files for a LAC and an LNS.
+// misspelt setting is not silently ignored. The keys each table accepts and their ranges are listed
+// once, in config_settings.hpp, which the manual page hl2tpd.toml(5) is checked against.
+// `examples/` holds commented files for a LAC and an LNS.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +31,10 @@ struct DaemonConfig {
   std::string management_socket = "/run/hl2tp/hl2tpd.sock";
   std::optional<tunnel::PeerAddress> metrics;  // default 127.0.0.1:9701; "" disables
   std::string log_level = "info";              // trace, debug, info, warn, error
+
+  // Whole configurations compared: a test proves that each default the manual states is the
+  // one an empty file gives (tests/unit/config_manual_test.cpp).
+  bool operator==(const DaemonConfig&) const = default;
 };
 
 // "192.0.2.1", "192.0.2.1:1701", "[2001:db8::1]:1701" or "2001:db8::1"; the port defaults to

@@ -14,6 +14,8 @@ struct Limits {
   std::size_t max_tunnels = 8192;
   std::size_t max_sessions = 262144;  // across all tunnels
   std::uint32_t max_sessions_per_tunnel = 8192;
+
+  bool operator==(const Limits&) const = default;
 };
 
 // Settings for one peer host, where they differ from the defaults.
@@ -21,6 +23,8 @@ struct PeerSettings {
   tunnel::PeerAddress host;  // the port is ignored: a peer host may use any source port
   wire::Bytes secret;
   bool hide_avps = false;
+
+  bool operator==(const PeerSettings&) const = default;
 };
 
 struct EndpointConfig {
@@ -28,6 +32,8 @@ struct EndpointConfig {
   std::vector<PeerSettings> peers;
   bool accept_unlisted_peers = true;  // peers not listed get the defaults
   Limits limits;
+
+  bool operator==(const EndpointConfig&) const = default;
 };
 
 }  // namespace hl2tp::engine

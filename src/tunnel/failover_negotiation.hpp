@@ -40,6 +40,8 @@ struct FailoverSettings {
   // back to silent failover or, under `failover-protocol`, fails: its SCCRQ goes at 0, 1, 3 and
   // 7 s, and a peer holding for our Recovery Time is still waiting.
   std::uint32_t recovery_tunnel_timeout_ms = 10'000;
+
+  bool operator==(const FailoverSettings&) const = default;
 };
 
 // The Failover Capability AVP we put in SCCRQ/SCCRP, or nothing (RFC 4951 §3.1: only when we can

@@ -32,6 +32,8 @@ struct TunnelSettings {
   // False only to emulate xl2tpd in the simulator: FSQ/FSR are then unknown message types, which
   // clear the tunnel whatever their M bit (protocol-reference §3.7).
   bool knows_failover_messages = true;
+
+  bool operator==(const TunnelSettings&) const = default;
 };
 
 }  // namespace hl2tp::tunnel

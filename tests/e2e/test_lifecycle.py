@@ -437,7 +437,7 @@ def unit_files(unit):
     with tempfile.TemporaryDirectory(prefix="hl2tp-units-") as units:
         shutil.copy(os.path.join(UNIT_DIR, "hl2tpd.socket"), units)
         with open(os.path.join(UNIT_DIR, "hl2tpd.service")) as f:
-            text = f.read().replace("/usr/local/sbin/hl2tpd", h.HL2TPD)
+            text = f.read().replace("/usr/sbin/hl2tpd", h.HL2TPD)
         with open(os.path.join(units, "hl2tpd.service"), "w") as f:
             f.write(text)
         r = subprocess.run([analyze, "verify", "hl2tpd.service", "hl2tpd.socket"], cwd=units,

@@ -49,6 +49,18 @@ TEST(Config, the_lac_example_reads_as_written) {
   EXPECT_EQ(c->endpoint.peers.at(0).host, tunnel::PeerAddress::ipv4(0x7F000002, 1701));
 }
 
+// What the Debian package installs as /etc/hl2tp/hl2tpd.toml: valid, and serving no one until
+// the operator lists peers.
+TEST(Config, the_packaged_configuration_accepts_no_peer_until_one_is_listed) {
+  auto c = load_config(std::string(HL2TP_PACKAGING_DIR) + "/hl2tpd.toml");
+  ASSERT_TRUE(c) << c.error();
+  EXPECT_EQ(c->role, Role::lns);
+  EXPECT_FALSE(c->endpoint.accept_unlisted_peers);
+  EXPECT_TRUE(c->endpoint.peers.empty());
+  EXPECT_EQ(c->store_path, "/var/lib/hl2tp/hl2tpd.db");
+  EXPECT_EQ(c->management_socket, "/run/hl2tp/hl2tpd.sock");
+}
+
 TEST(Config, disable_failover_protocol_means_silent_failover_only) {
   auto c = parse_config("[failover]\ndisable-failover-protocol = true\n", "f.toml");
   ASSERT_TRUE(c) << c.error();

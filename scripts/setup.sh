@@ -16,6 +16,9 @@ packages=(
   tshark xl2tpd
   # test helpers
   python3 iproute2 procps
+  # the Debian package (scripts/package.sh: CPack runs dpkg-shlibdeps) and its test: maintainer
+  # scripts (systemd-sysusers, deb-systemd-helper), manual pages rendered, completion loaded
+  dpkg-dev systemd init-system-helpers man-db groff-base bash-completion
 )
 
 missing=()

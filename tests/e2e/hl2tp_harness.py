@@ -20,9 +20,14 @@ STARTS = []  # wall-clock time of every hl2tpd start in this test, for capture.c
 
 
 class Daemon:
+    """`hl2tpd` and `hl2tpctl` name the programs (the build tree's by default: the package tests
+    run the installed ones); `store` the store's path (default: NAME.db in the working directory)."""
+
     def __init__(self, name, role, address, workdir, peers=(), failover=None, log_level="info",
-                 metrics="", port=1701, secret="demo-secret", timers=None, durability=None):
+                 metrics="", port=1701, secret="demo-secret", timers=None, durability=None,
+                 hl2tpd=None, hl2tpctl=None, store=None):
         self.name, self.role, self.address, self.workdir = name, role, address, workdir
+        self.hl2tpd, self.hl2tpctl = hl2tpd or HL2TPD, hl2tpctl or HL2TPCTL
         self.config = os.path.join(workdir, name + ".toml")
         self.socket_path = os.path.join(workdir, name + ".sock")
         self.log_path = os.path.join(workdir, name + ".log")
@@ -36,7 +41,7 @@ class Daemon:
             "accept-unlisted-peers = false",
             "[store]",
             'durability = "none"' if durability == "none" else
-            f'path = "{os.path.join(workdir, name + ".db")}"',
+            f'path = "{store or os.path.join(workdir, name + ".db")}"',
             "[management]",
             f'socket = "{self.socket_path}"',
             "[metrics]",
@@ -81,7 +86,7 @@ class Daemon:
         # test's first, and that daemon bound a port of its own instead.
         move = "" if fd == 3 else f"exec 3<&{fd} {fd}<&-; "
         self.proc = subprocess.Popen(
-            ["sh", "-c", move + 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" -c "$1"', HL2TPD,
+            ["sh", "-c", move + 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" -c "$1"', self.hl2tpd,
              self.config], stdout=log, stderr=log, pass_fds=(fd,), env=env)
         self.incarnations += 1
         self.started_at = time.monotonic()
@@ -104,7 +109,7 @@ class Daemon:
             self.kill(signal.SIGTERM)
 
     def try_ctl(self, *args):
-        r = subprocess.run([HL2TPCTL, "-s", self.socket_path, "--json", *args],
+        r = subprocess.run([self.hl2tpctl, "-s", self.socket_path, "--json", *args],
                            capture_output=True, text=True)
         if r.returncode == 2 or not r.stdout:
             return None

@@ -36,15 +36,17 @@ class ScratchRoot:
         for d in ("info", "updates", "triggers"):
             os.makedirs(os.path.join(admin, d))
         open(os.path.join(admin, "status"), "w").close()
+        os.makedirs(os.path.join(self.path, "var", "log"))
 
     def __call__(self, path):
         """The file `path` of the root (`/usr/sbin/hl2tpd` → ROOT/usr/sbin/hl2tpd)."""
         return os.path.join(self.path, path.lstrip("/"))
 
     def dpkg(self, *args):
-        return subprocess.run(["dpkg", f"--root={self.path}", "--force-script-chrootless",
-                               "--force-depends", *args], capture_output=True, text=True,
-                              timeout=120)
+        # --log: dpkg.cfg names this system's /var/log/dpkg.log, whatever the root.
+        return subprocess.run(["dpkg", f"--root={self.path}", f"--log={self('/var/log/dpkg.log')}",
+                               "--force-script-chrootless", "--force-depends", *args],
+                              capture_output=True, text=True, timeout=120)
 
     def installed_version(self):
         r = subprocess.run(["dpkg-query", f"--admindir={self('/var/lib/dpkg')}", "-W",

@@ -49,6 +49,7 @@ MANUAL_PAGES = [f for f in FILES if f.startswith("/usr/share/man/")]
 # What this system must still look like afterwards: the test installs nowhere but its root.
 HOST_PATHS = ["/etc/hl2tp", "/var/lib/hl2tp", "/run/hl2tp", "/usr/sbin/hl2tpd",
               "/usr/lib/systemd/system/hl2tpd.service", "/usr/lib/sysusers.d/hl2tp.conf"]
+HOST_DPKG_LOG = "/var/log/dpkg.log"  # its size
 
 failures = []
 
@@ -64,7 +65,9 @@ def check(condition, what, detail=""):
 
 def host_state():
     accounts = subprocess.run(["getent", "passwd", "hl2tp"], capture_output=True, text=True)
-    return {p: os.path.lexists(p) for p in HOST_PATHS} | {"account hl2tp": accounts.returncode == 0}
+    log = os.path.getsize(HOST_DPKG_LOG) if os.path.exists(HOST_DPKG_LOG) else None
+    return {p: os.path.lexists(p) for p in HOST_PATHS} | {"account hl2tp": accounts.returncode == 0,
+                                                         HOST_DPKG_LOG: log}
 
 
 def control(deb):
@@ -198,14 +201,14 @@ def check_remove_and_purge(root):
           "removal keeps the configuration and the store")
     r = root.dpkg("--purge", "hl2tp")
     check(r.returncode == 0, "dpkg --purge", f"{r.returncode} {r.stderr.strip()}")
-    # What may remain: dpkg's database, the account (never removed: its files could pass to a
-    # later account of the same number), empty directories.
+    # What may remain: dpkg's database and log, the account (never removed: its files could pass
+    # to a later account of the same number), empty directories.
     kept = {"/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow", "/etc/.pwd.lock"}
     left = []
     for d, _, files in os.walk(root.path):
         for f in files:
             path = "/" + os.path.relpath(os.path.join(d, f), root.path)
-            if not path.startswith("/var/lib/dpkg/") and path not in kept:
+            if not path.startswith(("/var/lib/dpkg/", "/var/log/dpkg.log")) and path not in kept:
                 left.append(path)
     check(not left, "purge leaves no file of the package", left)
     check(not os.path.exists(root("/etc/hl2tp")) and not os.path.exists(root("/var/lib/hl2tp")),

@@ -115,11 +115,13 @@ void Endpoint::settle(Time now, std::uint16_t tunnel_id) {
     awaiting_reply_.erase(tunnel_id);
   }
   // The head of a line of openings is done opening once it leaves wait-ctl-reply (its SCCRP came,
-  // or it ended); one waiting its turn leaves the line only when it ends (closed meanwhile).
+  // or it ended), or, the peer's tunnel that beat ours in a tie, wait-ctl-conn (its SCCCN came);
+  // one waiting its turn leaves the line only when it ends (closed meanwhile).
   const bool leaves_line =
       opening_.contains(tunnel_id) &&
       (opening_.waiting(tunnel_id) ? t.state() == tunnel::State::dead
-                                   : t.state() != tunnel::State::wait_ctl_reply);
+                                   : t.state() != tunnel::State::wait_ctl_reply &&
+                                         t.state() != tunnel::State::wait_ctl_conn);
   if (t.state() == tunnel::State::dead) {
     closed_channel_stats_ += t.channel().stats();
     if (auto key = by_remote_.find({t.peer(), t.peer_id()});
@@ -131,11 +133,13 @@ void Endpoint::settle(Time now, std::uint16_t tunnel_id) {
     t.filed_deadline = deadline;
     timers_.insert({*deadline, tunnel_id});
   }
-  if (leaves_line) {
-    if (auto next = opening_.leave(tunnel_id)) {
-      ++stats_.tunnels_opened_after_waiting;
-      start_opening(now, *next);
-    }
+  if (leaves_line) pass_turn(now, tunnel_id);
+}
+
+void Endpoint::pass_turn(Time now, std::uint16_t tunnel_id) {
+  if (auto next = opening_.leave(tunnel_id)) {
+    ++stats_.tunnels_opened_after_waiting;
+    start_opening(now, *next);
   }
 }
 
@@ -479,16 +483,20 @@ void Endpoint::on_tunnel_zero(Time now, const PeerAddress& from, const PeerAddre
     return on_recovery_request(now, from, to, std::move(*message), settings);
   }
   std::vector<session::Session> adopted;
-  if (!resolve_tie(now, from, *message, adopted)) return;
+  // Drawn before the tie is resolved: a line of our openings whose head loses goes on with this
+  // tunnel (opening_queue.hpp). Nothing below draws another ID before the tunnel takes it.
+  const std::uint16_t id = allocate_tunnel_id();
+  if (!resolve_tie(now, from, *message, id, adopted)) return;
   if (tunnels_.size() >= config_.limits.max_tunnels) {
     ++stats_.refused_tunnels;
+    pass_turn(now, id);
     return refuse_tunnel(
         now, from, to, *message,
         {static_cast<std::uint16_t>(wire::StopCcnResult::general_error),
          static_cast<std::uint16_t>(wire::GeneralError::insufficient_resources), "tunnel limit"});
   }
 
-  const std::uint16_t id = allocate_tunnel_id();
+  assert(!tunnels_.contains(id));
   auto [it, inserted] = tunnels_.emplace(id, tunnel::Tunnel(settings, id, from));
   it->second.set_local(to);
   ++stats_.tunnels_opened;
@@ -511,7 +519,7 @@ void Endpoint::index_by_remote(std::uint16_t id) {
 }
 
 bool Endpoint::resolve_tie(Time now, const PeerAddress& from, const wire::ControlMessage& sccrq,
-                           std::vector<session::Session>& adopted) {
+                           std::uint16_t successor, std::vector<session::Session>& adopted) {
   // RFC 2661 §4.4.3, §7.2: an SCCRQ from a peer to which our own SCCRQ is outstanding. The lower
   // Tie Breaker wins; a side that sent none loses to one that did; equal values: both lose.
   const auto* theirs = sccrq.get<AvpType::TieBreaker>();
@@ -530,12 +538,19 @@ bool Endpoint::resolve_tie(Time now, const PeerAddress& from, const wire::Contro
       continue;
     }
     ++stats_.tie_breaker_lost;
+    // Our next opening to this peer waits until the peer's winning tunnel is established: sent
+    // at once, its new Tie Breaker would meet that tunnel still opening at the peer and, winning
+    // this time, make the peer discard the tunnel we are answering (calls were lost so: sim test
+    // TieBreaker.bursts_opened_by_both_ends_at_once_bring_every_call_up).
+    if (!opening_.contains(successor)) opening_.hand_over(id, successor);
     auto ctx = context();
     auto waiting = t.discard(ctx);  // lost the tie breaker
     adopted.insert(adopted.end(), waiting.begin(), waiting.end());
     settle(now, id);
     if (mine == *theirs) accept = false;  // both discard
   }
+  // No tunnel will take `successor` (we won, or both discarded): the line goes on at once.
+  if (!accept) pass_turn(now, successor);
   if (!accept && !adopted.empty()) {
     // The sessions of a tunnel we dropped on a tie go on a fresh attempt of ours.
     auto reopened = open_tunnel(now, from);

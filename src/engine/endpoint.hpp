@@ -96,9 +96,11 @@ class Endpoint : private tunnel::TunnelOutputs {
                              std::span<const std::byte> datagram);
   void on_tunnel_zero(Time now, const PeerAddress& from, const PeerAddress& to,
                       std::span<const std::byte> datagram);
-  // True when the SCCRQ may go on (no tie, or we lost it); false when it must be dropped.
+  // True when the SCCRQ may go on (no tie, or we lost it); false when it must be dropped. A line
+  // of our openings whose head lost is handed to `successor`, the ID the SCCRQ's tunnel will take
+  // (opening_queue.hpp); the caller passes the turn on if it does not create that tunnel.
   bool resolve_tie(Time now, const PeerAddress& from, const wire::ControlMessage& sccrq,
-                   std::vector<session::Session>& adopted);
+                   std::uint16_t successor, std::vector<session::Session>& adopted);
   void refuse_tunnel(Time now, const PeerAddress& from, const PeerAddress& to,
                      const wire::ControlMessage& sccrq, wire::ResultCode result);
   // RFC 4951: the failed end's recovery tunnels, and the non-failed end's answer to them.
@@ -118,6 +120,8 @@ class Endpoint : private tunnel::TunnelOutputs {
   std::uint16_t allocate_tunnel_id();
   // Sends the SCCRQ of a tunnel of ours whose turn it is (opening_queue.hpp).
   void start_opening(Time now, std::uint16_t tunnel_id);
+  // `tunnel_id` no longer heads its line of openings (if it did): the next one's turn.
+  void pass_turn(Time now, std::uint16_t tunnel_id);
   void index_by_remote(std::uint16_t id);  // a new tunnel, for its peer's retransmitted SCCRQ
   tunnel::TunnelContext context();
   // After any call into a tunnel: refile its deadline, or remove it when dead.

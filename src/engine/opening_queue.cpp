@@ -40,6 +40,19 @@ std::optional<std::uint16_t> OpeningQueue::leave(std::uint16_t tunnel_id) {
   return l.head;
 }
 
+bool OpeningQueue::hand_over(std::uint16_t head, std::uint16_t successor) {
+  assert(!line_of_.contains(successor));
+  auto of = line_of_.find(head);
+  if (of == line_of_.end()) return false;
+  Line& l = lines_.at(of->second);
+  if (l.head != head) return false;
+  l.head = successor;
+  const Key key = of->second;
+  line_of_.erase(of);  // before the emplace, which may rehash
+  line_of_.emplace(successor, key);
+  return true;
+}
+
 bool OpeningQueue::waiting(std::uint16_t tunnel_id) const {
   auto of = line_of_.find(tunnel_id);
   return of != line_of_.end() && lines_.at(of->second).head != tunnel_id;

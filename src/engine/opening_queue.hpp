@@ -10,8 +10,9 @@
 // (it waits for its SCCRP); the others wait their turn, in the order they were opened, as idle
 // originators (RFC 2661 §7.2.1: the "local open request" not yet acted on), taking calls that go
 // once they are established. The head leaves the line when its SCCRP arrives or it ends without
-// one (a StopCCN, the set-up timeout, exhausted retransmissions, a lost tie); the next one then
-// sends its SCCRQ. Bounded by the tunnel limit: every tunnel in a line is in the endpoint's table.
+// one (a StopCCN, the set-up timeout, exhausted retransmissions); the next one then sends its
+// SCCRQ. A head that loses a tie hands the line to the peer's tunnel that beat it, which we answer:
+// the line moves on once that one is established (its SCCCN) or ends. Bounded by the tunnel limit: every tunnel in a line is in the endpoint's table.
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -36,6 +37,12 @@ class OpeningQueue {
   // its line. Returns the tunnel whose turn it is now, if any; the caller opens it. Nothing for a
   // tunnel in no line.
   std::optional<std::uint16_t> leave(std::uint16_t tunnel_id);
+
+  // The head lost a tie (RFC 2661 §4.4.3) to the peer's SCCRQ, which `successor` (an ID no tunnel
+  // holds yet, not in any line) answers: the successor heads the line in its place until it is
+  // established or ends, so that our next SCCRQ cannot meet the peer's winning tunnel still
+  // opening and tie with it again. False, and nothing changes, when `head` heads no line.
+  bool hand_over(std::uint16_t head, std::uint16_t successor);
 
   bool contains(std::uint16_t tunnel_id) const { return line_of_.contains(tunnel_id); }
   // In a line but not its head: its SCCRQ has not been sent.

@@ -165,6 +165,35 @@ TEST(TieBreaker, simultaneous_sccrqs_leave_one_tunnel_and_both_calls_on_it) {
   EXPECT_TRUE(p.both_agree());
 }
 
+// Both ends open a burst of tunnels to each other at once, each with a call: our tunnels to one
+// peer open one at a time (engine/opening_queue.hpp), so a tie can be lost by the head of a line
+// while others wait. Every call comes up on both ends, within a few round trips, and the ends
+// agree.
+TEST(TieBreaker, bursts_opened_by_both_ends_at_once_bring_every_call_up) {
+  EndpointConfig both = lac_config();
+  both.tunnel.accept_incoming_calls = true;
+  for (std::uint64_t seed = 70; seed < 90; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    LacLnsPair p(seed, both, both);
+    for (int i = 0; i < 4; ++i) {
+      for (auto [from, to] : {std::pair{p.lac, p.lns}, std::pair{p.lns, p.lac}}) {
+        const auto id = p.open_tunnel(from, to);
+        ASSERT_TRUE(p.open_session(from, id, session::Direction::incoming).has_value());
+      }
+    }
+    const bool up = p.sim.run_until(
+        [&] {
+          return established_sessions(p.sim.endpoint(p.lac)).size() == 8 &&
+                 established_sessions(p.sim.endpoint(p.lns)).size() == 8 && p.quiet();
+        },
+        900ms);
+    EXPECT_TRUE(up) << "before the first retransmission (1 s)\n" << p.report();
+    p.sim.run_for(100s);
+    EXPECT_EQ(established_sessions(p.sim.endpoint(p.lac)).size(), 8u) << p.report();
+    EXPECT_TRUE(p.both_agree());
+  }
+}
+
 TEST(Hello, an_idle_tunnel_sends_hello_after_sixty_seconds_and_stays_up) {
   LacLnsPair p(8);
   p.open_tunnel(p.lac, p.lns);

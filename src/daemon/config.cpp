@@ -108,8 +108,7 @@ void set(std::optional<T> v, F&& assign) {
 
 void read_timers(const Reader& r, tunnel::TunnelSettings& t) {
   r.only_known_keys();
-  set(r.integer("hello-interval"),
-      [&](auto v) { t.hello_interval = std::chrono::seconds(v); });
+  set(r.integer("hello-interval"), [&](auto v) { t.hello_interval = std::chrono::seconds(v); });
   set(r.integer("retransmit-initial-ms"),
       [&](auto v) { t.channel.retransmit_initial = std::chrono::milliseconds(v); });
   // RFC 2661 §5.8: the cap must be at least 8 s (its range in config_settings.cpp says so).

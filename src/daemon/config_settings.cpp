@@ -11,7 +11,8 @@ using P = SettingPresence;
 
 // The defaults written here are checked against the typed structure's (config.hpp and the engine's
 // settings) by tests/unit/config_manual_test.cpp: a file that sets each to this value must give
-// the same configuration as an empty file.
+// the same configuration as an empty file. A table, a setting to a line or two.
+// clang-format off
 constexpr Setting kSettings[] = {
     {.table = "", .key = "role", .type = T::choice, .default_value = "\"both\"",
      .choices = {"lac", "lns", "both"}},
@@ -73,6 +74,7 @@ constexpr Setting kSettings[] = {
     {.table = "peer", .key = "secret", .type = T::string, .presence = P::optional},
     {.table = "peer", .key = "hide-avps", .type = T::boolean, .default_value = "false"},
 };
+// clang-format on
 
 }  // namespace
 

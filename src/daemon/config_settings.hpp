@@ -35,8 +35,8 @@ struct Setting {
   std::string_view key;
   SettingType type;
   SettingPresence presence = SettingPresence::defaulted;
-  std::string_view default_value = {};  // as it would be written in TOML
-  std::int64_t min = 0, max = 0;        // integers only
+  std::string_view default_value = {};           // as it would be written in TOML
+  std::int64_t min = 0, max = 0;                 // integers only
   std::array<std::string_view, 5> choices = {};  // choices only; unused entries empty
 
   // The words the manual uses for the type: "integer", "list of addresses", "choice".

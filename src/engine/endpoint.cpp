@@ -2,7 +2,6 @@
 #include "engine/unknown_tunnel_answer.hpp"
 #include "engine/unsent_calls.hpp"
 
-#include <algorithm>
 #include <cassert>
 
 #include "failover/recovery_request.hpp"
@@ -605,8 +604,7 @@ void Endpoint::on_recovery_request(Time now, const PeerAddress& from, const Peer
       // after helping us, and whichever Tie Breaker wins, it is answered. (Refusing those that
       // lost to the lingering tunnel sent a helper that fails in its turn to silent failover,
       // after its recovery tunnel's 10 s once the refusals' rate limit was reached.)
-      if (theirs && std::find(link->beaten.begin(), link->beaten.end(), *theirs) !=
-                        link->beaten.end()) {
+      if (theirs && link->beat(*theirs)) {
         ++stats_.stale_recovery_requests;
         return;
       }

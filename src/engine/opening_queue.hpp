@@ -12,7 +12,8 @@
 // once they are established. The head leaves the line when its SCCRP arrives or it ends without
 // one (a StopCCN, the set-up timeout, exhausted retransmissions); the next one then sends its
 // SCCRQ. A head that loses a tie hands the line to the peer's tunnel that beat it, which we answer:
-// the line moves on once that one is established (its SCCCN) or ends. Bounded by the tunnel limit: every tunnel in a line is in the endpoint's table.
+// the line moves on once that one is established (its SCCCN) or ends. Bounded by the tunnel limit:
+// every tunnel in a line is in the endpoint's table.
 #include <cstdint>
 #include <deque>
 #include <optional>

@@ -63,6 +63,9 @@ struct RecoveryLink {
   // each is one request of one incarnation of the peer.
   std::vector<wire::TieBreakerValue> beaten{};
   static constexpr std::size_t kBeatenKept = 4;
+  bool beat(const wire::TieBreakerValue& theirs) const {
+    return std::find(beaten.begin(), beaten.end(), theirs) != beaten.end();
+  }
 };
 
 class Tunnel {
@@ -128,8 +131,8 @@ class Tunnel {
   }
   void note_beaten_request(const wire::TieBreakerValue& theirs) {
     assert(recovery_link_ && originator_);
+    if (recovery_link_->beat(theirs)) return;
     auto& beaten = recovery_link_->beaten;
-    if (std::find(beaten.begin(), beaten.end(), theirs) != beaten.end()) return;
     if (beaten.size() == RecoveryLink::kBeatenKept) beaten.erase(beaten.begin());
     beaten.push_back(theirs);
   }

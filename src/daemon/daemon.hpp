@@ -45,6 +45,8 @@ class Daemon {
   engine::Endpoint::RecoveryReport recover();
   // Where SIGHUP re-reads the configuration from.
   void set_config_path(std::string path) { config_path_ = std::move(path); }
+  // When main() began: the start-up line says how long the start took before recovery.
+  void set_began(std::chrono::steady_clock::time_point began) { began_ = began; }
 
   // What the management commands act on.
   engine::Endpoint& endpoint() { return *endpoint_; }
@@ -107,6 +109,7 @@ class Daemon {
   LogLimiter log_limiter_{5.0, 20.0};  // lines per second and burst, per kind of warning
   int signal_fd_ = -1;
   Time started_{};
+  std::optional<std::chrono::steady_clock::time_point> began_;
   bool stopping_ = false;
   bool clearing_ = false;
   std::optional<Time> clear_deadline_;

@@ -5,6 +5,8 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include <CLI/CLI.hpp>
 
 #include "daemon/config.hpp"
@@ -42,6 +44,7 @@ hl2tp::store::Durability sqlite_durability(StoreDurability d) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  const auto began = std::chrono::steady_clock::now();
   using namespace hl2tp;
   // A client of a local socket that goes away before reading its answer must not end the daemon:
   // every send says MSG_NOSIGNAL, and SIGPIPE is ignored for anything that does not.
@@ -123,5 +126,6 @@ int main(int argc, char** argv) {
   }
   daemon::Daemon d(std::move(*config), std::move(store), std::move(sockets));
   d.set_config_path(config_path);
+  d.set_began(began);
   return d.run();
 }

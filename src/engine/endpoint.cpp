@@ -155,14 +155,20 @@ void Endpoint::start_opening(Time now, std::uint16_t tunnel_id) {
 }
 
 Endpoint::RecoveryReport Endpoint::recover(Time now, store::Snapshot snapshot) {
+  store::SnapshotInMemory reader(std::move(snapshot));
+  return recover(now, reader);
+}
+
+Endpoint::RecoveryReport Endpoint::recover(Time now, store::SnapshotReader& reader) {
   RecoveryReport report;
   // Serials resume past every one the previous incarnation may have used.
-  next_call_serial_ = call_serial_limit_ = snapshot.call_serial_limit;
+  next_call_serial_ = call_serial_limit_ = reader.call_serial_limit();
   std::vector<std::uint16_t> by_protocol;
-  for (auto& entry : snapshot.tunnels) {
+  // A tunnel at a time: its stored sessions are gone before the next tunnel's are read.
+  while (auto entry = reader.next()) {
     // Not a structured binding: clang 14 cannot capture one in the lambda below.
-    const std::uint16_t id = entry.first;
-    store::StoredTunnel& stored = entry.second;
+    const std::uint16_t id = entry->first;
+    store::StoredTunnel& stored = entry->second;
     auto settings = settings_for(stored.tunnel.peer);
     // The events of a restart name the peer, as every tunnel event does.
     auto restart_event = [&](EventKind kind, std::uint16_t session, std::string reason) {

@@ -16,6 +16,7 @@
 #include "engine/opening_queue.hpp"
 #include "engine/refusal_limiter.hpp"
 #include "store/snapshot.hpp"
+#include "store/snapshot_reader.hpp"
 #include "tunnel/tunnel.hpp"
 
 namespace hl2tp::engine {
@@ -45,6 +46,7 @@ class Endpoint : private tunnel::TunnelOutputs {
     std::size_t calls_dropped = 0;  // being set up at the failure: not kept (only established are)
     std::size_t call_requests_withheld = 0;  // their ICRQ/OCRQ, not sent again (unsent_calls.hpp)
   };
+  RecoveryReport recover(Time now, store::SnapshotReader& reader);
   RecoveryReport recover(Time now, store::Snapshot snapshot);
 
   // A datagram from `from` to our address `to` (the destination the peer used, so that replies

@@ -3,10 +3,12 @@
 // The shell appends a loop turn's records and commits them as one batch (group commit) before it
 // sends that turn's datagrams. SQLite comes with the daemon, behind this same interface.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "store/snapshot.hpp"
+#include "store/snapshot_reader.hpp"
 
 namespace hl2tp::store {
 
@@ -20,6 +22,11 @@ class CheckpointStore {
   virtual std::optional<std::string> commit() = 0;
   // The database as last committed.
   virtual Snapshot load() const = 0;
+  // The same, a tunnel at a time (snapshot_reader.hpp). A store that can read rows as they are
+  // needed says so; the others hand over load(). Nothing is committed while a reader is alive.
+  virtual std::unique_ptr<SnapshotReader> read() const {
+    return std::make_unique<SnapshotInMemory>(load());
+  }
 };
 
 }  // namespace hl2tp::store

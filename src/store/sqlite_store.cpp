@@ -4,10 +4,11 @@
 
 #include <chrono>
 #include <thread>
-#include <tuple>
 #include <variant>
 
+#include "store/integrity_check.hpp"
 #include "store/record_codec.hpp"
+#include "store/sqlite_snapshot_reader.hpp"
 
 namespace hl2tp::store {
 namespace {
@@ -143,12 +144,6 @@ class Binder {
   int n_ = 0;
 };
 
-std::span<const std::byte> column_blob(sqlite3_stmt* s, int column) {
-  const void* p = sqlite3_column_blob(s, column);
-  const int n = sqlite3_column_bytes(s, column);
-  return {static_cast<const std::byte*>(p), static_cast<std::size_t>(p ? n : 0)};
-}
-
 }  // namespace
 
 Result<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const std::string& path,
@@ -160,7 +155,7 @@ Result<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const std::s
     sqlite3_close(db);
     return unexpected(std::move(why));
   }
-  std::unique_ptr<SqliteStore> store(new SqliteStore(db));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(db, path));
   sqlite3_busy_timeout(db, 5000);
   // Everything is checked before anything is written: a file that is not ours stays untouched.
   const auto tables = query_int(db, "SELECT count(*) FROM sqlite_master");
@@ -182,18 +177,9 @@ Result<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const std::s
   if (!fresh && *version != 1 && *version < kSchemaVersion) {
     return unexpected("store " + path + " has an unknown old schema " + std::to_string(*version));
   }
-  if (!fresh) {
-    sqlite3_stmt* check = nullptr;
-    std::string verdict = "?";
-    if (sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &check, nullptr) == SQLITE_OK &&
-        sqlite3_step(check) == SQLITE_ROW) {
-      verdict = reinterpret_cast<const char*>(sqlite3_column_text(check, 0));
-    }
-    sqlite3_finalize(check);
-    if (verdict != "ok") {
-      return unexpected("store " + path + " is damaged (" + verdict + "); refusing to touch it");
-    }
-  }
+  // The whole file is checked beside the restart's reading of it, before the first commit
+  // (integrity_check.hpp).
+  if (!fresh) store->check_ = std::make_unique<IntegrityCheck>(path);
   const std::string pragmas = std::string("PRAGMA journal_mode = WAL; PRAGMA synchronous = ") +
                               (durability == Durability::power_loss ? "FULL" : "NORMAL") +
                               "; PRAGMA journal_size_limit = 67108864;";
@@ -257,6 +243,10 @@ std::optional<std::string> SqliteStore::prepare() {
 }
 
 SqliteStore::~SqliteStore() {
+  // A damaged store is left exactly as it was: closing the last connection must not copy the
+  // log into it.
+  if (check_ && check_->damage())
+    sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
   sqlite3_wal_hook(db_, nullptr, nullptr);
   checkpointer_.reset();  // before the connection it reports to closes
   for (sqlite3_stmt* s : statements_)
@@ -324,6 +314,11 @@ std::optional<std::string> SqliteStore::write(const tunnel::Checkpoint& record) 
 }
 
 std::optional<std::string> SqliteStore::commit() {
+  if (check_) {
+    if (const auto& damage = check_->damage()) {
+      return "store " + path_ + " is damaged (" + *damage + "); refusing to write to it";
+    }
+  }
   if (batch_.empty()) return std::nullopt;
   if (!Binder(statements_[kBegin]).run()) return error_of(db_, "store begin");
   for (const auto& record : batch_) {
@@ -341,83 +336,17 @@ std::optional<std::string> SqliteStore::commit() {
   return std::nullopt;
 }
 
-Snapshot SqliteStore::load() const {
-  Snapshot snapshot;
+std::unique_ptr<SnapshotReader> SqliteStore::read() const {
   rows_rejected_ = 0;
-  auto each_row = [this](const char* sql, auto&& row) {
-    sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db_, sql, -1, &s, nullptr) != SQLITE_OK) return;
-    while (sqlite3_step(s) == SQLITE_ROW)
-      row(s);
-    sqlite3_finalize(s);
-  };
-  each_row(
-      "SELECT id, record, next_ns, expected_ns, acked_ns, session_id_limit, closing, suggestion,"
-      " path FROM tunnels",
-      [&](sqlite3_stmt* s) {
-        auto t = decode_tunnel(column_blob(s, 1));
-        if (!t || t->tunnel_id != sqlite3_column_int(s, 0)) {
-          ++rows_rejected_;
-          return;
-        }
-        t->channel.next_ns = static_cast<std::uint16_t>(sqlite3_column_int(s, 2));
-        t->channel.expected_ns = static_cast<std::uint16_t>(sqlite3_column_int(s, 3));
-        t->channel.acked_ns = static_cast<std::uint16_t>(sqlite3_column_int(s, 4));
-        t->session_id_limit = static_cast<std::uint16_t>(sqlite3_column_int(s, 5));
-        std::optional<tunnel::RecoverySuggestion> suggestion;
-        if (sqlite3_column_type(s, 7) != SQLITE_NULL) {
-          suggestion = decode_suggestion(column_blob(s, 7));
-          if (!suggestion) {
-            ++rows_rejected_;
-            return;
-          }
-        }
-        if (sqlite3_column_type(s, 8) != SQLITE_NULL) {
-          auto path = decode_path(column_blob(s, 8));
-          if (!path) {
-            ++rows_rejected_;
-            return;
-          }
-          std::tie(t->peer, t->local) = *path;
-        }
-        auto& stored = snapshot.tunnels[t->tunnel_id];
-        stored.closing = sqlite3_column_int(s, 6) != 0;
-        stored.suggestion = suggestion;
-        stored.tunnel = std::move(*t);
-      });
-  each_row("SELECT tunnel_id, ns, bytes FROM unacked ORDER BY rowid", [&](sqlite3_stmt* s) {
-    auto it = snapshot.tunnels.find(static_cast<std::uint16_t>(sqlite3_column_int(s, 0)));
-    if (it == snapshot.tunnels.end()) {
-      ++rows_rejected_;
-      return;
-    }
-    const auto blob = column_blob(s, 2);
-    it->second.tunnel.channel.unacked.emplace_back(
-        static_cast<std::uint16_t>(sqlite3_column_int(s, 1)),
-        wire::Bytes(blob.begin(), blob.end()));
-  });
-  each_row("SELECT value FROM endpoint WHERE key = 'call_serial_limit'", [&](sqlite3_stmt* s) {
-    snapshot.call_serial_limit = static_cast<std::uint32_t>(sqlite3_column_int64(s, 0));
-  });
-  // In the table's own order (its primary key): each tunnel's sessions come together and sorted,
-  // so the tunnel is looked up once and every session is appended at the end of its map.
-  auto tunnel = snapshot.tunnels.end();
-  each_row("SELECT tunnel_id, session_id, record FROM sessions ORDER BY tunnel_id, session_id",
-           [&](sqlite3_stmt* s) {
-             const auto tunnel_id = static_cast<std::uint16_t>(sqlite3_column_int(s, 0));
-             if (tunnel == snapshot.tunnels.end() || tunnel->first != tunnel_id) {
-               tunnel = snapshot.tunnels.find(tunnel_id);
-             }
-             auto session = decode_session(column_blob(s, 2));
-             if (tunnel == snapshot.tunnels.end() || !session ||
-                 session->session_id != sqlite3_column_int(s, 1)) {
-               ++rows_rejected_;
-               return;
-             }
-             auto& sessions = tunnel->second.sessions;
-             const std::uint16_t id = session->session_id;
-             sessions.emplace_hint(sessions.end(), id, std::move(*session));
-           });
+  return std::make_unique<SqliteSnapshotReader>(db_, rows_rejected_);
+}
+
+Snapshot SqliteStore::load() const {
+  auto reader = read();
+  Snapshot snapshot;
+  snapshot.call_serial_limit = reader->call_serial_limit();
+  while (auto tunnel = reader->next())
+    snapshot.tunnels.emplace_hint(snapshot.tunnels.end(), tunnel->first, std::move(tunnel->second));
   return snapshot;
 }
 

@@ -6,14 +6,16 @@
 // commit). Either way the log is copied back into the database by a WalCheckpointer on its own
 // thread, never inside commit() (issue 14: SQLite's automatic checkpoint synced in the loop).
 //
-// The file carries our application ID and a schema version. A file that is not ours, is damaged,
-// or was written by a newer version is refused with a clear error and left exactly as it was:
-// a store is never silently overwritten.
+// The file carries our application ID and a schema version. A file that is not ours or was written
+// by a newer version is refused by open(); a damaged one by the first commit (the check runs beside
+// the restart's reading, integrity_check.hpp). Either way with a clear error, and the file is left
+// exactly as it was: a store is never silently overwritten.
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "store/checkpoint_store.hpp"
+#include "store/integrity_check.hpp"
 #include "store/wal_checkpointer.hpp"
 #include "wire/result.hpp"
 
@@ -38,16 +40,20 @@ class SqliteStore : public CheckpointStore {
   void append(const tunnel::Checkpoint& record) override { batch_.push_back(record); }
   std::optional<std::string> commit() override;
   Snapshot load() const override;
-  // Why the last load() could not read everything (damaged rows are skipped and counted).
+  std::unique_ptr<SnapshotReader> read() const override;
+  // Why the last load() or read() could not read everything (damaged rows are skipped and
+  // counted).
   std::size_t rows_rejected() const { return rows_rejected_; }
   WalCheckpointer::Counters checkpoints() const { return checkpointer_->counters(); }
 
  private:
-  explicit SqliteStore(sqlite3* db) : db_(db) {}
+  SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   std::optional<std::string> prepare();
   std::optional<std::string> write(const tunnel::Checkpoint& record);
 
   sqlite3* db_;
+  std::string path_;
+  std::unique_ptr<IntegrityCheck> check_;  // an existing store's, until its verdict is known
   std::vector<tunnel::Checkpoint> batch_;
   // Prepared statements, by purpose (see sqlite_store.cpp).
   std::vector<sqlite3_stmt*> statements_;

@@ -366,5 +366,122 @@ TEST(SqliteStore, a_damaged_row_is_skipped_and_counted_and_the_rest_is_loaded) {
   EXPECT_EQ(loaded.session_count() + 1, reference.session_count());
 }
 
+// The rows are read a tunnel at a time (three scans merged by tunnel ID): rows of a tunnel the
+// store does not hold, before the first tunnel, between two and after the last, are skipped and
+// counted; every other row still reaches its tunnel.
+TEST(SqliteStore, rows_of_no_tunnel_are_skipped_and_counted_wherever_they_sort) {
+  TempDir dir;
+  const auto path = dir.file("orphans.db");
+  const auto records = busy_records(306);
+  store::Snapshot reference;
+  for (const auto& r : records)
+    store::apply(reference, r);
+  ASSERT_GE(reference.tunnels.size(), 2u);
+  const auto first = reference.tunnels.begin()->first;
+  const auto last = reference.tunnels.rbegin()->first;
+  std::uint16_t between = 0;  // an ID between two held tunnels, if the IDs leave one
+  for (auto it = reference.tunnels.begin(); std::next(it) != reference.tunnels.end(); ++it) {
+    if (std::next(it)->first > it->first + 1) between = static_cast<std::uint16_t>(it->first + 1);
+  }
+  {
+    auto opened = SqliteStore::open(path, Durability::process_crash);
+    ASSERT_TRUE(opened) << opened.error();
+    for (const auto& r : records)
+      (*opened)->append(r);
+    ASSERT_EQ((*opened)->commit(), std::nullopt);
+  }
+  std::vector<int> orphans{0, last + 1};
+  if (first > 1) orphans.push_back(first - 1);
+  if (between != 0) orphans.push_back(between);
+  std::string sql;
+  for (int id : orphans) {
+    sql += "INSERT INTO sessions VALUES(" + std::to_string(id) + ", 7, x'00');" +
+           "INSERT INTO unacked(tunnel_id, ns, bytes) VALUES(" + std::to_string(id) +
+           ", 1, x'00');";
+  }
+  make_database(path, sql.c_str());
+  auto db = SqliteStore::open(path, Durability::process_crash);
+  ASSERT_TRUE(db) << db.error();
+  const auto loaded = (*db)->load();
+  EXPECT_EQ((*db)->rows_rejected(), 2 * orphans.size());
+  EXPECT_EQ(loaded, reference);
+  // And through the reader, one tunnel after another in ID order.
+  auto reader = (*db)->read();
+  EXPECT_EQ(reader->call_serial_limit(), reference.call_serial_limit);
+  auto expected = reference.tunnels.begin();
+  while (auto tunnel = reader->next()) {
+    ASSERT_NE(expected, reference.tunnels.end());
+    EXPECT_EQ(tunnel->first, expected->first);
+    EXPECT_EQ(tunnel->second.sessions.size(), expected->second.sessions.size());
+    EXPECT_EQ(tunnel->second.tunnel.channel, expected->second.tunnel.channel);
+    ++expected;
+  }
+  EXPECT_EQ(expected, reference.tunnels.end());
+  EXPECT_EQ((*db)->rows_rejected(), 2 * orphans.size());
+}
+
+// A page damaged under a sound header: open() accepts the file, its check (beside the reading)
+// finds the damage, and the first commit refuses with a clear error. Nothing is written, and the
+// file is left byte for byte as it was, its log included (not copied in when the store closes).
+TEST(SqliteStore, a_damaged_page_is_refused_at_the_first_commit_and_the_file_is_left_as_it_was) {
+  TempDir dir;
+  const auto path = dir.file("damaged.db");
+  tunnel::TunnelEstablished t;
+  t.tunnel_id = 9;
+  t.peer_tunnel_id = 90;
+  {
+    auto opened = SqliteStore::open(path, Durability::process_crash);
+    ASSERT_TRUE(opened) << opened.error();
+    (*opened)->append(t);
+    for (std::uint16_t id = 1; id <= 3000; ++id) {
+      tunnel::SessionEstablished s;
+      s.tunnel_id = 9;
+      s.session_id = id;
+      s.peer_session_id = id;
+      s.parameters.calling_number = "subscriber-" + std::to_string(id);
+      (*opened)->append(s);
+    }
+    ASSERT_EQ((*opened)->commit(), std::nullopt);
+  }
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+  std::int64_t page_size = 0, pages = 0;
+  sqlite3_exec(
+      raw, "PRAGMA page_size",
+      [](void* v, int, char** c, char**) {
+        return *static_cast<std::int64_t*>(v) = std::stoll(c[0]), 0;
+      },
+      &page_size, nullptr);
+  sqlite3_exec(
+      raw, "PRAGMA page_count",
+      [](void* v, int, char** c, char**) {
+        return *static_cast<std::int64_t*>(v) = std::stoll(c[0]), 0;
+      },
+      &pages, nullptr);
+  sqlite3_close(raw);
+  ASSERT_GT(pages, 10);
+  {
+    // The last page holds sessions (the file grew as they were written): its b-tree page type
+    // becomes one SQLite does not know.
+    std::fstream f(path, std::ios::binary | std::ios::in | std::ios::out);
+    f.seekp((pages - 1) * page_size);
+    f.put(static_cast<char>(0x37));
+  }
+  const auto before = read_file(path);
+  {
+    auto db = SqliteStore::open(path, Durability::process_crash);
+    ASSERT_TRUE(db) << db.error();
+    (void)(*db)->load();
+    tunnel::SessionRemoved removed{9, 1};
+    (*db)->append(removed);
+    const auto error = (*db)->commit();
+    ASSERT_TRUE(error);
+    EXPECT_NE(error->find("damaged"), std::string::npos) << *error;
+  }
+  EXPECT_EQ(read_file(path), before);
+  EXPECT_FALSE(std::filesystem::exists(path + "-wal") &&
+               std::filesystem::file_size(path + "-wal") > 0);
+}
+
 }  // namespace
 }  // namespace hl2tp::test

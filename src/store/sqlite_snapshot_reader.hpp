@@ -1,0 +1,56 @@
+#pragma once
+// The SQLite store's rows read a tunnel at a time (snapshot_reader.hpp): three scans in tunnel-ID
+// order (tunnels, their unacknowledged messages, their sessions) merged as they go, so that no
+// more than one tunnel's rows are held at once. A row that cannot be decoded, or that belongs to
+// no tunnel, is skipped and counted, never a crash: a store file may be damaged.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "store/snapshot_reader.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace hl2tp::store {
+
+class SqliteSnapshotReader final : public SnapshotReader {
+ public:
+  // Reads through `db`, adding the rows it skips to `rejected`. Nothing may be written through
+  // `db` while the reader is alive (its scans are one read transaction).
+  SqliteSnapshotReader(sqlite3* db, std::size_t& rejected);
+  ~SqliteSnapshotReader() override = default;
+  SqliteSnapshotReader(const SqliteSnapshotReader&) = delete;
+  SqliteSnapshotReader& operator=(const SqliteSnapshotReader&) = delete;
+
+  std::uint32_t call_serial_limit() const override { return call_serial_limit_; }
+  std::optional<std::pair<std::uint16_t, StoredTunnel>> next() override;
+
+ private:
+  // One scan, positioned on its current row (or ended).
+  class Scan {
+   public:
+    Scan(sqlite3* db, const char* sql, std::size_t& rejected);
+    ~Scan();
+    Scan(const Scan&) = delete;
+    Scan& operator=(const Scan&) = delete;
+    bool has_row() const { return has_row_; }
+    sqlite3_stmt* row() const { return s_; }
+    std::int64_t tunnel_id() const;  // column 0
+    void advance();
+    // Skips (and counts) the rows before tunnel `id`: they belong to no tunnel.
+    void skip_before(std::int64_t id);
+
+   private:
+    sqlite3_stmt* s_ = nullptr;
+    bool has_row_ = false;
+    std::size_t& rejected_;
+  };
+
+  std::size_t& rejected_;
+  std::uint32_t call_serial_limit_ = 0;
+  Scan tunnels_, unacked_, sessions_;
+};
+
+}  // namespace hl2tp::store

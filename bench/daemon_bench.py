@@ -47,10 +47,11 @@ def cpu_s(pid):
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
-def rss_kib(pid):
+def rss_kib(pid, field="VmRSS"):
+    """Resident memory (VmRSS), or its peak so far (VmHWM)."""
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     return 0
 
@@ -367,12 +368,16 @@ def bench_recovery(build, runs, sizes=((100, 10_000), (1_000, 100_000))):
             try:
                 lns.start()
                 lac.start()
-                lac.try_ctl("call", f"{LNS_ADDR}:{PORT}", "--count", str(sessions),
-                            "--tunnels", str(tunnels))
-                deadline = time.monotonic() + 120
-                while time.monotonic() < deadline and \
-                        lns.summary().get("sessions-established", 0) < sessions:
-                    time.sleep(0.2)
+                # hl2tpctl call places at most 100,000 calls a request: one request after
+                # another, each once the calls before it are up.
+                for placed in range(0, sessions, 100_000):
+                    chunk = min(100_000, sessions - placed)
+                    lac.try_ctl("call", f"{LNS_ADDR}:{PORT}", "--count", str(chunk),
+                                "--tunnels", str(tunnels))
+                    deadline = time.monotonic() + 120
+                    while time.monotonic() < deadline and \
+                            lns.summary().get("sessions-established", 0) < placed + chunk:
+                        time.sleep(0.2)
                 time.sleep(1.0)
                 for role, victim in (("lac", lac), ("lns", lns)):
                     rows = []
@@ -384,17 +389,21 @@ def bench_recovery(build, runs, sizes=((100, 10_000), (1_000, 100_000))):
                         victim.start()
                         ms, rec = wait_recovered(victim)
                         peer_waited = (time.monotonic() - killed) * 1000
+                        peak_kib = rss_kib(victim.proc.pid, "VmHWM")
                         time.sleep(0.5)
                         after = len(established(victim))
                         rows.append({"recovery_ms": ms, "lost": before - after,
                                      "kill_to_recovered_ms": peer_waited,
                                      "restart_cpu_s": cpu_s(victim.proc.pid),
+                                     "restart_peak_rss_kib": peak_kib,
                                      "peer_sessions": peer.summary()["sessions-established"]})
                     row = {"tunnels": tunnels, "sessions": sessions, "method": method,
                            "failed_role": role,
                            "recovery_ms": summary([r["recovery_ms"] or 1e9 for r in rows]),
                            "kill_to_recovered_ms": summary([r["kill_to_recovered_ms"] for r in rows]),
                            "restarted_process_cpu_s": summary([r["restart_cpu_s"] for r in rows]),
+                           "restarted_process_peak_rss_kib": summary(
+                               [r["restart_peak_rss_kib"] for r in rows]),
                            "sessions_lost": sum(r["lost"] for r in rows),
                            "peer_sessions_after": rows[-1]["peer_sessions"]}
                     out.append(row)

@@ -343,8 +343,12 @@ json call(Daemon& d, RequestFields& fields, const std::optional<ClientCredential
   const Time now = d.now();
   std::vector<std::uint16_t> tunnels;
   for (const auto* t : sorted_tunnels(e)) {
+    // A tunnel still waiting its turn to open (opening_queue.hpp) counts: a second request while
+    // the first one's tunnels are queued must not open as many again.
+    const bool queued = t->state() == tunnel::State::idle && t->originator();
     if (t->peer().same_host(*peer) && !t->recovery_link() &&
-        (t->state() == tunnel::State::established || t->state() == tunnel::State::wait_ctl_reply)) {
+        (t->state() == tunnel::State::established || t->state() == tunnel::State::wait_ctl_reply ||
+         queued)) {
       tunnels.push_back(t->local_id());
     }
   }

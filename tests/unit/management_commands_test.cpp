@@ -3,8 +3,10 @@
 #include "daemon/management_commands.hpp"
 
 #include <gtest/gtest.h>
+
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
+#include <algorithm>
 
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -182,6 +184,28 @@ TEST(ManagementCommands, a_call_past_the_bound_is_refused_and_places_nothing) {
   EXPECT_NE(answer["error"].get<std::string>().find("count"), std::string::npos);
   EXPECT_EQ(d.daemon().endpoint().session_count(), 0u);
   EXPECT_TRUE(d.daemon().endpoint().tunnels().empty());
+}
+
+// Tunnels to one peer open one at a time (opening_queue.hpp): a second request made while the
+// first one's tunnels wait their turn places its calls on them rather than opening as many again.
+TEST(ManagementCommands, a_second_call_request_uses_the_tunnels_still_waiting_to_open) {
+  DaemonWithCalls d(0, 0);
+  // Nothing carried between the two requests: one tunnel has sent its SCCRQ, two wait their turn.
+  const std::string call = R"({"command":"call","peer":"127.0.0.2","count":6,"tunnels":3})";
+  const json first = json::parse(daemon::handle_request(d.daemon(), call, std::nullopt));
+  ASSERT_FALSE(is_error(first));
+  ASSERT_EQ(d.daemon().endpoint().tunnels().size(), 3u);
+  const json again = json::parse(daemon::handle_request(d.daemon(), call, std::nullopt));
+  ASSERT_FALSE(is_error(again));
+  auto ids = [](const json& answer) {
+    auto v = answer["tunnels"].get<std::vector<int>>();
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  EXPECT_EQ(ids(again), ids(first));
+  EXPECT_EQ(d.daemon().endpoint().tunnels().size(), 3u);
+  d.exchange();
+  EXPECT_EQ(d.daemon().endpoint().session_count(), 12u);
 }
 
 TEST(ManagementCommands, an_operators_clear_and_request_are_logged_with_who_asked) {

@@ -196,6 +196,10 @@ Result<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const std::s
     }
   }
   if (!fresh && *version == 1) {
+    // The upgrade writes: a damaged file is refused first (a rare path, so it waits).
+    if (const auto& damage = store->check_->damage()) {
+      return unexpected("store " + path + " is damaged (" + *damage + "); refusing to touch it");
+    }
     // An upgrade is a hitless restart: the older version's tunnels are recovered, not refused.
     const std::string migrate = std::string("BEGIN;") + kMigrateFrom1 +
                                 "PRAGMA user_version = " + std::to_string(kSchemaVersion) +

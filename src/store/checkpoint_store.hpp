@@ -23,7 +23,8 @@ class CheckpointStore {
   // The database as last committed.
   virtual Snapshot load() const = 0;
   // The same, a tunnel at a time (snapshot_reader.hpp). A store that can read rows as they are
-  // needed says so; the others hand over load(). Nothing is committed while a reader is alive.
+  // needed says so; the others hand over load(). A reader gives the database as it was when the
+  // reader was made, whatever is committed while it is alive.
   virtual std::unique_ptr<SnapshotReader> read() const {
     return std::make_unique<SnapshotInMemory>(load());
   }

@@ -74,8 +74,21 @@ void SqliteSnapshotReader::Scan::skip_before(std::int64_t id) {
   }
 }
 
-SqliteSnapshotReader::SqliteSnapshotReader(sqlite3* db, std::size_t& rejected)
-    : rejected_(rejected),
+SqliteSnapshotReader::ReadTransaction::ReadTransaction(sqlite3* db, bool owned)
+    : db_(db), owned_(owned) {
+  // Deferred: the snapshot is taken at the first scan's first step, and every later scan shares it.
+  // If BEGIN fails, the scans still each read a consistent table (autocommit), as before.
+  sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr);
+}
+
+SqliteSnapshotReader::ReadTransaction::~ReadTransaction() {
+  if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
+  if (owned_) sqlite3_close(db_);
+}
+
+SqliteSnapshotReader::SqliteSnapshotReader(sqlite3* db, bool owned, std::size_t& rejected)
+    : transaction_(db, owned),
+      rejected_(rejected),
       tunnels_(db,
                "SELECT id, record, next_ns, expected_ns, acked_ns, session_id_limit, closing,"
                " suggestion, path FROM tunnels ORDER BY id",
@@ -90,6 +103,13 @@ SqliteSnapshotReader::SqliteSnapshotReader(sqlite3* db, std::size_t& rejected)
   Scan serials(db, "SELECT value FROM endpoint WHERE key = 'call_serial_limit'", rejected);
   if (serials.has_row()) {
     call_serial_limit_ = static_cast<std::uint32_t>(sqlite3_column_int64(serials.row(), 0));
+  }
+  // The IDs alone: a damaged row is counted when the main scan reaches it, not here.
+  std::size_t counted_by_the_main_scan = 0;
+  for (Scan ids(db, "SELECT id FROM tunnels ORDER BY id", counted_by_the_main_scan); ids.has_row();
+       ids.advance()) {
+    const std::int64_t id = ids.tunnel_id();
+    if (id > 0 && id <= 0xFFFF) tunnel_ids_.push_back(static_cast<std::uint16_t>(id));
   }
 }
 

@@ -341,15 +341,25 @@ std::optional<std::string> SqliteStore::commit() {
 }
 
 std::unique_ptr<SnapshotReader> SqliteStore::read() const {
-  rows_rejected_ = 0;
-  return std::make_unique<SqliteSnapshotReader>(db_, rows_rejected_);
+  // A read-only connection of its own: the restart commits the records of the tunnels it has
+  // rebuilt through db_ while it reads the others (issue 14, point 4).
+  sqlite3* own = nullptr;
+  if (sqlite3_open_v2(path_.c_str(), &own, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(own, 5000);
+    rows_rejected_ = 0;
+    return std::make_unique<SqliteSnapshotReader>(own, true, rows_rejected_);
+  }
+  sqlite3_close(own);
+  // Without one (out of file descriptors, say): everything is read through db_ first.
+  return std::make_unique<SnapshotInMemory>(load());
 }
 
 Snapshot SqliteStore::load() const {
-  auto reader = read();
+  rows_rejected_ = 0;
+  SqliteSnapshotReader reader(db_, false, rows_rejected_);
   Snapshot snapshot;
-  snapshot.call_serial_limit = reader->call_serial_limit();
-  while (auto tunnel = reader->next())
+  snapshot.call_serial_limit = reader.call_serial_limit();
+  while (auto tunnel = reader.next())
     snapshot.tunnels.emplace_hint(snapshot.tunnels.end(), tunnel->first, std::move(tunnel->second));
   return snapshot;
 }

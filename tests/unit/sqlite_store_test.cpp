@@ -420,6 +420,51 @@ TEST(SqliteStore, rows_of_no_tunnel_are_skipped_and_counted_wherever_they_sort) 
   EXPECT_EQ((*db)->rows_rejected(), 2 * orphans.size());
 }
 
+// A restart commits the records of the tunnels it has rebuilt while it reads the rest (issue 14,
+// point 4): the reader goes on giving the store as it was when it was made, every tunnel once, and
+// the commits through the store succeed meanwhile.
+TEST(SqliteStore, a_reader_gives_the_store_as_it_was_while_commits_go_on) {
+  TempDir dir;
+  const auto path = dir.file("reading.db");
+  const auto records = busy_records(307);
+  store::Snapshot reference;
+  for (const auto& r : records)
+    store::apply(reference, r);
+  ASSERT_GE(reference.tunnels.size(), 2u);
+  auto opened = SqliteStore::open(path, Durability::process_crash);
+  ASSERT_TRUE(opened) << opened.error();
+  auto& db = **opened;
+  for (const auto& r : records)
+    db.append(r);
+  ASSERT_EQ(db.commit(), std::nullopt);
+
+  auto reader = db.read();
+  std::vector<std::uint16_t> ids;
+  for (const auto& entry : reference.tunnels)
+    ids.push_back(entry.first);
+  EXPECT_EQ(reader->tunnel_ids(), ids);
+  auto expected = reference.tunnels.begin();
+  while (auto tunnel = reader->next()) {
+    ASSERT_NE(expected, reference.tunnels.end());
+    EXPECT_EQ(tunnel->first, expected->first);
+    EXPECT_EQ(tunnel->second.sessions.size(), expected->second.sessions.size());
+    EXPECT_EQ(tunnel->second.tunnel.channel, expected->second.tunnel.channel);
+    ++expected;
+    // Every tunnel, the ones not read yet too, is removed and its rows with it: the reader must
+    // not see it.
+    for (const auto& [id, stored] : reference.tunnels) {
+      for (const auto& [sid, session] : stored.sessions)
+        db.append(tunnel::SessionRemoved{id, sid});
+      db.append(tunnel::TunnelRemoved{id});
+    }
+    ASSERT_EQ(db.commit(), std::nullopt);
+  }
+  EXPECT_EQ(expected, reference.tunnels.end());
+  EXPECT_EQ(db.rows_rejected(), 0u);
+  reader.reset();
+  EXPECT_TRUE(db.load().tunnels.empty()) << "the commits made while reading are in the store";
+}
+
 // An integer PRAGMA of the database at `path`, read by a connection of its own.
 std::int64_t pragma_value(const std::string& path, const std::string& name) {
   sqlite3* db = nullptr;

@@ -35,7 +35,13 @@ engine::Endpoint::RecoveryReport Simulation::restart(NodeId node, engine::Endpoi
   n.random = std::make_unique<SeededRandom>(seed_ * 0x9E3779B97F4A7C15ull + node + 1 +
                                             n.incarnation * 0x100000001B3ull);
   n.endpoint = std::make_unique<engine::Endpoint>(std::move(config), *n.random);
-  auto report = n.endpoint->recover(now_, n.store ? n.store->load() : store::Snapshot{});
+  // As the daemon does it: each tunnel's recovery is committed and sent as soon as the tunnel is
+  // read, before the next one is (nothing reaches the endpoint meanwhile). A crash pending after
+  // the next commit waits for the end of the reading, where pump() takes it.
+  store::SnapshotInMemory reader(n.store ? n.store->load() : store::Snapshot{});
+  auto report = n.endpoint->recover(now_, reader, [this, node] {
+    if (!nodes_[node].crash_after_commit) pump(node);
+  });
   pump(node);
   return report;
 }

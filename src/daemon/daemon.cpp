@@ -242,17 +242,36 @@ void Daemon::reload() {
 engine::Endpoint::RecoveryReport Daemon::recover() {
   started_ = now();
   endpoint_ = std::make_unique<engine::Endpoint>(config_.endpoint, *random_);
-  // Read a tunnel at a time and rebuilt as it is read (snapshot_reader.hpp); the reader is gone
-  // before the first commit.
+  // Read a tunnel at a time (snapshot_reader.hpp), each tunnel's recovery begun as soon as it is
+  // read. Every few milliseconds what was produced goes to the committer, and what is durable is
+  // sent: the peers' answers wait in the sockets while the rest is read, so the reading and the
+  // round trip overlap (issue 14, point 4). The first commit waits for the store's integrity check
+  // (sqlite_store.hpp) on the committer's thread, not here.
+  constexpr auto kFlushEvery = std::chrono::milliseconds(2);
+  auto last_flush = std::chrono::steady_clock::now();
+  std::size_t flushes = 0;
+  auto flush_now_and_then = [&] {
+    const auto t = std::chrono::steady_clock::now();
+    if (t - last_flush < kFlushEvery) return;
+    last_flush = t;
+    ++flushes;
+    on_committed();
+    release_durable(held_.size());
+    flush();
+  };
   engine::Endpoint::RecoveryReport report;
   {
     auto reader = store_->read();
-    report = endpoint_->recover(started_, *reader);
+    report = endpoint_->recover(started_, *reader, flush_now_and_then);
   }
   const Time rebuilt = now();
+  // The rest, and every recovery datagram sent before the loop begins.
   flush();
-  // Where a restart's time goes (issue 14): reading the store into the tables, and the first
-  // commit with the first datagrams.
+  commits_.drain();
+  on_committed();
+  release_durable(held_.size());
+  // Where a restart's time goes (issue 14): reading the store into the tables (recovery begun as it
+  // went), and the last commit with the datagrams still waiting for it.
   auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
   const double opening_ms =
       began_ ? ms(std::chrono::steady_clock::now() - *began_) - ms(now() - started_) : 0.0;
@@ -260,10 +279,10 @@ engine::Endpoint::RecoveryReport Daemon::recover() {
       "started: {} tunnels recovering, {} sessions kept, {} tunnels cleared, {} StopCCN resent, "
       "{} calls that were being set up dropped ({} of their requests not sent again); "
       "configuration, sockets and store opened in {:.0f} ms, store read into the tables in {:.0f} "
-      "ms, first commit and datagrams in {:.0f} ms",
+      "ms (recovery sent as it went, {} commits), the last commit and datagrams in {:.0f} ms",
       report.tunnels_recovered, report.sessions_recovered, report.tunnels_cleared,
       report.tunnels_closing, report.calls_dropped, report.call_requests_withheld, opening_ms,
-      ms(rebuilt - started_), ms(now() - rebuilt));
+      ms(rebuilt - started_), flushes, ms(now() - rebuilt));
   return report;
 }
 
@@ -301,13 +320,10 @@ int Daemon::run() {
       spdlog::error("{}", error);
     return kExitFailure;
   }
-  // Only now, with every local socket bound, is any peer contacted: a start that cannot serve
-  // (a metrics port taken, a management socket refused) fails before recovery sends a datagram,
-  // so a peer never sees a recovery begun by a process about to exit.
-  recover();
-  // From here on commits run beside the loop, and their completions wake it like a socket: even a
-  // commit that syncs nothing (process-crash durability) can wait for the store's checkpoint thread
-  // (a RESTART checkpoint holds the writer lock while it syncs) or for pages under writeback.
+  // Commits run beside the loop (and beside recovery's reading of the store), and their
+  // completions wake the loop like a socket: even a commit that syncs nothing (process-crash
+  // durability) can wait for the store's checkpoint thread (a RESTART checkpoint holds the writer
+  // lock while it syncs) or for pages under writeback.
   if (auto error = commits_.start()) {
     spdlog::error("{}", *error);
     return kExitFailure;
@@ -316,6 +332,10 @@ int Daemon::run() {
     spdlog::error("{}", *error);
     return kExitFailure;
   }
+  // Only now, with every local socket bound, is any peer contacted: a start that cannot serve
+  // (a metrics port taken, a management socket refused) fails before recovery sends a datagram,
+  // so a peer never sees a recovery begun by a process about to exit.
+  recover();
   notify_ready();
 
   std::array<epoll_event, 64> events;

@@ -39,9 +39,9 @@ class Daemon {
 
   // Rebuilds the endpoint from the store, recovers, and serves until told to stop. The exit code.
   int run();
-  // What run() does first: the endpoint rebuilt from the store, recovery started, and the first
-  // records committed. Alone it gives a Daemon without its loop or servers, whose endpoint and
-  // management commands tests and fuzzers can drive.
+  // What run() does first: the endpoint rebuilt from the store, each tunnel's recovery started as
+  // it is read, its records committed and its datagrams sent. Alone it gives a Daemon without its
+  // loop or servers, whose endpoint and management commands tests and fuzzers can drive.
   engine::Endpoint::RecoveryReport recover();
   // Where SIGHUP re-reads the configuration from.
   void set_config_path(std::string path) { config_path_ = std::move(path); }

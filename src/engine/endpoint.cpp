@@ -2,6 +2,7 @@
 #include "engine/unknown_tunnel_answer.hpp"
 #include "engine/unsent_calls.hpp"
 
+#include <algorithm>
 #include <cassert>
 
 #include "failover/recovery_request.hpp"
@@ -82,12 +83,17 @@ std::uint16_t Endpoint::allocate_tunnel_id() {
     random_.fill(raw);
     const auto id = static_cast<std::uint16_t>((std::to_integer<unsigned>(raw[0]) << 8) |
                                                std::to_integer<unsigned>(raw[1]));
-    if (id != 0 && !tunnels_.contains(id)) return id;
+    if (id != 0 && free_tunnel_id(id)) return id;
   }
   for (std::uint32_t id = 1; id <= 0xFFFF; ++id) {
-    if (!tunnels_.contains(static_cast<std::uint16_t>(id))) return static_cast<std::uint16_t>(id);
+    if (free_tunnel_id(static_cast<std::uint16_t>(id))) return static_cast<std::uint16_t>(id);
   }
   return 0;
+}
+
+bool Endpoint::free_tunnel_id(std::uint16_t id) const {
+  return !tunnels_.contains(id) &&
+         !(stored_ids_ && std::binary_search(stored_ids_->begin(), stored_ids_->end(), id));
 }
 
 void Endpoint::settle(Time now, std::uint16_t tunnel_id) {
@@ -159,12 +165,19 @@ Endpoint::RecoveryReport Endpoint::recover(Time now, store::Snapshot snapshot) {
   return recover(now, reader);
 }
 
-Endpoint::RecoveryReport Endpoint::recover(Time now, store::SnapshotReader& reader) {
+Endpoint::RecoveryReport Endpoint::recover(Time now, store::SnapshotReader& reader,
+                                           const std::function<void()>& after_each_tunnel) {
   RecoveryReport report;
   // Serials resume past every one the previous incarnation may have used.
   next_call_serial_ = call_serial_limit_ = reader.call_serial_limit();
-  std::vector<std::uint16_t> by_protocol;
-  // A tunnel at a time: its stored sessions are gone before the next tunnel's are read.
+  // RFC 4951 §3.2.1: a recovery tunnel's ID is one no old tunnel has, including those not read yet.
+  assert(std::is_sorted(reader.tunnel_ids().begin(), reader.tunnel_ids().end()));
+  stored_ids_ = &reader.tunnel_ids();
+  // A tunnel at a time: its stored sessions are gone before the next tunnel's are read, and its
+  // recovery has begun.
+  auto rebuilt = [&] {
+    if (after_each_tunnel) after_each_tunnel();
+  };
   while (auto entry = reader.next()) {
     // Not a structured binding: clang 14 cannot capture one in the lambda below.
     const std::uint16_t id = entry->first;
@@ -197,6 +210,7 @@ Endpoint::RecoveryReport Endpoint::recover(Time now, store::SnapshotReader& read
                              : "peer no longer in the configuration");
       ++stats_.recoveries_failed;
       ++report.tunnels_cleared;
+      rebuilt();
       continue;
     }
     if (stored.closing) {
@@ -207,6 +221,7 @@ Endpoint::RecoveryReport Endpoint::recover(Time now, store::SnapshotReader& read
         by_remote_[{stored.tunnel.peer, stored.tunnel.peer_tunnel_id}] = id;
       ++report.tunnels_closing;
       settle(now, id);
+      rebuilt();
       continue;
     }
     // Moved, not copied: the snapshot is ours, and a restart of 100,000 sessions spent most of its
@@ -251,18 +266,15 @@ Endpoint::RecoveryReport Endpoint::recover(Time now, store::SnapshotReader& read
     ++report.tunnels_recovered;
     report.sessions_recovered += kept;
     if (protocol) {
-      by_protocol.push_back(id);
+      // RFC 4951 §3.2.1: one recovery tunnel per old tunnel.
+      open_recovery_tunnel(now, it->second);
     } else {
       it->second.begin_silent_recovery(now, ctx, {});
-      settle(now, id);
     }
-  }
-  // RFC 4951 §3.2.1: one recovery tunnel per old tunnel, with an ID no old tunnel has (every old
-  // one is in the table by now).
-  for (std::uint16_t id : by_protocol) {
-    open_recovery_tunnel(now, tunnels_.at(id));
     settle(now, id);
+    rebuilt();
   }
+  stored_ids_ = nullptr;
   return report;
 }
 

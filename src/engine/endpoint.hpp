@@ -4,6 +4,7 @@
 // what it produced — datagrams to send and events — in the order it produced them. No sockets,
 // clocks, threads or global state inside; randomness comes from the caller.
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -46,7 +47,13 @@ class Endpoint : private tunnel::TunnelOutputs {
     std::size_t calls_dropped = 0;  // being set up at the failure: not kept (only established are)
     std::size_t call_requests_withheld = 0;  // their ICRQ/OCRQ, not sent again (unsent_calls.hpp)
   };
-  RecoveryReport recover(Time now, store::SnapshotReader& reader);
+  //
+  // Each tunnel's recovery begins as soon as the tunnel is read: its records, datagrams and events
+  // are queued, and `after_each_tunnel` (if any) is called, so that a shell can commit and send
+  // while the rest is read (issue 14, point 4). The shell must not hand the endpoint a datagram or
+  // a timeout before recover() returns: the tables are not whole until then.
+  RecoveryReport recover(Time now, store::SnapshotReader& reader,
+                         const std::function<void()>& after_each_tunnel = {});
   RecoveryReport recover(Time now, store::Snapshot snapshot);
 
   // A datagram from `from` to our address `to` (the destination the peer used, so that replies
@@ -120,6 +127,7 @@ class Endpoint : private tunnel::TunnelOutputs {
   void recovery_tunnel_failed(Time now, tunnel::Tunnel& recovery);
   std::shared_ptr<const tunnel::TunnelSettings> settings_for(const PeerAddress& peer) const;
   std::uint16_t allocate_tunnel_id();
+  bool free_tunnel_id(std::uint16_t id) const;
   // Sends the SCCRQ of a tunnel of ours whose turn it is (opening_queue.hpp).
   void start_opening(Time now, std::uint16_t tunnel_id);
   // `tunnel_id` no longer heads its line of openings (if it did): the next one's turn.
@@ -147,6 +155,9 @@ class Endpoint : private tunnel::TunnelOutputs {
   std::vector<std::pair<PeerAddress, std::shared_ptr<const tunnel::TunnelSettings>>> peer_settings_;
 
   std::unordered_map<std::uint16_t, tunnel::Tunnel> tunnels_;
+  // During recover(): the stored tunnels' IDs (ascending), not yet all in tunnels_, that a new
+  // tunnel must not take.
+  const std::vector<std::uint16_t>* stored_ids_ = nullptr;
   // Recipient tunnels by the peer's address and tunnel ID, so that a retransmitted SCCRQ reaches
   // the tunnel it created instead of creating another (RFC 2661 §5.8 duplicates).
   std::unordered_map<RemoteTunnelKey, std::uint16_t, RemoteTunnelKeyHash> by_remote_;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "support/lac_lns_pair.hpp"
+#include "support/seeded_random.hpp"
 
 namespace hl2tp::test {
 namespace {
@@ -120,6 +121,89 @@ INSTANTIATE_TEST_SUITE_P(FailedEnd, RestartRecovery, ::testing::Values(true, fal
                          [](const auto& param_info) {
                            return param_info.param ? "lns_fails" : "lac_fails";
                          });
+
+// A random source that gives `first` before its seeded stream: a test chooses the first draw.
+class FirstDrawChosen : public wire::RandomSource {
+ public:
+  FirstDrawChosen(std::vector<std::byte> first, std::uint64_t seed)
+      : first_(std::move(first)), rest_(seed) {}
+  void fill(std::span<std::byte> out) override {
+    for (auto& b : out) {
+      if (given_ < first_.size()) {
+        b = first_[given_++];
+      } else {
+        rest_.fill(std::span(&b, 1));
+      }
+    }
+  }
+
+ private:
+  std::vector<std::byte> first_;
+  std::size_t given_ = 0;
+  SeededRandom rest_;
+};
+
+// A restart begins each tunnel's recovery as soon as the tunnel is read, so that a shell can commit
+// and send it while the rest is read (issue 14, point 4): before the second tunnel is read, the
+// first one's recovery message is out (a recovery SCCRQ for the failover protocol, RFC 4951
+// §3.2.1; a HELLO for silent failover).
+class RecoveryAsRead : public ::testing::TestWithParam<bool> {};  // true: failover protocol
+
+TEST_P(RecoveryAsRead, each_tunnels_recovery_is_out_before_the_next_tunnel_is_read) {
+  const bool protocol = GetParam();
+  EndpointConfig lac = lac_config(), lns = lns_config();
+  if (!protocol) lns.tunnel.failover.resync = tunnel::FailoverResync::silent;
+  LacLnsPair p(43, lac, lns);
+  build_up(p);
+  p.sim.crash(p.lns);
+  SeededRandom random(7);
+  engine::Endpoint restarted(lns, random);
+  store::SnapshotInMemory reader(p.sim.store(p.lns).load());
+  std::vector<std::size_t> datagrams_at_each_tunnel;
+  const auto report = restarted.recover(Time{}, reader, [&] {
+    std::size_t n = 0;
+    while (restarted.poll_transmit())
+      ++n;
+    datagrams_at_each_tunnel.push_back(n);
+  });
+  EXPECT_EQ(report.tunnels_recovered, 3u);
+  EXPECT_EQ(datagrams_at_each_tunnel, (std::vector<std::size_t>{1, 1, 1}));
+  EXPECT_FALSE(restarted.poll_transmit()) << "nothing left for the end of the reading";
+}
+
+INSTANTIATE_TEST_SUITE_P(Method, RecoveryAsRead, ::testing::Values(true, false),
+                         [](const auto& param_info) {
+                           return param_info.param ? "failover_protocol" : "silent_failover";
+                         });
+
+// A recovery tunnel opened while the store is still being read takes no ID of a stored tunnel not
+// read yet (RFC 4951 §3.2.1: the old tunnel and its recovery tunnel are distinct). The first
+// random draw is the last stored tunnel's ID: the first recovery tunnel must pass it over.
+TEST(RecoveryAsRead, a_recovery_tunnel_takes_no_id_of_a_stored_tunnel_not_read_yet) {
+  LacLnsPair p(44);
+  const auto tunnels = build_up(p);
+  p.sim.crash(p.lns);
+  auto snapshot = p.sim.store(p.lns).load();
+  ASSERT_EQ(snapshot.tunnels.size(), 3u);
+  const std::uint16_t last = snapshot.tunnels.rbegin()->first;
+  FirstDrawChosen random({std::byte(last >> 8), std::byte(last & 0xFF)}, 8);
+  engine::Endpoint restarted(lns_config(), random);
+  store::SnapshotInMemory reader(std::move(snapshot));
+  const auto report = restarted.recover(Time{}, reader);
+  EXPECT_EQ(report.tunnels_recovered, 3u);
+  EXPECT_EQ(restarted.stats().recovery_tunnels_opened, 3u);
+  std::size_t old_tunnels = 0, recovery_tunnels = 0;
+  for (const auto& [id, t] : restarted.tunnels()) {
+    if (t.recovery_link()) {
+      ++recovery_tunnels;
+      EXPECT_NE(id, last);
+    } else {
+      ++old_tunnels;
+    }
+  }
+  EXPECT_EQ(old_tunnels, 3u) << "every stored tunnel is back, the last one too";
+  EXPECT_EQ(recovery_tunnels, 3u);
+}
 
 // The LNS crashes while the LAC holds an established call, and the LAC asks for a new call during
 // the outage; then the LNS restarts and recovers.

@@ -43,9 +43,9 @@ class ControlChannel {
   std::vector<wire::ControlMessage> receive(Time now, wire::ControlMessage message);
 
   void handle_timeout(Time now);
-  // The message just delivered gets no reply (SCCCN, ICCN, OCCN): nothing will carry our ack, so
-  // it goes at the next timeout handling (the end of the caller's turn, one ZLB for all that turn
-  // took in) instead of after the ack delay. No-op when no ack is pending.
+  // The message just delivered gets no reply (SCCCN, ICCN, OCCN, HELLO): nothing will carry our
+  // ack, so it goes at the next timeout handling (the end of the caller's turn, one ZLB for all
+  // that turn took in) instead of after the ack delay. No-op when no ack is pending.
   void acknowledge_soon(Time now) {
     if (ack_deadline_) schedule_ack(now);
   }

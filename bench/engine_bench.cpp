@@ -53,7 +53,7 @@ Measurement run(std::uint64_t seed, int tunnels, int sessions_per_tunnel) {
     for (std::uint16_t tid : ids) {
       for (int j = 0; j < sessions_per_tunnel; ++j) {
         p.call_serial_number++;
-        p.calling_number = "subscriber-" + std::to_string(p.call_serial_number);
+        p.set_calling_number("subscriber-" + std::to_string(p.call_serial_number));
         (void)s.command(lac, [&](engine::Endpoint& e, Time now) {
           return e.open_session(now, tid, session::Direction::incoming, p);
         });

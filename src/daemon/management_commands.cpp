@@ -157,8 +157,8 @@ void append_session(std::string& out, const tunnel::Tunnel& t, const TunnelText&
                    t.peer_id(), tt.remote_address,
                    uptime ? fmt::format("{:.3f}", static_cast<double>(uptime->count()) / 1e6)
                           : std::string("null"),
-                   p.call_serial_number, json_string(p.calling_number),
-                   json_string(p.called_number));
+                   p.call_serial_number, json_string(p.calling_number()),
+                   json_string(p.called_number()));
     if (level == "extensive") {
       fmt::format_to(
           it,
@@ -169,7 +169,7 @@ void append_session(std::string& out, const tunnel::Tunnel& t, const TunnelText&
           tt.remote_host, tunnel::name(t.state()), s.role() == session::Role::lac ? "lac" : "lns",
           s.direction() == session::Direction::incoming ? "incoming" : "outgoing",
           s.was_established(), p.bearer_type, p.framing_type, p.tx_connect_speed,
-          p.rx_connect_speed, p.minimum_bps, p.maximum_bps, json_string(p.sub_address),
+          p.rx_connect_speed, p.minimum_bps, p.maximum_bps, json_string(p.sub_address()),
           p.sequencing_required);
       if (p.physical_channel_id) {
         fmt::format_to(it, R"(,"physical-channel-id":{})", *p.physical_channel_id);

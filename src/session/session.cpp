@@ -40,9 +40,9 @@ CallParameters parameters_of_request(const ControlMessage& m) {
   if (auto* v = m.get<AvpType::MinimumBps>()) p.minimum_bps = *v;
   if (auto* v = m.get<AvpType::MaximumBps>()) p.maximum_bps = *v;
   if (auto* v = m.get<AvpType::PhysicalChannelId>()) p.physical_channel_id = *v;
-  if (auto* v = m.get<AvpType::CallingNumber>()) p.calling_number = *v;
-  if (auto* v = m.get<AvpType::CalledNumber>()) p.called_number = *v;
-  if (auto* v = m.get<AvpType::SubAddress>()) p.sub_address = *v;
+  if (auto* v = m.get<AvpType::CallingNumber>()) p.set_calling_number(*v);
+  if (auto* v = m.get<AvpType::CalledNumber>()) p.set_called_number(*v);
+  if (auto* v = m.get<AvpType::SubAddress>()) p.set_sub_address(*v);
   return p;
 }
 
@@ -81,16 +81,18 @@ Step Session::start() {
     ControlMessage icrq = wire::make_icrq(local_id_, p.call_serial_number);
     if (p.bearer_type != 0) icrq.add<AvpType::BearerType>(p.bearer_type);
     if (p.physical_channel_id) icrq.add<AvpType::PhysicalChannelId>(*p.physical_channel_id);
-    if (!p.calling_number.empty()) icrq.add<AvpType::CallingNumber>(p.calling_number);
-    if (!p.called_number.empty()) icrq.add<AvpType::CalledNumber>(p.called_number);
-    if (!p.sub_address.empty()) icrq.add<AvpType::SubAddress>(p.sub_address);
+    if (!p.calling_number().empty()) {
+      icrq.add<AvpType::CallingNumber>(std::string(p.calling_number()));
+    }
+    if (!p.called_number().empty()) icrq.add<AvpType::CalledNumber>(std::string(p.called_number()));
+    if (!p.sub_address().empty()) icrq.add<AvpType::SubAddress>(std::string(p.sub_address()));
     step.send = std::move(icrq);
   } else {
     // §7.5.2 LNS: tunnel open → send OCRQ.
     ControlMessage ocrq =
         wire::make_ocrq(local_id_, p.call_serial_number, p.minimum_bps, p.maximum_bps,
-                        p.bearer_type, p.framing_type, p.called_number);
-    if (!p.sub_address.empty()) ocrq.add<AvpType::SubAddress>(p.sub_address);
+                        p.bearer_type, p.framing_type, std::string(p.called_number()));
+    if (!p.sub_address().empty()) ocrq.add<AvpType::SubAddress>(std::string(p.sub_address()));
     step.send = std::move(ocrq);
   }
   state_ = State::wait_reply;

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "channel/time.hpp"
+#include "session/call_text.hpp"
 #include "wire/control_message.hpp"
 
 namespace hl2tp::session {
@@ -35,10 +36,16 @@ struct CallParameters {
   std::uint32_t minimum_bps = 0;
   std::uint32_t maximum_bps = 0;
   std::optional<std::uint32_t> physical_channel_id;
-  std::string calling_number;
-  std::string called_number;
-  std::string sub_address;
   bool sequencing_required = false;
+
+  std::string_view calling_number() const { return text.get(CallText::Field::calling_number); }
+  std::string_view called_number() const { return text.get(CallText::Field::called_number); }
+  std::string_view sub_address() const { return text.get(CallText::Field::sub_address); }
+  void set_calling_number(std::string_view v) { text.set(CallText::Field::calling_number, v); }
+  void set_called_number(std::string_view v) { text.set(CallText::Field::called_number, v); }
+  void set_sub_address(std::string_view v) { text.set(CallText::Field::sub_address, v); }
+
+  CallText text;
 };
 
 // What a step asks the tunnel to do: a message to send on this session, and whether the session

@@ -12,7 +12,7 @@ constexpr std::uint8_t kSuggestionFormat = 1, kPathFormat = 1;
 // Session records: 2 adds the establishment time; 1 (without it) is still read.
 constexpr std::uint8_t kSessionFormat = 2, kSessionFormatWithoutTime = 1;
 
-void put_text(wire::ByteWriter& w, const std::string& s) {
+void put_text(wire::ByteWriter& w, std::string_view s) {
   w.u16(static_cast<std::uint16_t>(s.size()));
   w.text(s);
 }
@@ -123,9 +123,9 @@ wire::Bytes encode_session(const tunnel::SessionEstablished& s) {
   }
   w.u8(p.physical_channel_id ? 1 : 0);
   if (p.physical_channel_id) w.u32(*p.physical_channel_id);
-  put_text(w, p.calling_number);
-  put_text(w, p.called_number);
-  put_text(w, p.sub_address);
+  put_text(w, p.calling_number());
+  put_text(w, p.called_number());
+  put_text(w, p.sub_address());
   w.u8(p.sequencing_required ? 1 : 0);
   w.u8(s.established_at ? 1 : 0);
   if (s.established_at) w.u64(static_cast<std::uint64_t>(s.established_at->since_origin.count()));
@@ -175,9 +175,9 @@ std::optional<tunnel::SessionEstablished> decode_session(std::span<const std::by
     }
   }
   if (!r.empty()) return std::nullopt;
-  p.calling_number = std::move(*calling);
-  p.called_number = std::move(*called);
-  p.sub_address = std::move(*sub);
+  p.set_calling_number(*calling);
+  p.set_called_number(*called);
+  p.set_sub_address(*sub);
   p.sequencing_required = *sequencing != 0;
   return s;
 }

@@ -8,7 +8,7 @@ namespace {
 constexpr std::size_t kKind = 1, kId = 2, kLength = 2;
 constexpr std::size_t kAddress = 16 + 1 + 2;  // IP (v4 or v6), family, port
 
-std::size_t text(const std::string& s) {
+std::size_t text(std::string_view s) {
   return kLength + s.size();
 }
 
@@ -27,7 +27,7 @@ struct Size {
   std::size_t operator()(const tunnel::SessionEstablished& r) const {
     const auto& p = r.parameters;
     return kKind + 3 * kId + 1 + 1 + 7 * 4 + (p.physical_channel_id ? 1 + 4 : 1) +
-           text(p.calling_number) + text(p.called_number) + text(p.sub_address) + 1 +
+           text(p.calling_number()) + text(p.called_number()) + text(p.sub_address()) + 1 +
            (r.established_at ? 1 + 8 : 1);
   }
   std::size_t operator()(const tunnel::ChannelQueued& r) const {

@@ -36,7 +36,7 @@ TEST(IncomingCall, lac_places_an_icrq_call_that_both_ends_hold_as_established) {
   const auto* lns_session = lns_tunnel.find_session(lac_session->peer_id());
   ASSERT_NE(lns_session, nullptr);
   EXPECT_EQ(lns_session->role(), session::Role::lns);
-  EXPECT_EQ(lns_session->parameters().calling_number, "subscriber-1");
+  EXPECT_EQ(lns_session->parameters().calling_number(), "subscriber-1");
   EXPECT_EQ(lns_session->parameters().tx_connect_speed, 100'000'000u);
 }
 

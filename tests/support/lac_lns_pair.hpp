@@ -119,7 +119,7 @@ struct LacLnsPair {
     session::CallParameters p;
     p.call_serial_number = ++serial;
     p.bearer_type = wire::kBearerDigital;
-    p.calling_number = "subscriber-" + std::to_string(serial);
+    p.set_calling_number("subscriber-" + std::to_string(serial));
     p.tx_connect_speed = 100'000'000;
     return sim.command(node, [&](engine::Endpoint& e, Time now) {
       return e.open_session(now, tunnel_id, direction, p);

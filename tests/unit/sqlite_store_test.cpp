@@ -199,16 +199,16 @@ TEST(SqliteStore, records_round_trip_through_the_codec_field_for_field) {
   s.direction = session::Direction::outgoing;
   s.parameters.call_serial_number = 77;
   s.parameters.physical_channel_id = 5;
-  s.parameters.calling_number = "0123";
-  s.parameters.called_number = "4567";
-  s.parameters.sub_address = "x";
+  s.parameters.set_calling_number("0123");
+  s.parameters.set_called_number("4567");
+  s.parameters.set_sub_address("x");
   s.parameters.sequencing_required = true;
   s.established_at = Time{std::chrono::microseconds(0x1'2345'6789'ABCDLL)};
   const auto sback = store::decode_session(store::encode_session(s));
   ASSERT_TRUE(sback);
   EXPECT_EQ(sback->established_at, s.established_at);
   EXPECT_EQ(sback->parameters.physical_channel_id, 5u);
-  EXPECT_EQ(sback->parameters.called_number, "4567");
+  EXPECT_EQ(sback->parameters.called_number(), "4567");
   EXPECT_TRUE(sback->parameters.sequencing_required);
   EXPECT_EQ(sback->role, session::Role::lns);
 
@@ -224,7 +224,7 @@ TEST(SqliteStore, a_session_record_of_the_first_format_is_read_without_its_estab
   s.tunnel_id = 1;
   s.session_id = 2;
   s.peer_session_id = 3;
-  s.parameters.calling_number = "0123";
+  s.parameters.set_calling_number("0123");
   // The first format is the second without its trailing "no time" octet.
   auto blob = store::encode_session(s);
   ASSERT_EQ(blob.back(), std::byte{0});
@@ -232,7 +232,7 @@ TEST(SqliteStore, a_session_record_of_the_first_format_is_read_without_its_estab
   blob.front() = std::byte{1};
   const auto back = store::decode_session(blob);
   ASSERT_TRUE(back);
-  EXPECT_EQ(back->parameters.calling_number, "0123");
+  EXPECT_EQ(back->parameters.calling_number(), "0123");
   EXPECT_FALSE(back->established_at);
 }
 
@@ -498,7 +498,7 @@ TEST(SqliteStore, a_damaged_page_is_refused_at_the_first_commit_and_the_file_is_
       s.tunnel_id = 9;
       s.session_id = id;
       s.peer_session_id = id;
-      s.parameters.calling_number = "subscriber-" + std::to_string(id);
+      s.parameters.set_calling_number("subscriber-" + std::to_string(id));
       (*opened)->append(s);
     }
     ASSERT_EQ((*opened)->commit(), std::nullopt);

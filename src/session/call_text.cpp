@@ -44,6 +44,7 @@ void CallText::set(Field field, std::string_view value) {
   const auto i = static_cast<std::size_t>(field);
   assert(i < kFields);
   value = value.substr(0, kMaxValue);
+  if (value.empty() && length_[i] == 0) return;  // most calls: nothing to carry, nothing to do
   std::array<std::string, kFields> fields;
   for (std::size_t f = 0; f < kFields; ++f)
     fields[f] = f == i ? std::string(value) : std::string(get(static_cast<Field>(f)));

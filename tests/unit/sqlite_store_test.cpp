@@ -75,6 +75,22 @@ std::vector<tunnel::Checkpoint> busy_records(std::uint64_t seed, bool helper = f
   return p.sim.checkpoints(helper ? p.lac : p.lns);
 }
 
+// The snapshot `records` make by the reference semantics (store::apply).
+store::Snapshot replayed(const std::vector<tunnel::Checkpoint>& records) {
+  store::Snapshot snapshot;
+  for (const auto& r : records)
+    store::apply(snapshot, r);
+  return snapshot;
+}
+
+// A tunnel as a reader gave it, against the one expected.
+void expect_same_tunnel(const std::pair<std::uint16_t, store::StoredTunnel>& read,
+                        const std::pair<const std::uint16_t, store::StoredTunnel>& expected) {
+  EXPECT_EQ(read.first, expected.first);
+  EXPECT_EQ(read.second.sessions.size(), expected.second.sessions.size());
+  EXPECT_EQ(read.second.tunnel.channel, expected.second.tunnel.channel);
+}
+
 TEST(SqliteStore, the_same_records_give_the_same_snapshot_as_the_reference) {
   TempDir dir;
   std::mt19937 rng(5);
@@ -360,10 +376,7 @@ TEST(SqliteStore, a_damaged_row_is_skipped_and_counted_and_the_rest_is_loaded) {
   ASSERT_TRUE(db) << db.error();
   const auto loaded = (*db)->load();
   EXPECT_EQ((*db)->rows_rejected(), 1u);
-  store::Snapshot reference;
-  for (const auto& r : records)
-    store::apply(reference, r);
-  EXPECT_EQ(loaded.session_count() + 1, reference.session_count());
+  EXPECT_EQ(loaded.session_count() + 1, replayed(records).session_count());
 }
 
 // The rows are read a tunnel at a time (three scans merged by tunnel ID): rows of a tunnel the
@@ -373,9 +386,7 @@ TEST(SqliteStore, rows_of_no_tunnel_are_skipped_and_counted_wherever_they_sort) 
   TempDir dir;
   const auto path = dir.file("orphans.db");
   const auto records = busy_records(306);
-  store::Snapshot reference;
-  for (const auto& r : records)
-    store::apply(reference, r);
+  const store::Snapshot reference = replayed(records);
   ASSERT_GE(reference.tunnels.size(), 2u);
   const auto first = reference.tunnels.begin()->first;
   const auto last = reference.tunnels.rbegin()->first;
@@ -411,9 +422,7 @@ TEST(SqliteStore, rows_of_no_tunnel_are_skipped_and_counted_wherever_they_sort) 
   auto expected = reference.tunnels.begin();
   while (auto tunnel = reader->next()) {
     ASSERT_NE(expected, reference.tunnels.end());
-    EXPECT_EQ(tunnel->first, expected->first);
-    EXPECT_EQ(tunnel->second.sessions.size(), expected->second.sessions.size());
-    EXPECT_EQ(tunnel->second.tunnel.channel, expected->second.tunnel.channel);
+    expect_same_tunnel(*tunnel, *expected);
     ++expected;
   }
   EXPECT_EQ(expected, reference.tunnels.end());
@@ -427,9 +436,7 @@ TEST(SqliteStore, a_reader_gives_the_store_as_it_was_while_commits_go_on) {
   TempDir dir;
   const auto path = dir.file("reading.db");
   const auto records = busy_records(307);
-  store::Snapshot reference;
-  for (const auto& r : records)
-    store::apply(reference, r);
+  const store::Snapshot reference = replayed(records);
   ASSERT_GE(reference.tunnels.size(), 2u);
   auto opened = SqliteStore::open(path, Durability::process_crash);
   ASSERT_TRUE(opened) << opened.error();
@@ -446,9 +453,7 @@ TEST(SqliteStore, a_reader_gives_the_store_as_it_was_while_commits_go_on) {
   auto expected = reference.tunnels.begin();
   while (auto tunnel = reader->next()) {
     ASSERT_NE(expected, reference.tunnels.end());
-    EXPECT_EQ(tunnel->first, expected->first);
-    EXPECT_EQ(tunnel->second.sessions.size(), expected->second.sessions.size());
-    EXPECT_EQ(tunnel->second.tunnel.channel, expected->second.tunnel.channel);
+    expect_same_tunnel(*tunnel, *expected);
     ++expected;
     // Every tunnel, the ones not read yet too, is removed and its rows with it: the reader must
     // not see it.

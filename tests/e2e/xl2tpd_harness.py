@@ -24,7 +24,8 @@ CDN_RECEIVED = re.compile(r"control_finish: Connection closed to \S+, serial (\d
 GAVE_UP = re.compile(r"[Mm]aximum retries exceeded")
 # A call it hung up itself stays in its state dump for a while after its CDN was acknowledged.
 CLOSED_CALL = re.compile(r"call_close: Call (\d+) to")
-TUNNEL_LINE = re.compile(r"Tunnel (\S+), ID = (\d+) \(local\), (\d+) \(remote\) to ([\d.]+):(\d+), "
+# A tunnel still waiting for its peer's SCCRP has no remote ID yet: xl2tpd may print it as -1.
+TUNNEL_LINE = re.compile(r"Tunnel (\S+), ID = (\d+) \(local\), (-?\d+) \(remote\) to ([\d.]+):(\d+), "
                          r"control_seq_num = (\d+), control_rec_seq_num = (\d+)")
 CALL_LINE = re.compile(r"Call (\S+) # \d+, ID = (\d+) \(local\), (\d+) \(remote\), serno = (\d+)")
 
@@ -149,6 +150,16 @@ class Xl2tpd:
                 if seen[local] >= closes[local]:
                     held.add((t["remote"], local, remote))
         return held
+
+    def shared_tunnel_ids(self):
+        """Local tunnel IDs that it has given to more than one live tunnel. xl2tpd 1.3.18 draws a
+        tunnel's ID from /dev/urandom and does not look whether a live tunnel has it (new_tunnel()
+        in its call.c); the newer tunnel then takes every message for the older one, which is lost.
+        With n tunnels live the chance is about n*n/2/65536: some 30 tunnels in the LNS kill rounds
+        make it one run in 150 (a CI run saw it: hl2tpd took the newer tunnel's SCCRQ for a
+        retransmission of the older one's, as it must, and its answer was out of order there)."""
+        seen = collections.Counter(t["local"] for t in self.state())
+        return sorted(i for i, n in seen.items() if n > 1)
 
     def complaints(self, since=0):
         """What in its log (from offset `since`) says a peer cleared something or was given up on."""

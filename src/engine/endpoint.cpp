@@ -129,6 +129,12 @@ void Endpoint::settle(Time now, std::uint16_t tunnel_id) {
                                          t.state() != tunnel::State::wait_ctl_conn);
   if (t.state() == tunnel::State::dead) {
     closed_channel_stats_ += t.channel().stats();
+    if (t.recovery_link()) {
+      auto [first, last] = recovery_tunnels_.equal_range(t.recovery_link()->old_tunnel_id);
+      auto linked = std::find_if(first, last, [&](const auto& e) { return e.second == tunnel_id; });
+      assert(linked != last);  // every recovery tunnel was linked when it was made
+      recovery_tunnels_.erase(linked);
+    }
     if (auto key = by_remote_.find({t.peer(), t.peer_id()});
         !t.originator() && key != by_remote_.end() && key->second == tunnel_id) {
       by_remote_.erase(key);
@@ -296,7 +302,14 @@ void Endpoint::open_recovery_tunnel(Time now, const tunnel::Tunnel& old) {
   random_.fill(tie_breaker);
   auto ctx = context();
   it->second.open_recovery(now, ctx, tie_breaker, link);
+  link_recovery_tunnel(id);
   settle(now, id);
+}
+
+void Endpoint::link_recovery_tunnel(std::uint16_t recovery_id) {
+  const tunnel::Tunnel& t = tunnels_.at(recovery_id);
+  assert(t.recovery_link() && tunnels_.contains(t.recovery_link()->old_tunnel_id));
+  recovery_tunnels_.emplace(t.recovery_link()->old_tunnel_id, recovery_id);
 }
 
 void Endpoint::complete_recovery(Time now, tunnel::Tunnel& recovery,
@@ -608,9 +621,12 @@ void Endpoint::on_recovery_request(Time now, const PeerAddress& from, const Peer
   // Tie Breaker, the lower value winning; the peer's earlier attempt gives way to this one.
   const auto* theirs = sccrq.get<AvpType::TieBreaker>();
   std::vector<std::uint16_t> superseded;
-  for (auto& [id, t] : tunnels_) {
+  for (auto [linked, last] = recovery_tunnels_.equal_range(old_id); linked != last; ++linked) {
+    const std::uint16_t id = linked->second;
+    tunnel::Tunnel& t = tunnels_.at(id);
     const auto& link = t.recovery_link();
-    if (!link || link->old_tunnel_id != old_id || t.state() == tunnel::State::dead) continue;
+    assert(link && link->old_tunnel_id == old_id);
+    if (t.state() == tunnel::State::dead) continue;
     const bool we_win =
         t.originator() && t.tie_breaker() && (theirs == nullptr || *t.tie_breaker() < *theirs);
     if (link->completed) {
@@ -662,6 +678,7 @@ void Endpoint::on_recovery_request(Time now, const PeerAddress& from, const Peer
   auto [created, inserted] = tunnels_.emplace(id, tunnel::Tunnel(std::move(settings), id, from));
   created->second.set_local(to);
   created->second.answer_recovery({old_id, ids, suggestion->scs});
+  link_recovery_tunnel(id);
   ++stats_.recovery_tunnels_opened;
   created->second.receive(now, ctx, std::move(sccrq));
   index_by_remote(id);
@@ -684,11 +701,15 @@ void Endpoint::refuse_tunnel(Time now, const PeerAddress& from, const PeerAddres
 
 std::optional<std::uint16_t> Endpoint::recovery_tunnel_for(std::uint16_t old_tunnel_id,
                                                            bool ours_only) const {
-  for (const auto& [id, t] : tunnels_) {
+  for (auto [linked, last] = recovery_tunnels_.equal_range(old_tunnel_id); linked != last;
+       ++linked) {
+    const std::uint16_t id = linked->second;
+    const tunnel::Tunnel& t = tunnels_.at(id);
     const auto& link = t.recovery_link();
-    if (link && link->old_tunnel_id == old_tunnel_id && !link->completed && !link->superseded &&
-        (!ours_only || t.originator()) && t.state() != tunnel::State::dead &&
-        t.state() != tunnel::State::stopped && t.state() != tunnel::State::closing) {
+    assert(link && link->old_tunnel_id == old_tunnel_id);
+    if (!link->completed && !link->superseded && (!ours_only || t.originator()) &&
+        t.state() != tunnel::State::dead && t.state() != tunnel::State::stopped &&
+        t.state() != tunnel::State::closing) {
       return id;
     }
   }

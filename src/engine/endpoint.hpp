@@ -165,6 +165,13 @@ class Endpoint : private tunnel::TunnelOutputs {
   // SCCRQ is weighed against (§4.4.3). Scanning every tunnel per SCCRQ made set-up quadratic:
   // 10,000 tunnels at 5,700/s, 83 % of the time in resolve_tie (issue 7's profile).
   std::set<std::uint16_t> awaiting_reply_;
+  // Recovery tunnels (ours and the peer's, RFC 4951 §3.2.1) under the old tunnel they work for,
+  // kept by link_recovery_tunnel() and settle(). Scanning every tunnel per recovery request and per
+  // datagram of a tunnel awaiting its reset made a peer's recovery of 1,000 tunnels quadratic: 11 %
+  // of a 2-core machine's samples were that scan while the daemon benchmark recovered 100,000
+  // sessions.
+  std::unordered_multimap<std::uint16_t, std::uint16_t> recovery_tunnels_;
+  void link_recovery_tunnel(std::uint16_t recovery_id);
   // Our tunnels to one peer open one at a time; settle() moves the lines on.
   OpeningQueue opening_;
   // Every tunnel with a deadline, filed under it: O(log n) per change, nothing per tick at idle.

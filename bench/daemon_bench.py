@@ -384,6 +384,7 @@ def bench_recovery(build, runs, sizes=((100, 10_000), (1_000, 100_000))):
                     for _ in range(runs):
                         peer = lns if victim is lac else lac
                         before = len(established(victim))
+                        peer_cpu = cpu_s(peer.proc.pid)
                         victim.kill()
                         killed = time.monotonic()
                         victim.start()
@@ -391,11 +392,15 @@ def bench_recovery(build, runs, sizes=((100, 10_000), (1_000, 100_000))):
                         peer_waited = (time.monotonic() - killed) * 1000
                         peak_kib = rss_kib(victim.proc.pid, "VmHWM")
                         time.sleep(0.5)
+                        # What helping cost the peer (RFC 4951: it answers every recovery tunnel);
+                        # taken before the next request to it, which costs CPU of its own.
+                        peer_cpu = cpu_s(peer.proc.pid) - peer_cpu
                         after = len(established(victim))
                         rows.append({"recovery_ms": ms, "lost": before - after,
                                      "kill_to_recovered_ms": peer_waited,
                                      "restart_cpu_s": cpu_s(victim.proc.pid),
                                      "restart_peak_rss_kib": peak_kib,
+                                     "peer_cpu_s": peer_cpu,
                                      "peer_sessions": peer.summary()["sessions-established"]})
                     row = {"tunnels": tunnels, "sessions": sessions, "method": method,
                            "failed_role": role,
@@ -404,6 +409,8 @@ def bench_recovery(build, runs, sizes=((100, 10_000), (1_000, 100_000))):
                            "restarted_process_cpu_s": summary([r["restart_cpu_s"] for r in rows]),
                            "restarted_process_peak_rss_kib": summary(
                                [r["restart_peak_rss_kib"] for r in rows]),
+                           "helping_peer_cpu_s": summary([r["peer_cpu_s"] for r in rows]),
+                           "helping_peer_cpu_s_by_run": [r["peer_cpu_s"] for r in rows],
                            "sessions_lost": sum(r["lost"] for r in rows),
                            "peer_sessions_after": rows[-1]["peer_sessions"]}
                     out.append(row)

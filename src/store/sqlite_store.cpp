@@ -55,10 +55,8 @@ enum Statement : std::size_t {
   kDeleteSessionsOf,
   kDeleteUnackedOf,
   kInsertUnacked,
-  kSetNextNs,
   kDeleteAcked,
-  kSetAckedNs,
-  kSetExpectedNs,
+  kSetNumbers,
   kReset,
   kSetSessionIdLimit,
   kSetClosing,
@@ -82,11 +80,11 @@ constexpr const char* kStatements[kStatementCount] = {
     "DELETE FROM unacked WHERE tunnel_id = ?1",
     "INSERT INTO unacked(tunnel_id, ns, bytes) SELECT ?1, ?2, ?3"
     " WHERE EXISTS(SELECT 1 FROM tunnels WHERE id = ?1)",
-    "UPDATE tunnels SET next_ns = ?2 WHERE id = ?1",
     // RFC 2661 §5.8: an Nr acknowledges every Ns before it, in serial (modulo 2^16) order.
     "DELETE FROM unacked WHERE tunnel_id = ?1 AND ((?2 - ns - 1) & 65535) < 32768",
-    "UPDATE tunnels SET acked_ns = ?2 WHERE id = ?1",
-    "UPDATE tunnels SET expected_ns = ?2 WHERE id = ?1",
+    // A batch's last channel numbers of one tunnel (SqliteStore::ChannelNumbers); NULL keeps one.
+    "UPDATE tunnels SET next_ns = coalesce(?2, next_ns), expected_ns = coalesce(?3, expected_ns),"
+    " acked_ns = coalesce(?4, acked_ns) WHERE id = ?1",
     "UPDATE tunnels SET next_ns = ?2, acked_ns = ?2, expected_ns = ?3, suggestion = NULL"
     " WHERE id = ?1",
     "UPDATE tunnels SET session_id_limit = ?2 WHERE id = ?1",
@@ -128,6 +126,11 @@ class Binder {
     sqlite3_bind_int64(s_, ++n_, value);
     return *this;
   }
+  Binder& maybe(std::optional<std::uint16_t> value) {
+    if (value) return i(*value);
+    sqlite3_bind_null(s_, ++n_);
+    return *this;
+  }
   Binder& blob(const wire::Bytes& b) {
     sqlite3_bind_blob(s_, ++n_, b.data(), static_cast<int>(b.size()), SQLITE_TRANSIENT);
     return *this;
@@ -143,6 +146,27 @@ class Binder {
   sqlite3_stmt* s_;
   int n_ = 0;
 };
+
+// The tunnel whose row in `tunnels` `record` writes other than through its channel numbers (which
+// SqliteStore::commit gathers per tunnel, ChannelNumbers), if any. Session records and the call
+// serials touch other tables: the numbers commute with them.
+std::optional<std::uint16_t> tunnel_row_of(const tunnel::Checkpoint& record) {
+  return std::visit(
+      [](const auto& r) -> std::optional<std::uint16_t> {
+        using R = std::decay_t<decltype(r)>;
+        if constexpr (std::is_same_v<R, tunnel::ChannelQueued> ||
+                      std::is_same_v<R, tunnel::ChannelAcked> ||
+                      std::is_same_v<R, tunnel::ChannelReceived> ||
+                      std::is_same_v<R, tunnel::SessionEstablished> ||
+                      std::is_same_v<R, tunnel::SessionRemoved> ||
+                      std::is_same_v<R, tunnel::CallSerialsReserved>) {
+          return std::nullopt;
+        } else {
+          return r.tunnel_id;
+        }
+      },
+      record);
+}
 
 }  // namespace
 
@@ -294,13 +318,14 @@ std::optional<std::string> SqliteStore::write(const tunnel::Checkpoint& record) 
         } else if constexpr (std::is_same_v<R, tunnel::SessionRemoved>) {
           return st(kDeleteSession).i(r.tunnel_id).i(r.session_id).run();
         } else if constexpr (std::is_same_v<R, tunnel::ChannelQueued>) {
-          return st(kInsertUnacked).i(r.tunnel_id).i(r.ns).blob(r.bytes).run() &&
-                 st(kSetNextNs).i(r.tunnel_id).i(static_cast<std::uint16_t>(r.ns + 1)).run();
+          numbers_[r.tunnel_id].next_ns = static_cast<std::uint16_t>(r.ns + 1);
+          return st(kInsertUnacked).i(r.tunnel_id).i(r.ns).blob(r.bytes).run();
         } else if constexpr (std::is_same_v<R, tunnel::ChannelAcked>) {
-          return st(kDeleteAcked).i(r.tunnel_id).i(r.nr).run() &&
-                 st(kSetAckedNs).i(r.tunnel_id).i(r.nr).run();
+          numbers_[r.tunnel_id].acked_ns = r.nr;
+          return st(kDeleteAcked).i(r.tunnel_id).i(r.nr).run();
         } else if constexpr (std::is_same_v<R, tunnel::ChannelReceived>) {
-          return st(kSetExpectedNs).i(r.tunnel_id).i(r.nr).run();
+          numbers_[r.tunnel_id].expected_ns = r.nr;
+          return true;
         } else if constexpr (std::is_same_v<R, tunnel::ChannelReset>) {
           return st(kDeleteUnackedOf).i(r.tunnel_id).run() &&
                  st(kReset).i(r.tunnel_id).i(r.ns).i(r.nr).run();
@@ -322,6 +347,23 @@ std::optional<std::string> SqliteStore::write(const tunnel::Checkpoint& record) 
   return std::nullopt;
 }
 
+bool SqliteStore::write_numbers(std::uint16_t tunnel_id, const ChannelNumbers& n) {
+  return Binder(statements_[kSetNumbers])
+      .i(tunnel_id)
+      .maybe(n.next_ns)
+      .maybe(n.expected_ns)
+      .maybe(n.acked_ns)
+      .run();
+}
+
+bool SqliteStore::write_numbers(std::uint16_t tunnel_id) {
+  const auto it = numbers_.find(tunnel_id);
+  if (it == numbers_.end()) return true;
+  const bool ok = write_numbers(tunnel_id, it->second);
+  numbers_.erase(it);
+  return ok;
+}
+
 std::optional<std::string> SqliteStore::commit() {
   if (check_) {
     if (const auto& damage = check_->damage()) {
@@ -330,8 +372,23 @@ std::optional<std::string> SqliteStore::commit() {
   }
   if (batch_.empty()) return std::nullopt;
   if (!Binder(statements_[kBegin]).run()) return error_of(db_, "store begin");
+  numbers_.clear();
   for (const auto& record : batch_) {
-    if (auto error = write(record)) {
+    std::optional<std::string> error;
+    // A record that writes the tunnel's row comes after the channel numbers recorded before it.
+    if (const auto row = tunnel_row_of(record); row && !write_numbers(*row)) {
+      error = error_of(db_, "store write");
+    } else {
+      error = write(record);
+    }
+    if (error) {
+      Binder(statements_[kRollback]).run();
+      return error;
+    }
+  }
+  for (const auto& [id, numbers] : numbers_) {
+    if (!write_numbers(id, numbers)) {
+      std::string error = error_of(db_, "store write");
       Binder(statements_[kRollback]).run();
       return error;
     }

@@ -10,8 +10,11 @@
 // by a newer version is refused by open(); a damaged one by the first commit (the check runs beside
 // the restart's reading, integrity_check.hpp). Either way with a clear error, and the file is left
 // exactly as it was: a store is never silently overwritten.
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "store/checkpoint_store.hpp"
@@ -50,11 +53,23 @@ class SqliteStore : public CheckpointStore {
   SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   std::optional<std::string> prepare();
   std::optional<std::string> write(const tunnel::Checkpoint& record);
+  struct ChannelNumbers;
+  // Writes the numbers gathered for `tunnel_id` since its row was last written, if any.
+  bool write_numbers(std::uint16_t tunnel_id);
+  bool write_numbers(std::uint16_t tunnel_id, const ChannelNumbers& numbers);
 
   sqlite3* db_;
   std::string path_;
   std::unique_ptr<IntegrityCheck> check_;  // an existing store's, until its verdict is known
   std::vector<tunnel::Checkpoint> batch_;
+  // Nearly every control message moves a channel number (Ns sent, Nr received, Nr acknowledged),
+  // and only each tunnel's last values in a batch matter: a commit gathers them here and writes one
+  // UPDATE per tunnel, before anything else that writes the tunnel's row and at the end, instead of
+  // one per message. The row ends as the records one by one would leave it.
+  struct ChannelNumbers {
+    std::optional<std::uint16_t> next_ns, expected_ns, acked_ns;
+  };
+  std::unordered_map<std::uint16_t, ChannelNumbers> numbers_;
   // Prepared statements, by purpose (see sqlite_store.cpp).
   std::vector<sqlite3_stmt*> statements_;
   mutable std::size_t rows_rejected_ = 0;

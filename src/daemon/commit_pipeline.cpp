@@ -58,11 +58,11 @@ std::uint64_t CommitPipeline::submit(std::vector<tunnel::Checkpoint> records) {
   return batch;
 }
 
-std::optional<std::string> CommitPipeline::commit_batches(const std::deque<Batch>& batches) {
+std::optional<std::string> CommitPipeline::commit_batches(std::deque<Batch>& batches) {
   const auto begun = std::chrono::steady_clock::now();
-  for (const auto& b : batches) {
-    for (const auto& r : b.records)
-      store_.append(r);
+  for (auto& b : batches) {
+    for (auto& r : b.records)
+      store_.append(std::move(r));
   }
   if (auto error = store_.commit()) return error;
   last_commit_seconds_ = seconds_since(begun);

@@ -60,9 +60,10 @@ class CommitPipeline {
     std::uint64_t number;
     std::vector<tunnel::Checkpoint> records;
   };
-  // One transaction for every record of `batches` (its duration in last_commit_seconds_), or why
-  // it failed. On the committer's thread, or on the caller's before start().
-  std::optional<std::string> commit_batches(const std::deque<Batch>& batches);
+  // One transaction for every record of `batches`, moved into the store (its duration in
+  // last_commit_seconds_), or why it failed. On the committer's thread, or on the caller's before
+  // start().
+  std::optional<std::string> commit_batches(std::deque<Batch>& batches);
   void commit_now(std::vector<tunnel::Checkpoint> records, std::uint64_t batch);
   void signal_ready();  // the eventfd the loop waits on
   void run();

@@ -9,7 +9,7 @@ namespace hl2tp::daemon {
 
 class DiscardingStore final : public store::CheckpointStore {
  public:
-  void append(const tunnel::Checkpoint&) override {}
+  void append(tunnel::Checkpoint) override {}
   std::optional<std::string> commit() override { return std::nullopt; }
   store::Snapshot load() const override { return {}; }
 };

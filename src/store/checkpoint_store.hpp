@@ -15,8 +15,9 @@ namespace hl2tp::store {
 class CheckpointStore {
  public:
   virtual ~CheckpointStore() = default;
-  // Adds a record to the open batch; not durable until commit().
-  virtual void append(const tunnel::Checkpoint& record) = 0;
+  // Adds a record to the open batch; not durable until commit(). By value: the committer hands its
+  // records over without copying them.
+  virtual void append(tunnel::Checkpoint record) = 0;
   // Makes the open batch durable, all of it or none of it. An error says why; the batch is then
   // still open and nothing of it is durable.
   virtual std::optional<std::string> commit() = 0;

@@ -9,7 +9,7 @@ namespace hl2tp::store {
 
 class MemoryStore : public CheckpointStore {
  public:
-  void append(const tunnel::Checkpoint& record) override { batch_.push_back(record); }
+  void append(tunnel::Checkpoint record) override { batch_.push_back(std::move(record)); }
   std::optional<std::string> commit() override;
   Snapshot load() const override { return committed_; }
 

@@ -40,7 +40,7 @@ class SqliteStore : public CheckpointStore {
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
 
-  void append(const tunnel::Checkpoint& record) override { batch_.push_back(record); }
+  void append(tunnel::Checkpoint record) override { batch_.push_back(std::move(record)); }
   std::optional<std::string> commit() override;
   Snapshot load() const override;
   std::unique_ptr<SnapshotReader> read() const override;

@@ -23,7 +23,7 @@ tunnel::Checkpoint record(std::uint32_t n) {
 // A store whose commits wait until the test opens the gate, and that can be told to fail.
 class GatedStore : public store::CheckpointStore {
  public:
-  void append(const tunnel::Checkpoint& r) override { batch_.push_back(r); }
+  void append(tunnel::Checkpoint r) override { batch_.push_back(std::move(r)); }
   std::optional<std::string> commit() override {
     std::unique_lock lock(mutex_);
     ++commits_started_;

@@ -372,32 +372,23 @@ std::optional<std::string> SqliteStore::commit() {
   }
   if (batch_.empty()) return std::nullopt;
   if (!Binder(statements_[kBegin]).run()) return error_of(db_, "store begin");
-  numbers_.clear();
-  for (const auto& record : batch_) {
-    std::optional<std::string> error;
-    // A record that writes the tunnel's row comes after the channel numbers recorded before it.
-    if (const auto row = tunnel_row_of(record); row && !write_numbers(*row)) {
-      error = error_of(db_, "store write");
-    } else {
-      error = write(record);
-    }
-    if (error) {
-      Binder(statements_[kRollback]).run();
-      return error;
-    }
-  }
-  for (const auto& [id, numbers] : numbers_) {
-    if (!write_numbers(id, numbers)) {
-      std::string error = error_of(db_, "store write");
-      Binder(statements_[kRollback]).run();
-      return error;
-    }
-  }
-  if (!Binder(statements_[kCommit]).run()) {
-    std::string error = error_of(db_, "store commit");
+  // Nothing of a failed batch stays written; the error was read before the rollback.
+  const auto rolled_back = [this](std::string error) {
     Binder(statements_[kRollback]).run();
     return error;
+  };
+  numbers_.clear();
+  for (const auto& record : batch_) {
+    // A record that writes the tunnel's row comes after the channel numbers recorded before it.
+    if (const auto row = tunnel_row_of(record); row && !write_numbers(*row)) {
+      return rolled_back(error_of(db_, "store write"));
+    }
+    if (auto error = write(record)) return rolled_back(std::move(*error));
   }
+  for (const auto& [id, numbers] : numbers_) {
+    if (!write_numbers(id, numbers)) return rolled_back(error_of(db_, "store write"));
+  }
+  if (!Binder(statements_[kCommit]).run()) return rolled_back(error_of(db_, "store commit"));
   batch_.clear();
   return std::nullopt;
 }

@@ -38,6 +38,13 @@ std::optional<StoredTunnel> decode_tunnel_row(sqlite3_stmt* s) {
   return stored;
 }
 
+// The session a row (tunnel_id, session_id, record) describes; nothing if the row is damaged.
+std::optional<tunnel::SessionEstablished> decode_session_row(sqlite3_stmt* s) {
+  auto session = decode_session(column_blob(s, 2));
+  if (!session || session->session_id != sqlite3_column_int64(s, 1)) return std::nullopt;
+  return session;
+}
+
 }  // namespace
 
 SqliteSnapshotReader::Scan::Scan(sqlite3* db, const char* sql, std::size_t& rejected)
@@ -99,7 +106,13 @@ SqliteSnapshotReader::SqliteSnapshotReader(sqlite3* db, bool owned, std::size_t&
       // so every session is appended at the end of its tunnel's map.
       sessions_(db,
                 "SELECT tunnel_id, session_id, record FROM sessions ORDER BY tunnel_id, session_id",
-                rejected) {
+                rejected),
+      // The sessions not yet folded into `sessions` (sqlite_store.hpp, recent_): a few hundred,
+      // sorted here; of two rows of one session the later (by rowid) is read last and wins.
+      recent_(db,
+              "SELECT tunnel_id, session_id, record FROM sessions_recent"
+              " ORDER BY tunnel_id, session_id, rowid",
+              rejected) {
   Scan serials(db, "SELECT value FROM endpoint WHERE key = 'call_serial_limit'", rejected);
   if (serials.has_row()) {
     call_serial_limit_ = static_cast<std::uint32_t>(sqlite3_column_int64(serials.row(), 0));
@@ -121,6 +134,7 @@ std::optional<std::pair<std::uint16_t, StoredTunnel>> SqliteSnapshotReader::next
     if (!stored) ++rejected_;
     unacked_.skip_before(id);
     sessions_.skip_before(id);
+    recent_.skip_before(id);
     for (; unacked_.has_row() && unacked_.tunnel_id() == id; unacked_.advance()) {
       if (!stored) {
         ++rejected_;  // the messages of a tunnel that could not be read
@@ -132,8 +146,8 @@ std::optional<std::pair<std::uint16_t, StoredTunnel>> SqliteSnapshotReader::next
           wire::Bytes(blob.begin(), blob.end()));
     }
     for (; sessions_.has_row() && sessions_.tunnel_id() == id; sessions_.advance()) {
-      auto session = stored ? decode_session(column_blob(sessions_.row(), 2)) : std::nullopt;
-      if (!session || session->session_id != sqlite3_column_int64(sessions_.row(), 1)) {
+      auto session = stored ? decode_session_row(sessions_.row()) : std::nullopt;
+      if (!session) {
         ++rejected_;
         continue;
       }
@@ -141,11 +155,21 @@ std::optional<std::pair<std::uint16_t, StoredTunnel>> SqliteSnapshotReader::next
       const std::uint16_t session_id = session->session_id;
       sessions.emplace_hint(sessions.end(), session_id, std::move(*session));
     }
+    for (; recent_.has_row() && recent_.tunnel_id() == id; recent_.advance()) {
+      auto session = stored ? decode_session_row(recent_.row()) : std::nullopt;
+      if (!session) {
+        ++rejected_;
+        continue;
+      }
+      const std::uint16_t session_id = session->session_id;
+      stored->sessions.insert_or_assign(session_id, std::move(*session));
+    }
     if (stored) return std::pair{stored->tunnel.tunnel_id, std::move(*stored)};
   }
   // Past the last tunnel: what is left belongs to none.
   unacked_.skip_before(INT64_MAX);
   sessions_.skip_before(INT64_MAX);
+  recent_.skip_before(INT64_MAX);
   return std::nullopt;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
-// The SQLite store's rows read a tunnel at a time (snapshot_reader.hpp): three scans in tunnel-ID
-// order (tunnels, their unacknowledged messages, their sessions) merged as they go, so that no
+// The SQLite store's rows read a tunnel at a time (snapshot_reader.hpp): four scans in tunnel-ID
+// order (tunnels, their unacknowledged messages, their sessions, their recent sessions: those not
+// yet folded into the sessions table, sqlite_store.hpp) merged as they go, so that no
 // more than one tunnel's rows are held at once. A row that cannot be decoded, or that belongs to
 // no tunnel, is skipped and counted, never a crash: a store file may be damaged.
 //
@@ -72,7 +73,7 @@ class SqliteSnapshotReader final : public SnapshotReader {
   std::size_t& rejected_;
   std::uint32_t call_serial_limit_ = 0;
   std::vector<std::uint16_t> tunnel_ids_;
-  Scan tunnels_, unacked_, sessions_;
+  Scan tunnels_, unacked_, sessions_, recent_;
 };
 
 }  // namespace hl2tp::store

@@ -39,6 +39,10 @@ CREATE TABLE sessions(
 CREATE TABLE endpoint(           -- what is the endpoint's rather than a tunnel's (schema 2)
   key TEXT PRIMARY KEY,
   value INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE sessions_recent(    -- sessions established since the last fold (schema 3)
+  tunnel_id INTEGER NOT NULL,
+  session_id INTEGER NOT NULL,
+  record BLOB NOT NULL);
 )sql";
 
 // Schema 1 had neither the suggested reset nor the moved path: an upgrade adds them in place.
@@ -46,6 +50,12 @@ constexpr const char* kMigrateFrom1 = R"sql(
 ALTER TABLE tunnels ADD COLUMN suggestion BLOB;
 ALTER TABLE tunnels ADD COLUMN path BLOB;
 CREATE TABLE endpoint(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+)sql";
+
+// Schema 2 wrote every new session straight into `sessions` (SqliteStore::recent_).
+constexpr const char* kMigrateFrom2 = R"sql(
+CREATE TABLE sessions_recent(tunnel_id INTEGER NOT NULL, session_id INTEGER NOT NULL,
+  record BLOB NOT NULL);
 )sql";
 
 // The prepared statements, in this order.
@@ -64,8 +74,12 @@ enum Statement : std::size_t {
   kClearSuggestion,
   kSetPath,
   kSetCallSerialLimit,
-  kInsertSession,
+  kInsertRecentSession,
   kDeleteSession,
+  kDeleteRecentSession,
+  kDeleteRecentOf,
+  kFoldRecent,
+  kClearRecent,
   kBegin,
   kCommit,
   kRollback,
@@ -93,9 +107,16 @@ constexpr const char* kStatements[kStatementCount] = {
     "UPDATE tunnels SET suggestion = NULL WHERE id = ?1",
     "UPDATE tunnels SET path = ?2 WHERE id = ?1",
     "INSERT OR REPLACE INTO endpoint(key, value) VALUES('call_serial_limit', ?1)",
-    "INSERT OR REPLACE INTO sessions(tunnel_id, session_id, record) SELECT ?1, ?2, ?3"
+    "INSERT INTO sessions_recent(tunnel_id, session_id, record) SELECT ?1, ?2, ?3"
     " WHERE EXISTS(SELECT 1 FROM tunnels WHERE id = ?1)",
     "DELETE FROM sessions WHERE tunnel_id = ?1 AND session_id = ?2",
+    "DELETE FROM sessions_recent WHERE rowid = ?1",
+    "DELETE FROM sessions_recent WHERE tunnel_id = ?1",
+    // The later of two rows of one session wins, as in the snapshot reader.
+    "INSERT OR REPLACE INTO sessions(tunnel_id, session_id, record)"
+    " SELECT tunnel_id, session_id, record FROM sessions_recent"
+    " ORDER BY tunnel_id, session_id, rowid",
+    "DELETE FROM sessions_recent",
     "BEGIN IMMEDIATE",
     "COMMIT",
     "ROLLBACK",
@@ -171,7 +192,8 @@ std::optional<std::uint16_t> tunnel_row_of(const tunnel::Checkpoint& record) {
 }  // namespace
 
 Result<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const std::string& path,
-                                                                    Durability durability) {
+                                                                    Durability durability,
+                                                                    std::size_t recent_sessions) {
   // Before SQLite's first use in the process (later it is refused, harmlessly): no memory
   // statistics, which take a global mutex at every allocation of every connection, the restart's
   // reading and the committer's included. We never read them.
@@ -184,7 +206,7 @@ Result<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const std::s
     sqlite3_close(db);
     return unexpected(std::move(why));
   }
-  std::unique_ptr<SqliteStore> store(new SqliteStore(db, path));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(db, path, recent_sessions));
   sqlite3_busy_timeout(db, 5000);
   // Everything is checked before anything is written: a file that is not ours stays untouched.
   const auto tables = query_int(db, "SELECT count(*) FROM sqlite_master");
@@ -203,7 +225,7 @@ Result<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const std::s
                       std::to_string(*version) + ", this one knows " +
                       std::to_string(kSchemaVersion) + "); refusing to touch it");
   }
-  if (!fresh && *version != 1 && *version < kSchemaVersion) {
+  if (!fresh && *version != 1 && *version != 2 && *version < kSchemaVersion) {
     return unexpected("store " + path + " has an unknown old schema " + std::to_string(*version));
   }
   // The whole file is checked beside the restart's reading of it, before the first commit
@@ -224,20 +246,22 @@ Result<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const std::s
       return unexpected(error_of(db, "cannot create store " + path));
     }
   }
-  if (!fresh && *version == 1) {
+  if (!fresh && *version < kSchemaVersion) {
     // The upgrade writes: a damaged file is refused first (a rare path, so it waits).
     if (const auto& damage = store->check_->damage()) {
       return unexpected("store " + path + " is damaged (" + *damage + "); refusing to touch it");
     }
     // An upgrade is a hitless restart: the older version's tunnels are recovered, not refused.
-    const std::string migrate = std::string("BEGIN;") + kMigrateFrom1 +
-                                "PRAGMA user_version = " + std::to_string(kSchemaVersion) +
-                                "; COMMIT;";
+    const std::string migrate =
+        std::string("BEGIN;") + (*version == 1 ? kMigrateFrom1 : "") + kMigrateFrom2 +
+        "PRAGMA user_version = " + std::to_string(kSchemaVersion) + "; COMMIT;";
     if (sqlite3_exec(db, migrate.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
-      return unexpected(error_of(db, "cannot upgrade store " + path + " from schema 1"));
+      return unexpected(error_of(
+          db, "cannot upgrade store " + path + " from schema " + std::to_string(*version)));
     }
   }
   if (auto error = store->prepare()) return unexpected(std::move(*error));
+  if (auto error = store->find_recent()) return unexpected(std::move(*error));
   auto checkpointer = WalCheckpointer::start(path);
   if (!checkpointer) return unexpected(std::move(checkpointer.error()));
   store->checkpointer_ = std::move(*checkpointer);
@@ -294,7 +318,7 @@ std::optional<std::string> SqliteStore::write(const tunnel::Checkpoint& record) 
         using R = std::decay_t<decltype(r)>;
         if constexpr (std::is_same_v<R, tunnel::TunnelEstablished>) {
           const auto& c = r.channel;
-          bool done = st(kDeleteSessionsOf).i(r.tunnel_id).run() &&
+          bool done = delete_sessions_of(r.tunnel_id) &&
                       st(kDeleteUnackedOf).i(r.tunnel_id).run() &&
                       st(kInsertTunnel)
                           .i(r.tunnel_id)
@@ -308,15 +332,27 @@ std::optional<std::string> SqliteStore::write(const tunnel::Checkpoint& record) 
             done = done && st(kInsertUnacked).i(r.tunnel_id).i(ns).blob(bytes).run();
           return done;
         } else if constexpr (std::is_same_v<R, tunnel::TunnelClosing>) {
-          return st(kDeleteSessionsOf).i(r.tunnel_id).run() && st(kSetClosing).i(r.tunnel_id).run();
+          return delete_sessions_of(r.tunnel_id) && st(kSetClosing).i(r.tunnel_id).run();
         } else if constexpr (std::is_same_v<R, tunnel::TunnelRemoved>) {
-          return st(kDeleteSessionsOf).i(r.tunnel_id).run() &&
-                 st(kDeleteUnackedOf).i(r.tunnel_id).run() &&
+          return delete_sessions_of(r.tunnel_id) && st(kDeleteUnackedOf).i(r.tunnel_id).run() &&
                  st(kDeleteTunnel).i(r.tunnel_id).run();
         } else if constexpr (std::is_same_v<R, tunnel::SessionEstablished>) {
-          return st(kInsertSession).i(r.tunnel_id).i(r.session_id).blob(encode_session(r)).run();
+          // Any earlier row of the session in `sessions` stays until the fold replaces it: the
+          // reader lets the recent one win.
+          if (!delete_recent(r.tunnel_id, r.session_id)) return false;
+          if (!st(kInsertRecentSession)
+                   .i(r.tunnel_id)
+                   .i(r.session_id)
+                   .blob(encode_session(r))
+                   .run())
+            return false;
+          if (sqlite3_changes(db_) == 1) {  // none when the tunnel is not held
+            recent_.emplace(recent_key(r.tunnel_id, r.session_id), sqlite3_last_insert_rowid(db_));
+          }
+          return true;
         } else if constexpr (std::is_same_v<R, tunnel::SessionRemoved>) {
-          return st(kDeleteSession).i(r.tunnel_id).i(r.session_id).run();
+          return delete_recent(r.tunnel_id, r.session_id) &&
+                 st(kDeleteSession).i(r.tunnel_id).i(r.session_id).run();
         } else if constexpr (std::is_same_v<R, tunnel::ChannelQueued>) {
           numbers_[r.tunnel_id].next_ns = static_cast<std::uint16_t>(r.ns + 1);
           return st(kInsertUnacked).i(r.tunnel_id).i(r.ns).blob(r.bytes).run();
@@ -347,6 +383,46 @@ std::optional<std::string> SqliteStore::write(const tunnel::Checkpoint& record) 
   return std::nullopt;
 }
 
+std::optional<std::string> SqliteStore::find_recent() {
+  recent_.clear();
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v2(db_, "SELECT rowid, tunnel_id, session_id FROM sessions_recent", -1, &s,
+                         nullptr) != SQLITE_OK) {
+    return error_of(db_, "store " + path_);
+  }
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    const auto tunnel_id = sqlite3_column_int64(s, 1), session_id = sqlite3_column_int64(s, 2);
+    // A row that is no session's (a damaged file) is left to the reader, which skips and counts
+    // it, and to the next fold, which carries it along.
+    if (tunnel_id < 0 || tunnel_id > 0xFFFF || session_id < 0 || session_id > 0xFFFF) continue;
+    // Of two rows of one session the later wins (rowid order), as in the reader and the fold.
+    recent_.insert_or_assign(
+        recent_key(static_cast<std::uint16_t>(tunnel_id), static_cast<std::uint16_t>(session_id)),
+        sqlite3_column_int64(s, 0));
+  }
+  sqlite3_finalize(s);
+  if (rc != SQLITE_DONE) return error_of(db_, "store " + path_);
+  return std::nullopt;
+}
+
+bool SqliteStore::delete_recent(std::uint16_t tunnel_id, std::uint16_t session_id) {
+  const auto it = recent_.find(recent_key(tunnel_id, session_id));
+  if (it == recent_.end()) return true;
+  const std::int64_t rowid = it->second;
+  recent_.erase(it);
+  return Binder(statements_[kDeleteRecentSession]).i64(rowid).run();
+}
+
+bool SqliteStore::delete_sessions_of(std::uint16_t tunnel_id) {
+  // The recent table has no index (an index by tunnel would scatter every commit's new sessions
+  // over one page per tunnel again): it is scanned only when it holds some of this tunnel's.
+  const auto before = recent_.size();
+  std::erase_if(recent_, [&](const auto& entry) { return entry.first >> 16 == tunnel_id; });
+  return Binder(statements_[kDeleteSessionsOf]).i(tunnel_id).run() &&
+         (recent_.size() == before || Binder(statements_[kDeleteRecentOf]).i(tunnel_id).run());
+}
+
 bool SqliteStore::write_numbers(std::uint16_t tunnel_id, const ChannelNumbers& n) {
   return Binder(statements_[kSetNumbers])
       .i(tunnel_id)
@@ -375,6 +451,8 @@ std::optional<std::string> SqliteStore::commit() {
   // Nothing of a failed batch stays written; the error was read before the rollback.
   const auto rolled_back = [this](std::string error) {
     Binder(statements_[kRollback]).run();
+    // The recent sessions as the file holds them again.
+    if (auto also = find_recent()) error += "; " + *also;
     return error;
   };
   numbers_.clear();
@@ -387,6 +465,12 @@ std::optional<std::string> SqliteStore::commit() {
   }
   for (const auto& [id, numbers] : numbers_) {
     if (!write_numbers(id, numbers)) return rolled_back(error_of(db_, "store write"));
+  }
+  if (!recent_.empty() && recent_.size() >= recent_limit_) {
+    if (!Binder(statements_[kFoldRecent]).run() || !Binder(statements_[kClearRecent]).run()) {
+      return rolled_back(error_of(db_, "store fold"));
+    }
+    recent_.clear();
   }
   if (!Binder(statements_[kCommit]).run()) return rolled_back(error_of(db_, "store commit"));
   batch_.clear();

@@ -92,29 +92,40 @@ void expect_same_tunnel(const std::pair<std::uint16_t, store::StoredTunnel>& rea
 }
 
 // Commits `records` to a new store at `file` in batches of 1 to `max_batch` records and checks
-// after every commit that the store holds what the reference semantics give.
+// after every commit that the store holds what the reference semantics give. The store folds its
+// recent sessions once it holds `recent_sessions` of them, and is closed and opened again after
+// every fifth commit (a restart: what it knows of its recent table comes from the file).
 void expect_same_as_reference(const std::string& file,
                               const std::vector<tunnel::Checkpoint>& records, std::size_t max_batch,
-                              std::uint64_t seed, std::size_t min_checks) {
+                              std::uint64_t seed, std::size_t min_checks,
+                              std::size_t recent_sessions = SqliteStore::kRecentSessions) {
   std::mt19937 rng(static_cast<std::mt19937::result_type>(seed));
-  auto opened = SqliteStore::open(file, Durability::process_crash);
-  ASSERT_TRUE(opened) << opened.error();
-  auto& db = **opened;
+  const auto open = [&] {
+    auto opened = SqliteStore::open(file, Durability::process_crash, recent_sessions);
+    EXPECT_TRUE(opened) << opened.error();
+    return opened ? std::move(*opened) : nullptr;
+  };
+  auto db = open();
+  ASSERT_TRUE(db);
   store::Snapshot reference;
   std::size_t i = 0, checks = 0;
   while (i < records.size()) {
     const std::size_t batch = std::uniform_int_distribution<std::size_t>(1, max_batch)(rng);
     for (std::size_t n = 0; n < batch && i < records.size(); ++n, ++i) {
-      db.append(records[i]);
+      db->append(records[i]);
       store::apply(reference, records[i]);
     }
-    ASSERT_EQ(db.commit(), std::nullopt);
-    const auto loaded = db.load();
+    ASSERT_EQ(db->commit(), std::nullopt);
+    const auto loaded = db->load();
     ASSERT_TRUE(loaded == reference) << "seed " << seed << " after record " << i;
     // operator== leaves out call parameters: the codec test covers them.
-    ++checks;
+    EXPECT_EQ(db->rows_rejected(), 0u);
+    if (++checks % 5 == 0) {
+      db.reset();
+      db = open();
+      ASSERT_TRUE(db);
+    }
   }
-  EXPECT_EQ(db.rows_rejected(), 0u);
   EXPECT_GE(checks, min_checks);
 }
 
@@ -129,7 +140,13 @@ TEST(SqliteStore, the_same_records_give_the_same_snapshot_as_the_reference) {
         return std::holds_alternative<tunnel::RecoverySuggested>(r);
       }));
     }
-    expect_same_as_reference(dir.file("s" + std::to_string(seed) + ".db"), records, 40, seed, 11);
+    // New sessions folded into the sessions table at every commit, every few sessions, and at
+    // the daemon's threshold (above what these runs establish: they stay in the recent table).
+    for (std::size_t recent : {std::size_t{0}, std::size_t{5}, SqliteStore::kRecentSessions}) {
+      expect_same_as_reference(
+          dir.file("s" + std::to_string(seed) + "-" + std::to_string(recent) + ".db"), records, 40,
+          seed, 11, recent);
+    }
   }
 }
 
@@ -142,7 +159,8 @@ TEST(SqliteStore, channel_numbers_gathered_over_large_batches_end_as_the_records
   for (std::uint64_t seed : {304, 305, 1303}) {
     const auto records = busy_records(seed, seed > 1000);
     ASSERT_GT(records.size(), 150u);
-    expect_same_as_reference(dir.file("l" + std::to_string(seed) + ".db"), records, 150, seed, 2);
+    expect_same_as_reference(dir.file("l" + std::to_string(seed) + ".db"), records, 150, seed, 2,
+                             7);
   }
 }
 
@@ -377,25 +395,139 @@ TEST(SqliteStore, a_store_of_the_first_schema_is_upgraded_and_keeps_its_tunnels)
   EXPECT_EQ((*opened)->rows_rejected(), 0u);
 }
 
+// The rows of `table` in the store at `path`, read on a connection of their own.
+std::int64_t rows_in(const std::string& path, const std::string& table) {
+  sqlite3* db = nullptr;
+  sqlite3_stmt* s = nullptr;
+  std::int64_t n = -1;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK &&
+      sqlite3_prepare_v2(db, ("SELECT count(*) FROM " + table).c_str(), -1, &s, nullptr) ==
+          SQLITE_OK &&
+      sqlite3_step(s) == SQLITE_ROW) {
+    n = sqlite3_column_int64(s, 0);
+  }
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  return n;
+}
+
+std::unique_ptr<SqliteStore> open_store(const std::string& path, std::size_t recent_sessions) {
+  auto opened = SqliteStore::open(path, Durability::process_crash, recent_sessions);
+  EXPECT_TRUE(opened) << opened.error();
+  return opened ? std::move(*opened) : nullptr;
+}
+
+tunnel::TunnelEstablished a_tunnel(std::uint16_t id) {
+  tunnel::TunnelEstablished t;
+  t.tunnel_id = id;
+  t.peer_tunnel_id = static_cast<std::uint16_t>(id + 1);
+  t.peer = PeerAddress::ipv4(0x7F000001, 1701);
+  t.peer_host_name = "lac";
+  return t;
+}
+
+tunnel::SessionEstablished a_session(std::uint16_t tunnel_id, std::uint16_t session_id,
+                                     std::uint16_t peer_session_id) {
+  tunnel::SessionEstablished s;
+  s.tunnel_id = tunnel_id;
+  s.session_id = session_id;
+  s.peer_session_id = peer_session_id;
+  return s;
+}
+
+// A new session goes to the recent table and a full one is folded into the sessions table
+// (SqliteStore::recent_): a session established again while an older row of it is in either table
+// reads as its last record, before and after a fold and a reopening, and a removal, of the session
+// or of its tunnel, takes every row of it.
+TEST(SqliteStore, a_session_reads_as_its_last_record_in_either_table_and_is_removed_from_both) {
+  TempDir dir;
+  const auto path = dir.file("recent.db");
+  store::Snapshot reference;
+  auto db = open_store(path, 2);
+  ASSERT_TRUE(db);
+  const auto commit = [&](std::vector<tunnel::Checkpoint> records) {
+    for (const auto& r : records) {
+      db->append(r);
+      store::apply(reference, r);
+    }
+    ASSERT_EQ(db->commit(), std::nullopt);
+    ASSERT_TRUE(db->load() == reference);
+  };
+  const auto peer_session_of = [&](std::uint16_t session_id) {
+    return db->load().tunnels[77].sessions.at(session_id).peer_session_id;
+  };
+  commit({a_tunnel(77), a_session(77, 1, 10)});
+  EXPECT_EQ(rows_in(path, "sessions_recent"), 1);
+  commit({a_session(77, 2, 20)});  // the second: folded
+  EXPECT_EQ(rows_in(path, "sessions_recent"), 0);
+  EXPECT_EQ(rows_in(path, "sessions"), 2);
+  commit({a_session(77, 1, 11)});  // again, over its folded row
+  EXPECT_EQ(peer_session_of(1), 11);
+  db.reset();
+  db = open_store(path, 2);
+  ASSERT_TRUE(db);
+  EXPECT_EQ(peer_session_of(1), 11);
+  commit({a_session(77, 1, 12)});  // again, over its recent row, which it replaces
+  EXPECT_EQ(peer_session_of(1), 12);
+  EXPECT_EQ(rows_in(path, "sessions_recent"), 1);
+  commit({a_session(77, 3, 30)});  // folds: the last record wins over the folded one
+  EXPECT_EQ(rows_in(path, "sessions_recent"), 0);
+  EXPECT_EQ(peer_session_of(1), 12);
+  commit({a_session(77, 4, 40), a_session(77, 2, 21), tunnel::SessionRemoved{77, 2}});
+  EXPECT_EQ(rows_in(path, "sessions_recent"), 1);
+  EXPECT_EQ(rows_in(path, "sessions"), 2);
+  commit({a_tunnel(78), a_session(78, 5, 50), tunnel::TunnelRemoved{77}});
+  EXPECT_EQ(rows_in(path, "sessions_recent"), 1);
+  EXPECT_EQ(rows_in(path, "sessions"), 0);
+  EXPECT_EQ(db->rows_rejected(), 0u);
+}
+
+// Schema 2 had no recent table: its sessions are read and new ones are stored after the upgrade.
+TEST(SqliteStore, a_store_of_the_second_schema_is_upgraded_and_keeps_its_sessions) {
+  TempDir dir;
+  const auto path = dir.file("schema2.db");
+  {
+    auto db = open_store(path, 0);
+    ASSERT_TRUE(db);
+    db->append(a_tunnel(77));
+    db->append(a_session(77, 1, 10));
+    ASSERT_EQ(db->commit(), std::nullopt);
+  }
+  make_database(path, "DROP TABLE sessions_recent; PRAGMA user_version = 2;");
+  auto opened = SqliteStore::open(path, Durability::process_crash);
+  ASSERT_TRUE(opened) << opened.error();
+  auto& db = *opened;
+  EXPECT_EQ(db->load().tunnels[77].sessions.size(), 1u);
+  db->append(a_session(77, 2, 20));
+  ASSERT_EQ(db->commit(), std::nullopt);
+  const auto loaded = db->load();
+  EXPECT_EQ(loaded.tunnels.at(77).sessions.size(), 2u);
+  EXPECT_EQ(db->rows_rejected(), 0u);
+  EXPECT_EQ(rows_in(path, "sessions_recent"), 1);
+}
+
 TEST(SqliteStore, a_damaged_row_is_skipped_and_counted_and_the_rest_is_loaded) {
   TempDir dir;
   const auto path = dir.file("rows.db");
   const auto records = busy_records(305);
   {
-    auto opened = SqliteStore::open(path, Durability::process_crash);
+    // Every new session folded into the sessions table at once.
+    auto opened = SqliteStore::open(path, Durability::process_crash, 0);
     ASSERT_TRUE(opened) << opened.error();
     auto& db = *opened;
     for (const auto& r : records)
       db->append(r);
     ASSERT_EQ(db->commit(), std::nullopt);
   }
+  // One session's row damaged, and a damaged row of another in the recent table.
   make_database(path,
                 "UPDATE sessions SET record = x'0102' WHERE (tunnel_id, session_id) = "
-                "(SELECT tunnel_id, session_id FROM sessions LIMIT 1);");
+                "(SELECT tunnel_id, session_id FROM sessions LIMIT 1);"
+                "INSERT INTO sessions_recent SELECT id, 65000, x'0102' FROM tunnels LIMIT 1;");
   auto db = SqliteStore::open(path, Durability::process_crash);
   ASSERT_TRUE(db) << db.error();
   const auto loaded = (*db)->load();
-  EXPECT_EQ((*db)->rows_rejected(), 1u);
+  EXPECT_EQ((*db)->rows_rejected(), 2u);
   EXPECT_EQ(loaded.session_count() + 1, replayed(records).session_count());
 }
 

@@ -15,6 +15,7 @@ Real processes on loopback, on addresses no test uses (127.0.0.5-9, port 1801 un
   latency   set-up rate, per-call latency (p50/p99) and the loop's longest turn, hl2tpd as LNS with
             its store on disk and on tmpfs, at 4 calls in flight on each of 16 tunnels and at 512 in
             all; with --reference BUILD_DIR, another build's hl2tpd in the same alternating runs.
+            Disk against tmpfs (sessions_per_s_to_tmpfs): the ratio of each round's two runs.
 The load generator is bench/l2tp_loadgen (a LAC on our engine without a store); every figure
 carries the CPU time of each process involved, from /proc.
 """
@@ -265,9 +266,17 @@ def bench_latency(build, runs, reference=None):
                     "longest_loop_turn_ms": summary(turns) if turns else None,
                     "longest_loop_turn_cpu_ms": summary(cpu_turns) if cpu_turns else None,
                     "lns_cpu_s": summary([r["lns_cpu_s"] for r in rs])})
+        paired = ""
+        if store != "tmpfs":
+            # Each round's run on tmpfs, moments apart with the same build and load: the ratio of
+            # a pair drifts much less with the machine than a ratio of two medians.
+            tmpfs = got[cases.index(((name, cases[i][0][1]), stores[1], cases[i][2]))]
+            ratios = [d["sessions_per_s"] / t["sessions_per_s"] for d, t in zip(rs, tmpfs)]
+            out[-1]["sessions_per_s_to_tmpfs"] = summary(ratios)
+            paired = f", {statistics.median(ratios):.2f} of tmpfs (median of pairs)"
         print(f"latency {name} {store} {out[-1]['in_flight']}: "
               f"{out[-1]['sessions_per_s']['median']:.0f}/s p99 "
-              f"{out[-1]['latency_p99_ms']['median']:.2f} ms", file=sys.stderr)
+              f"{out[-1]['latency_p99_ms']['median']:.2f} ms{paired}", file=sys.stderr)
     return out
 
 

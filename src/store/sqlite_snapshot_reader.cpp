@@ -145,25 +145,24 @@ std::optional<std::pair<std::uint16_t, StoredTunnel>> SqliteSnapshotReader::next
           static_cast<std::uint16_t>(sqlite3_column_int(unacked_.row(), 1)),
           wire::Bytes(blob.begin(), blob.end()));
     }
-    for (; sessions_.has_row() && sessions_.tunnel_id() == id; sessions_.advance()) {
-      auto session = stored ? decode_session_row(sessions_.row()) : std::nullopt;
-      if (!session) {
-        ++rejected_;
-        continue;
+    // This tunnel's rows of one of the session scans, each given to `place`.
+    const auto take_sessions = [&](Scan& scan, auto place) {
+      for (; scan.has_row() && scan.tunnel_id() == id; scan.advance()) {
+        auto session = stored ? decode_session_row(scan.row()) : std::nullopt;
+        if (!session) {
+          ++rejected_;
+          continue;
+        }
+        const std::uint16_t session_id = session->session_id;
+        place(stored->sessions, session_id, std::move(*session));
       }
-      auto& sessions = stored->sessions;
-      const std::uint16_t session_id = session->session_id;
-      sessions.emplace_hint(sessions.end(), session_id, std::move(*session));
-    }
-    for (; recent_.has_row() && recent_.tunnel_id() == id; recent_.advance()) {
-      auto session = stored ? decode_session_row(recent_.row()) : std::nullopt;
-      if (!session) {
-        ++rejected_;
-        continue;
-      }
-      const std::uint16_t session_id = session->session_id;
-      stored->sessions.insert_or_assign(session_id, std::move(*session));
-    }
+    };
+    take_sessions(sessions_, [](auto& sessions, std::uint16_t sid, auto&& session) {
+      sessions.emplace_hint(sessions.end(), sid, std::move(session));
+    });
+    take_sessions(recent_, [](auto& sessions, std::uint16_t sid, auto&& session) {
+      sessions.insert_or_assign(sid, std::move(session));
+    });
     if (stored) return std::pair{stored->tunnel.tunnel_id, std::move(*stored)};
   }
   // Past the last tunnel: what is left belongs to none.

@@ -225,7 +225,7 @@ Result<std::unique_ptr<SqliteStore>, std::string> SqliteStore::open(const std::s
                       std::to_string(*version) + ", this one knows " +
                       std::to_string(kSchemaVersion) + "); refusing to touch it");
   }
-  if (!fresh && *version != 1 && *version != 2 && *version < kSchemaVersion) {
+  if (!fresh && *version < 1) {
     return unexpected("store " + path + " has an unknown old schema " + std::to_string(*version));
   }
   // The whole file is checked beside the restart's reading of it, before the first commit

@@ -92,9 +92,12 @@ def main():
                 send("wrong version", from_lac_host, control(live, 0, 0, 0, message_type(6), ver=ver))
             for ns, nr in ((30000, 0), (0, 30000), (65535, 65535)):
                 send("Ns/Nr jump", from_lac_host, control(live, 0, ns, nr, message_type(6)))
-            for _ in range(100):
+            # The live tunnel's ID is the daemon's random choice: an ID drawn equal to it is no
+            # unknown tunnel.
+            unknown = [t for t in (rng.randrange(1, 65536) | 1 for _ in range(101)) if t != live]
+            for tunnel_id in unknown[:100]:
                 send("unknown tunnel", from_lac_host,
-                     control(rng.randrange(1, 65536) | 1, 0, 0, 0, message_type(6)))
+                     control(tunnel_id, 0, 0, 0, message_type(6)))
             for _ in range(100):
                 payload = bytes(rng.randrange(256) for _ in range(30))
                 send("data, unknown session", from_lac_host,

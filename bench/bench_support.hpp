@@ -10,8 +10,8 @@
 
 namespace hl2tp::bench {
 
-inline const tunnel::PeerAddress kLac = tunnel::PeerAddress::ipv4(0x7F000001, 1701);
-inline const tunnel::PeerAddress kLns = tunnel::PeerAddress::ipv4(0x7F000002, 1701);
+inline const PeerAddress kLac = PeerAddress::ipv4(0x7F000001, 1701);
+inline const PeerAddress kLns = PeerAddress::ipv4(0x7F000002, 1701);
 
 inline engine::EndpointConfig config(bool lac) {
   engine::EndpointConfig c;

@@ -10,6 +10,7 @@
 namespace {
 
 using namespace hl2tp::wire;
+using hl2tp::Bytes;
 
 ControlMessage typical_icrq() {
   ControlMessage m = make_icrq(0x2A3B, 1234567);

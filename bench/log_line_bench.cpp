@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
     spdlog::set_default_logger(logger);
   }
   tunnel::Event e{tunnel::EventKind::session_established, 12345, 0, std::nullopt, ""};
-  e.peer = tunnel::PeerAddress::ipv4(0xC0000201, 1701);
+  e.peer = PeerAddress::ipv4(0xC0000201, 1701);
   e.peer_tunnel_id = 4321;
   e.peer_session_id = 999;
   const double loop0 = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);

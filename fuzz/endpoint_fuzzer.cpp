@@ -18,9 +18,9 @@ namespace {
 using namespace hl2tp;
 using namespace std::chrono_literals;
 
-const tunnel::PeerAddress kLac = tunnel::PeerAddress::ipv4(0x7F000001, 1701);
-const tunnel::PeerAddress kLns = tunnel::PeerAddress::ipv4(0x7F000002, 1701);
-const tunnel::PeerAddress kStranger = tunnel::PeerAddress::ipv4(0x7F000009, 1701);
+const PeerAddress kLac = PeerAddress::ipv4(0x7F000001, 1701);
+const PeerAddress kLns = PeerAddress::ipv4(0x7F000002, 1701);
+const PeerAddress kStranger = PeerAddress::ipv4(0x7F000009, 1701);
 
 engine::EndpointConfig config(bool lac) {
   engine::EndpointConfig c;

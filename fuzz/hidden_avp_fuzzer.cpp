@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <span>
 
-#include "wire/byte_reader.hpp"
+#include "base/byte_reader.hpp"
 #include "wire/hidden_avp.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

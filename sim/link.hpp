@@ -1,6 +1,6 @@
 #pragma once
 // How the simulated network treats datagrams from one endpoint to another.
-#include "channel/time.hpp"
+#include "base/time.hpp"
 
 namespace hl2tp::sim {
 

@@ -45,7 +45,7 @@ Duration last_retransmission(PeerModel model) {
   return model == PeerModel::accel_ppp ? 31s : 15s;
 }
 
-bool ignores_second_opening(const engine::Endpoint& receiver, const tunnel::PeerAddress& from,
+bool ignores_second_opening(const engine::Endpoint& receiver, const PeerAddress& from,
                             std::span<const std::byte> datagram) {
   auto header = wire::decode_control_header(datagram);
   if (!header || header->tunnel_id != 0) return false;

@@ -33,7 +33,7 @@ Duration last_retransmission(PeerModel model);
 // no reply, no acknowledgement — a second SCCRQ from the same address and port while its first
 // tunnel from there has not received its SCCCN. A retransmission of that first SCCRQ (the same
 // Assigned Tunnel ID) still reaches it.
-bool ignores_second_opening(const engine::Endpoint& receiver, const tunnel::PeerAddress& from,
+bool ignores_second_opening(const engine::Endpoint& receiver, const PeerAddress& from,
                             std::span<const std::byte> datagram);
 
 }  // namespace hl2tp::sim

@@ -3,11 +3,11 @@
 #include <cstdint>
 #include <random>
 
-#include "wire/random_source.hpp"
+#include "base/random_source.hpp"
 
 namespace hl2tp::sim {
 
-class SeededRandom : public wire::RandomSource {
+class SeededRandom : public RandomSource {
  public:
   explicit SeededRandom(std::uint64_t seed) : rng_(seed) {}
   void fill(std::span<std::byte> out) override {

@@ -10,7 +10,7 @@ Simulation::Simulation(std::uint64_t seed, std::size_t trace_capacity, bool with
       rng_(seed),
       trace_(trace_capacity) {}
 
-NodeId Simulation::add_endpoint(tunnel::PeerAddress address, engine::EndpointConfig config) {
+NodeId Simulation::add_endpoint(PeerAddress address, engine::EndpointConfig config) {
   Node node;
   node.address = address;
   // Each endpoint's randomness is its own stream, derived from the seed and its place.
@@ -52,15 +52,14 @@ LinkConfig& Simulation::link(NodeId from, NodeId to) {
   return it->second;
 }
 
-std::optional<NodeId> Simulation::node_at(const tunnel::PeerAddress& address) const {
+std::optional<NodeId> Simulation::node_at(const PeerAddress& address) const {
   for (NodeId i = 0; i < nodes_.size(); ++i) {
     if (nodes_[i].address.same_host(address)) return i;
   }
   return std::nullopt;
 }
 
-void Simulation::schedule_delivery(NodeId from, NodeId to, const tunnel::PeerAddress& source,
-                                   wire::Bytes bytes) {
+void Simulation::schedule_delivery(NodeId from, NodeId to, const PeerAddress& source, Bytes bytes) {
   const LinkConfig& l = link(from, to);
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   auto delay = [&] {
@@ -70,7 +69,7 @@ void Simulation::schedule_delivery(NodeId from, NodeId to, const tunnel::PeerAdd
     }
     return d;
   };
-  const tunnel::PeerAddress& destination = nodes_[to].address;
+  const PeerAddress& destination = nodes_[to].address;
   if (l.partitioned) {
     trace_.record(now_, source, destination, bytes, Trace::Fate::partitioned);
     return;
@@ -108,7 +107,7 @@ void Simulation::pump(NodeId node) {
   }
   while (auto d = n.endpoint->poll_transmit()) {
     ++datagrams_sent_;
-    tunnel::PeerAddress source = n.address;
+    PeerAddress source = n.address;
     if (auto to = node_at(d->peer)) schedule_delivery(node, *to, source, std::move(d->bytes));
   }
   while (auto e = n.endpoint->poll_event())

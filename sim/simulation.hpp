@@ -27,10 +27,10 @@ class Simulation {
   explicit Simulation(std::uint64_t seed, std::size_t trace_capacity = 200, bool with_store = true,
                       bool keep_checkpoint_log = true);
 
-  NodeId add_endpoint(tunnel::PeerAddress address, engine::EndpointConfig config);
+  NodeId add_endpoint(PeerAddress address, engine::EndpointConfig config);
   engine::Endpoint& endpoint(NodeId node) { return *nodes_.at(node).endpoint; }
   const engine::Endpoint& endpoint_view(NodeId node) const { return *nodes_.at(node).endpoint; }
-  const tunnel::PeerAddress& address(NodeId node) const { return nodes_.at(node).address; }
+  const PeerAddress& address(NodeId node) const { return nodes_.at(node).address; }
   // Every event the node's endpoint produced, in order.
   const std::vector<engine::Event>& events(NodeId node) const { return nodes_.at(node).events; }
   // Every checkpoint record the node's endpoint produced, in order (the simulator's "store").
@@ -59,13 +59,13 @@ class Simulation {
   // The node sends from, and is reached at, `address` from now on: a process that comes back on
   // another port (a new NAT mapping, a daemon without a socket held across its restart). The
   // network still finds a node by its host, so datagrams to the old port reach it too.
-  void set_address(NodeId node, tunnel::PeerAddress address) { nodes_.at(node).address = address; }
+  void set_address(NodeId node, PeerAddress address) { nodes_.at(node).address = address; }
   bool is_down(NodeId node) const { return !nodes_.at(node).endpoint; }
 
   // A peer behaviour outside the engine (peer_model.hpp): a datagram for which `ignores` holds is
   // dropped before the node's endpoint sees it, and counted.
   using ReceiveFilter =
-      std::function<bool(const engine::Endpoint& receiver, const tunnel::PeerAddress& from,
+      std::function<bool(const engine::Endpoint& receiver, const PeerAddress& from,
                          std::span<const std::byte> datagram)>;
   void set_receive_filter(NodeId node, ReceiveFilter ignores) {
     nodes_.at(node).ignores = std::move(ignores);
@@ -95,7 +95,7 @@ class Simulation {
 
  private:
   struct Node {
-    tunnel::PeerAddress address;
+    PeerAddress address;
     std::unique_ptr<SeededRandom> random;
     std::unique_ptr<engine::Endpoint> endpoint;
     std::vector<engine::Event> events;
@@ -112,16 +112,15 @@ class Simulation {
     std::uint64_t sequence;  // ties broken by order of scheduling: determinism
     NodeId node;
     bool is_timer;
-    tunnel::PeerAddress from;
-    wire::Bytes bytes;
+    PeerAddress from;
+    Bytes bytes;
     bool operator>(const Step& o) const { return at != o.at ? at > o.at : sequence > o.sequence; }
   };
 
   void pump(NodeId node);
-  void schedule_delivery(NodeId from, NodeId to, const tunnel::PeerAddress& source,
-                         wire::Bytes bytes);
+  void schedule_delivery(NodeId from, NodeId to, const PeerAddress& source, Bytes bytes);
   bool step(Time limit);  // one step at or before `limit`; false if there is none
-  std::optional<NodeId> node_at(const tunnel::PeerAddress& address) const;
+  std::optional<NodeId> node_at(const PeerAddress& address) const;
 
   std::uint64_t seed_;
   bool with_store_;

@@ -8,8 +8,8 @@
 
 namespace hl2tp::sim {
 
-void Trace::record(Time at, const tunnel::PeerAddress& from, const tunnel::PeerAddress& to,
-                   const wire::Bytes& bytes, Fate fate) {
+void Trace::record(Time at, const PeerAddress& from, const PeerAddress& to, const Bytes& bytes,
+                   Fate fate) {
   ++recorded_;
   if (capacity_ == 0) return;
   if (entries_.size() == capacity_) entries_.pop_front();

@@ -4,8 +4,8 @@
 #include <deque>
 #include <string>
 
-#include "channel/time.hpp"
-#include "tunnel/peer_address.hpp"
+#include "base/peer_address.hpp"
+#include "base/time.hpp"
 #include "wire/avp_value.hpp"
 
 namespace hl2tp::sim {
@@ -14,8 +14,8 @@ class Trace {
  public:
   explicit Trace(std::size_t capacity = 200) : capacity_(capacity) {}
   enum class Fate : std::uint8_t { delivered, lost, duplicated, partitioned };
-  void record(Time at, const tunnel::PeerAddress& from, const tunnel::PeerAddress& to,
-              const wire::Bytes& bytes, Fate fate);
+  void record(Time at, const PeerAddress& from, const PeerAddress& to, const Bytes& bytes,
+              Fate fate);
   // One line per datagram: time, route, fate, decoded message.
   std::string to_string() const;
   std::uint64_t recorded() const { return recorded_; }
@@ -23,8 +23,8 @@ class Trace {
  private:
   struct Entry {
     Time at;
-    tunnel::PeerAddress from, to;
-    wire::Bytes bytes;
+    PeerAddress from, to;
+    Bytes bytes;
     Fate fate;
   };
   std::size_t capacity_;

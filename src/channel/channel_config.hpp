@@ -2,7 +2,7 @@
 // Settings of one tunnel's reliable control channel (RFC 2661 §5.8, Appendix A).
 #include <cstdint>
 
-#include "channel/time.hpp"
+#include "base/time.hpp"
 
 namespace hl2tp::channel {
 

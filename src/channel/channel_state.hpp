@@ -14,7 +14,7 @@ struct ChannelState {
   std::uint16_t expected_ns = 0;  // our Nr
   std::uint16_t acked_ns = 0;     // the peer's Nr: everything before it was delivered
   // (Ns, encoded with Nr zero: it is restamped on every transmission), oldest first.
-  std::vector<std::pair<std::uint16_t, wire::Bytes>> unacked;
+  std::vector<std::pair<std::uint16_t, Bytes>> unacked;
   bool operator==(const ChannelState&) const = default;
 };
 
@@ -29,7 +29,7 @@ struct JournalEntry {
   };
   Kind kind;
   std::uint16_t value;
-  wire::Bytes bytes;  // queued only
+  Bytes bytes;  // queued only
   std::uint16_t reset_nr = 0;
 };
 

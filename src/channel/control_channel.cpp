@@ -13,14 +13,14 @@ constexpr std::size_t kNrOffset = 10;  // Nr sits at octets 10–11 of the contr
 // past that, the two ends' numbers are apart and the tunnel must go (RFC 2661 §5.8).
 constexpr std::uint8_t kMaxRevivals = 3;
 
-void patch_u16(wire::Bytes& bytes, std::size_t at, std::uint16_t v) {
+void patch_u16(Bytes& bytes, std::size_t at, std::uint16_t v) {
   bytes[at] = static_cast<std::byte>(v >> 8);
   bytes[at + 1] = static_cast<std::byte>(v & 0xFF);
 }
 
 // The durable form of a queued message: its Nr is restamped at every transmission, so it is kept
 // as zero rather than as whatever it was when last sent.
-wire::Bytes durable_form(wire::Bytes bytes) {
+Bytes durable_form(Bytes bytes) {
   patch_u16(bytes, kNrOffset, 0);
   return bytes;
 }
@@ -67,7 +67,7 @@ void ControlChannel::transmit(Time now) {
   }
 }
 
-void ControlChannel::emit(wire::Bytes& bytes) {
+void ControlChannel::emit(Bytes& bytes) {
   // RFC 2661 §5.8: every transmission, retransmissions included, carries the current Nr.
   patch_u16(bytes, kNrOffset, expected_ns_);
   outbox_.push_back(bytes);
@@ -319,8 +319,8 @@ void ControlChannel::limit_transmission(Time now, std::optional<std::uint16_t> l
   if (!limit) transmit(now);  // what waited for the limit goes now, within the window
 }
 
-std::vector<wire::Bytes> ControlChannel::reset(Time now, std::uint16_t ns, std::uint16_t nr) {
-  std::vector<wire::Bytes> flushed;
+std::vector<Bytes> ControlChannel::reset(Time now, std::uint16_t ns, std::uint16_t nr) {
+  std::vector<Bytes> flushed;
   for (auto* queue : {&in_flight_, &queued_}) {
     for (Outgoing& o : *queue)
       flushed.push_back(durable_form(std::move(o.bytes)));

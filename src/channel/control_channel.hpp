@@ -11,10 +11,10 @@
 #include <optional>
 #include <vector>
 
+#include "base/time.hpp"
 #include "channel/channel_config.hpp"
 #include "channel/channel_state.hpp"
 #include "channel/channel_stats.hpp"
-#include "channel/time.hpp"
 #include "wire/control_codec.hpp"
 
 namespace hl2tp::channel {
@@ -52,7 +52,7 @@ class ControlChannel {
   std::optional<Time> next_deadline() const;
 
   // Encoded datagrams to send, in order; the caller takes them (and clears the vector).
-  std::vector<wire::Bytes>& outbox() { return outbox_; }
+  std::vector<Bytes>& outbox() { return outbox_; }
 
   // A restarted endpoint's channel, from its durable state (docs/recovery-design.md): the same Ns,
   // Nr and unacked queue; the queue goes out again oldest first, with full timer periods.
@@ -66,7 +66,7 @@ class ControlChannel {
   // reconcile what those messages carried.
   void pause() { paused_ = true; }
   void resume(Time now);
-  std::vector<wire::Bytes> reset(Time now, std::uint16_t ns, std::uint16_t nr);
+  std::vector<Bytes> reset(Time now, std::uint16_t ns, std::uint16_t nr);
   bool paused() const { return paused_; }
   // Messages whose Ns is not before `limit` stay queued, untransmitted, until the limit is lifted
   // (nullopt) or a reset flushes them. The non-failed end sets it while a reset it suggested to a
@@ -105,7 +105,7 @@ class ControlChannel {
  private:
   struct Outgoing {
     std::uint16_t ns;
-    wire::Bytes bytes;  // encoded; Nr (octets 10–11) is patched on every transmission
+    Bytes bytes;  // encoded; Nr (octets 10–11) is patched on every transmission
   };
 
   void acknowledge(Time now, std::uint16_t nr);
@@ -119,7 +119,7 @@ class ControlChannel {
   // One past the last message we may have transmitted: an Nr beyond it acknowledges the unsent.
   std::uint16_t transmitted_end() const;
   void transmit(Time now);  // moves queued messages into the window
-  void emit(wire::Bytes& bytes);
+  void emit(Bytes& bytes);
   void schedule_ack(Time at);
   void send_zlb();
   std::uint16_t window() const;
@@ -155,7 +155,7 @@ class ControlChannel {
   std::uint32_t answers_without_ack_ = 0;  // back-off intervals the peer spoke in, unacknowledging
   std::uint8_t revivals_ = 0;  // fresh cycles given to the oldest message since its last ack
 
-  std::vector<wire::Bytes> outbox_;
+  std::vector<Bytes> outbox_;
   std::vector<JournalEntry> journal_;
   ChannelStats stats_;
 };

@@ -213,7 +213,7 @@ DaemonConfig read(std::string_view source, const toml::table& root) {
       c.listen.push_back(*address);
     }
   }
-  if (c.listen.empty()) c.listen.push_back(tunnel::PeerAddress::ipv4(0, 1701));
+  if (c.listen.empty()) c.listen.push_back(PeerAddress::ipv4(0, 1701));
   if (auto* timers = r.table("timers")) read_timers(Reader(source, *timers, "timers"), t);
   if (auto* windows = r.table("windows")) {
     Reader w(source, *windows, "windows");
@@ -269,7 +269,7 @@ DaemonConfig read(std::string_view source, const toml::table& root) {
     m.only_known_keys();
     if (auto socket = m.get<std::string>("socket")) c.management_socket = *socket;
   }
-  c.metrics = tunnel::PeerAddress::ipv4(0x7F000001, 9701);
+  c.metrics = PeerAddress::ipv4(0x7F000001, 9701);
   if (auto* metrics = r.table("metrics")) {
     Reader m(source, *metrics, "metrics");
     m.only_known_keys();
@@ -300,8 +300,7 @@ DaemonConfig read(std::string_view source, const toml::table& root) {
 
 }  // namespace
 
-Result<tunnel::PeerAddress, std::string> parse_address(std::string_view text,
-                                                       std::uint16_t default_port) {
+Result<PeerAddress, std::string> parse_address(std::string_view text, std::uint16_t default_port) {
   std::string host(text);
   std::uint16_t port = default_port;
   auto parse_port = [&](std::string_view p) -> bool {
@@ -330,7 +329,7 @@ Result<tunnel::PeerAddress, std::string> parse_address(std::string_view text,
     }
     host = host.substr(0, colon);
   }
-  tunnel::PeerAddress a;
+  PeerAddress a;
   a.port = port;
   in_addr v4{};
   in6_addr v6{};

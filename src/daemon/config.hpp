@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/result.hpp"
 #include "engine/endpoint_config.hpp"
-#include "wire/result.hpp"
 
 namespace hl2tp::daemon {
 
@@ -18,18 +18,18 @@ enum class Role : std::uint8_t { lac, lns, both };
 
 // What the tunnel database survives. `none` keeps no store at all: a restart, upgrade or crash
 // loses every tunnel and session, and the daemon says so when it starts. The others are the SQLite
-// store's (store/sqlite_store.hpp).
+// store's (sqlite_store/sqlite_store.hpp).
 enum class StoreDurability : std::uint8_t { none, process_crash, power_loss };
 
 struct DaemonConfig {
   Role role = Role::both;
   engine::EndpointConfig endpoint;  // tunnel defaults, peers, limits, failover
   // UDP addresses to listen on; a socket passed by systemd (LISTEN_FDS) takes precedence.
-  std::vector<tunnel::PeerAddress> listen;              // default: 0.0.0.0:1701
+  std::vector<PeerAddress> listen;                      // default: 0.0.0.0:1701
   std::string store_path = "/var/lib/hl2tp/hl2tpd.db";  // unused when durability is none
   StoreDurability durability = StoreDurability::process_crash;
   std::string management_socket = "/run/hl2tp/hl2tpd.sock";
-  std::optional<tunnel::PeerAddress> metrics;  // default 127.0.0.1:9701; "" disables
+  std::optional<PeerAddress> metrics;          // default 127.0.0.1:9701; "" disables
   std::string log_level = "info";              // trace, debug, info, warn, error
 
   // Whole configurations compared: a test proves that each default the manual states is the
@@ -39,8 +39,7 @@ struct DaemonConfig {
 
 // "192.0.2.1", "192.0.2.1:1701", "[2001:db8::1]:1701" or "2001:db8::1"; the port defaults to
 // `default_port`.
-Result<tunnel::PeerAddress, std::string> parse_address(std::string_view text,
-                                                       std::uint16_t default_port);
+Result<PeerAddress, std::string> parse_address(std::string_view text, std::uint16_t default_port);
 
 // `source` names the text in error messages (the file's path).
 Result<DaemonConfig, std::string> parse_config(std::string_view text, std::string_view source);

@@ -39,7 +39,7 @@ double thread_cpu_seconds() {
 }  // namespace
 
 Daemon::Daemon(DaemonConfig config, std::unique_ptr<store::CheckpointStore> store,
-               std::vector<UdpSocket> sockets, std::unique_ptr<wire::RandomSource> random)
+               std::vector<UdpSocket> sockets, std::unique_ptr<RandomSource> random)
     : config_(std::move(config)),
       random_(random ? std::move(random) : std::make_unique<OsRandom>()),
       store_(std::move(store)),

@@ -34,7 +34,7 @@ class Daemon {
   // `random`: where tunnel and session IDs, challenges and Tie Breakers come from; the kernel's
   // CSPRNG unless given (tests and fuzzers give a seeded one, to be reproducible).
   Daemon(DaemonConfig config, std::unique_ptr<store::CheckpointStore> store,
-         std::vector<UdpSocket> sockets, std::unique_ptr<wire::RandomSource> random = nullptr);
+         std::vector<UdpSocket> sockets, std::unique_ptr<RandomSource> random = nullptr);
   ~Daemon();
 
   // Rebuilds the endpoint from the store, recovers, and serves until told to stop. The exit code.
@@ -91,7 +91,7 @@ class Daemon {
 
   DaemonConfig config_;
   std::string config_path_;
-  std::unique_ptr<wire::RandomSource> random_;
+  std::unique_ptr<RandomSource> random_;
   std::unique_ptr<store::CheckpointStore> store_;
   CommitPipeline commits_{*store_};
   // Datagrams waiting for the commit of the batch numbered beside them, in the order produced.

@@ -47,7 +47,7 @@ void format_event_line(const tunnel::Event& e, std::uint64_t suppressed_before,
   const bool closed = e.kind == EventKind::session_closed || e.kind == EventKind::tunnel_closed;
   auto out = std::back_inserter(line);
   fmt::format_to(out, "event={}", event_kind_name(e.kind));
-  if (e.peer != tunnel::PeerAddress{}) fmt::format_to(out, " peer={}", e.peer.to_string());
+  if (e.peer != PeerAddress{}) fmt::format_to(out, " peer={}", e.peer.to_string());
   fmt::format_to(out, " tunnel={} peer_tunnel={}", e.tunnel_id, e.peer_tunnel_id);
   if (session_event) {
     fmt::format_to(out, " session={} peer_session={} serial={}", e.session_id, e.peer_session_id,

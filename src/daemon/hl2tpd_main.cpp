@@ -16,7 +16,7 @@
 #include "daemon/log_output.hpp"
 #include "daemon/path_check.hpp"
 #include "daemon/socket_activation.hpp"
-#include "store/sqlite_store.hpp"
+#include "sqlite_store/sqlite_store.hpp"
 
 namespace {
 

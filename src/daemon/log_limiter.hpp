@@ -6,7 +6,7 @@
 #include <map>
 #include <string>
 
-#include "channel/time.hpp"
+#include "base/time.hpp"
 
 namespace hl2tp::daemon {
 

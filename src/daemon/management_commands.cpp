@@ -267,7 +267,7 @@ json show_tunnels(Daemon& d, RequestFields& fields) {
   const auto peer_text = fields.text("peer");
   const auto only_state = fields.one_of("state", tunnel_state_names());
   if (fields.error()) return failure(*fields.error());
-  std::optional<tunnel::PeerAddress> only_peer;
+  std::optional<PeerAddress> only_peer;
   if (peer_text) {
     auto parsed = parse_address(*peer_text, 1701);
     if (!parsed) return failure(parsed.error());

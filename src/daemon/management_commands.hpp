@@ -21,7 +21,7 @@
 #include <string>
 #include <string_view>
 
-#include "channel/time.hpp"
+#include "base/time.hpp"
 #include "daemon/client_credentials.hpp"
 
 namespace hl2tp::daemon {

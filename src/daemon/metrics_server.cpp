@@ -44,7 +44,7 @@ MetricsServer::MetricsServer(Daemon& daemon, StreamServerLimits limits)
                           : http_answer("404 Not Found", "not found: try /metrics\n");
           }) {}
 
-std::optional<std::string> MetricsServer::listen(const tunnel::PeerAddress& a, EpollSet& poll,
+std::optional<std::string> MetricsServer::listen(const PeerAddress& a, EpollSet& poll,
                                                  std::uint64_t tag_base) {
   const int fd = ::socket(a.v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   const int one = 1;

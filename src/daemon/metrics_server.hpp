@@ -5,8 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "base/peer_address.hpp"
 #include "daemon/stream_server.hpp"
-#include "tunnel/peer_address.hpp"
 
 namespace hl2tp::daemon {
 
@@ -19,7 +19,7 @@ class MetricsServer {
   static StreamServerLimits default_limits();
 
   explicit MetricsServer(Daemon& daemon, StreamServerLimits limits = default_limits());
-  std::optional<std::string> listen(const tunnel::PeerAddress& address, EpollSet& poll,
+  std::optional<std::string> listen(const PeerAddress& address, EpollSet& poll,
                                     std::uint64_t tag_base);
   StreamServer& server() { return server_; }
   const StreamServer& server() const { return server_; }

@@ -6,7 +6,7 @@
 
 namespace hl2tp::daemon {
 
-socklen_t to_sockaddr(const tunnel::PeerAddress& a, sockaddr_storage& out) {
+socklen_t to_sockaddr(const PeerAddress& a, sockaddr_storage& out) {
   std::memset(&out, 0, sizeof(out));
   if (a.v6) {
     auto* s = reinterpret_cast<sockaddr_in6*>(&out);
@@ -22,8 +22,8 @@ socklen_t to_sockaddr(const tunnel::PeerAddress& a, sockaddr_storage& out) {
   return sizeof(sockaddr_in);
 }
 
-tunnel::PeerAddress from_sockaddr(const sockaddr_storage& in) {
-  tunnel::PeerAddress a;
+PeerAddress from_sockaddr(const sockaddr_storage& in) {
+  PeerAddress a;
   if (in.ss_family == AF_INET6) {
     const auto* s = reinterpret_cast<const sockaddr_in6*>(&in);
     a.v6 = true;

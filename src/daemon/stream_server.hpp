@@ -19,7 +19,7 @@
 #include <unordered_map>
 #include <variant>
 
-#include "channel/time.hpp"
+#include "base/time.hpp"
 #include "daemon/client_credentials.hpp"
 #include "daemon/epoll_set.hpp"
 #include "daemon/request_buffer.hpp"

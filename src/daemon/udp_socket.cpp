@@ -41,7 +41,7 @@ std::string errno_text(const std::string& what) {
 
 }  // namespace
 
-Result<UdpSocket, std::string> UdpSocket::bind(const tunnel::PeerAddress& local) {
+Result<UdpSocket, std::string> UdpSocket::bind(const PeerAddress& local) {
   const int fd =
       ::socket(local.v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return unexpected(errno_text("socket"));
@@ -112,11 +112,11 @@ bool UdpSocket::wildcard() const {
   return local_.ip == std::array<std::uint8_t, 16>{};
 }
 
-bool UdpSocket::can_send_from(const tunnel::PeerAddress& source) const {
+bool UdpSocket::can_send_from(const PeerAddress& source) const {
   return source.v6 == v6_ && source.port == local_.port && (wildcard() || source.ip == local_.ip);
 }
 
-bool UdpSocket::send(const tunnel::PeerAddress& to, const tunnel::PeerAddress& source,
+bool UdpSocket::send(const PeerAddress& to, const PeerAddress& source,
                      std::span<const std::byte> bytes) {
   sockaddr_storage addr;
   iovec data{const_cast<std::byte*>(bytes.data()), bytes.size()};

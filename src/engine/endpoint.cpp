@@ -19,7 +19,7 @@ using wire::MessageType;
 
 }  // namespace
 
-Endpoint::Endpoint(EndpointConfig config, wire::RandomSource& random) : random_(random) {
+Endpoint::Endpoint(EndpointConfig config, RandomSource& random) : random_(random) {
   reconfigure(std::move(config));
 }
 
@@ -54,7 +54,7 @@ tunnel::TunnelContext Endpoint::context() {
           stats_.failover_messages_ignored};
 }
 
-void Endpoint::transmit(const PeerAddress& peer, const PeerAddress& local, wire::Bytes bytes) {
+void Endpoint::transmit(const PeerAddress& peer, const PeerAddress& local, Bytes bytes) {
   transmit_queue_.push_back({peer, std::move(bytes), local});
 }
 

@@ -25,11 +25,10 @@ namespace hl2tp::engine {
 using tunnel::Datagram;
 using tunnel::Event;
 using tunnel::EventKind;
-using tunnel::PeerAddress;
 
 class Endpoint : private tunnel::TunnelOutputs {
  public:
-  Endpoint(EndpointConfig config, wire::RandomSource& random);
+  Endpoint(EndpointConfig config, RandomSource& random);
   Endpoint(const Endpoint&) = delete;
   // A new configuration (SIGHUP): it applies to tunnels set up from now on, and to the limits;
   // every existing tunnel keeps the settings it was set up with, so that nothing is dropped.
@@ -93,7 +92,7 @@ class Endpoint : private tunnel::TunnelOutputs {
 
  private:
   // TunnelOutputs
-  void transmit(const PeerAddress& peer, const PeerAddress& local, wire::Bytes bytes) override;
+  void transmit(const PeerAddress& peer, const PeerAddress& local, Bytes bytes) override;
   void event(Event e) override;
   void checkpoint(tunnel::Checkpoint record) override;
 
@@ -145,12 +144,12 @@ class Endpoint : private tunnel::TunnelOutputs {
   };
   struct RemoteTunnelKeyHash {
     std::size_t operator()(const RemoteTunnelKey& k) const {
-      return tunnel::PeerAddressHash{}(k.peer) * 65599 + k.peer_tunnel_id;
+      return PeerAddressHash{}(k.peer) * 65599 + k.peer_tunnel_id;
     }
   };
 
   EndpointConfig config_;
-  wire::RandomSource& random_;
+  RandomSource& random_;
   std::shared_ptr<const tunnel::TunnelSettings> default_settings_;
   std::vector<std::pair<PeerAddress, std::shared_ptr<const tunnel::TunnelSettings>>> peer_settings_;
 

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "tunnel/peer_address.hpp"
+#include "base/peer_address.hpp"
 #include "tunnel/tunnel_settings.hpp"
 
 namespace hl2tp::engine {
@@ -20,8 +20,8 @@ struct Limits {
 
 // Settings for one peer host, where they differ from the defaults.
 struct PeerSettings {
-  tunnel::PeerAddress host;  // the port is ignored: a peer host may use any source port
-  wire::Bytes secret;
+  PeerAddress host;  // the port is ignored: a peer host may use any source port
+  Bytes secret;
   bool hide_avps = false;
 
   bool operator==(const PeerSettings&) const = default;

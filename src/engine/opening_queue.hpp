@@ -19,15 +19,15 @@
 #include <optional>
 #include <unordered_map>
 
-#include "tunnel/peer_address.hpp"
+#include "base/peer_address.hpp"
 
 namespace hl2tp::engine {
 
 class OpeningQueue {
  public:
   struct Key {
-    tunnel::PeerAddress peer;   // where the SCCRQ goes
-    tunnel::PeerAddress local;  // where it leaves from (unspecified: the shell's choice)
+    PeerAddress peer;   // where the SCCRQ goes
+    PeerAddress local;  // where it leaves from (unspecified: the shell's choice)
     bool operator==(const Key&) const = default;
   };
 
@@ -53,7 +53,7 @@ class OpeningQueue {
  private:
   struct KeyHash {
     std::size_t operator()(const Key& k) const {
-      return tunnel::PeerAddressHash{}(k.peer) * 31 + tunnel::PeerAddressHash{}(k.local);
+      return PeerAddressHash{}(k.peer) * 31 + PeerAddressHash{}(k.local);
     }
   };
   struct Line {

@@ -20,7 +20,7 @@ bool RefusalLimiter::take(Bucket& b, double per_second, double burst, Time now) 
   return true;
 }
 
-bool RefusalLimiter::allow(const tunnel::PeerAddress& source, Time now) {
+bool RefusalLimiter::allow(const PeerAddress& source, Time now) {
   std::size_t h = source.v6 ? 0x9e3779b9u : 0;
   for (std::uint8_t octet : source.ip)
     h = h * 131 + octet;

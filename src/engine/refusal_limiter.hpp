@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "channel/time.hpp"
-#include "tunnel/peer_address.hpp"
+#include "base/peer_address.hpp"
+#include "base/time.hpp"
 
 namespace hl2tp::engine {
 
@@ -20,7 +20,7 @@ class RefusalLimiter {
   explicit RefusalLimiter(double per_second = 10, double burst = 20, std::size_t slots = 1024);
 
   // True when a refusal to `source` (its host; the port is ignored) may go now, and counts it.
-  bool allow(const tunnel::PeerAddress& source, Time now);
+  bool allow(const PeerAddress& source, Time now);
 
  private:
   struct Bucket {

@@ -2,7 +2,7 @@
 
 namespace hl2tp::failover {
 
-std::optional<std::string> refusal(const tunnel::Tunnel* old, const tunnel::PeerAddress& from,
+std::optional<std::string> refusal(const tunnel::Tunnel* old, const PeerAddress& from,
                                    const wire::TunnelRecovery& ids) {
   // A recovery tunnel is never itself recovered.
   if (old == nullptr || old->recovery_link()) return "no such tunnel";

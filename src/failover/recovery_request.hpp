@@ -12,7 +12,7 @@ namespace hl2tp::failover {
 // Why the request must be refused, or nothing when it may go on. `old` is the tunnel named by the
 // request's Recover Remote Tunnel ID (ours), if we have one. The challenge with the old secret is
 // checked later, by the recovery tunnel's own set-up (RFC 2661 §5.1.1).
-std::optional<std::string> refusal(const tunnel::Tunnel* old, const tunnel::PeerAddress& from,
+std::optional<std::string> refusal(const tunnel::Tunnel* old, const PeerAddress& from,
                                    const wire::TunnelRecovery& ids);
 
 }  // namespace hl2tp::failover

@@ -25,7 +25,7 @@ std::uint16_t skip(std::uint16_t window) {
 std::optional<tunnel::RecoverySuggestion> suggest_reset(
     const channel::ControlChannel& channel, std::uint16_t our_receive_window,
     std::uint16_t peer_window, const std::optional<tunnel::RecoverySuggestion>& pending,
-    const tunnel::PeerAddress& from, const tunnel::PeerAddress& to) {
+    const PeerAddress& from, const PeerAddress& to) {
   const std::uint16_t expected = channel.expected_ns(), next = channel.next_ns();
   tunnel::RecoverySuggestion s;
   s.from = from;

@@ -25,7 +25,7 @@ inline constexpr std::uint16_t kMaxLead = 16384;
 std::optional<tunnel::RecoverySuggestion> suggest_reset(
     const channel::ControlChannel& channel, std::uint16_t our_receive_window,
     std::uint16_t peer_window, const std::optional<tunnel::RecoverySuggestion>& pending,
-    const tunnel::PeerAddress& from, const tunnel::PeerAddress& to);
+    const PeerAddress& from, const PeerAddress& to);
 
 enum class SuggestionVerdict : std::uint8_t {
   undecided,  // the message says nothing about it

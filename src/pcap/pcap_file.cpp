@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "wire/byte_reader.hpp"
-#include "wire/byte_writer.hpp"
+#include "base/byte_reader.hpp"
+#include "base/byte_writer.hpp"
 
 namespace hl2tp::pcap {
 namespace {
@@ -48,26 +48,26 @@ class FileReader {
     if (!v || !swapped_) return v;
     return __builtin_bswap16(*v);
   }
-  wire::ByteReader& raw() { return r_; }
+  ByteReader& raw() { return r_; }
 
  private:
-  wire::ByteReader r_;
+  ByteReader r_;
   bool swapped_ = false;
 };
 
 // The UDP datagram inside an IPv4 packet, or nullopt for anything else.
 std::optional<UdpDatagram> parse_ipv4_udp(std::span<const std::byte> packet) {
-  wire::ByteReader r(packet);
+  ByteReader r(packet);
   auto version_ihl = r.u8();
   if (!version_ihl || (*version_ihl >> 4) != 4) return std::nullopt;
   const std::size_t ihl = (*version_ihl & 0x0F) * 4u;
   if (ihl < kIpv4HeaderLength || packet.size() < ihl + kUdpHeaderLength) return std::nullopt;
   if (std::to_integer<std::uint8_t>(packet[9]) != kProtocolUdp) return std::nullopt;
-  wire::ByteReader addresses(packet.subspan(12, 8));
+  ByteReader addresses(packet.subspan(12, 8));
   UdpDatagram d;
   d.source_ip = *addresses.u32();
   d.destination_ip = *addresses.u32();
-  wire::ByteReader udp(packet.subspan(ihl));
+  ByteReader udp(packet.subspan(ihl));
   d.source_port = *udp.u16();
   d.destination_port = *udp.u16();
   const std::uint16_t udp_length = *udp.u16();
@@ -95,7 +95,7 @@ std::vector<std::byte> write_pcap(std::span<const UdpDatagram> datagrams) {
     put_le32(out, static_cast<std::uint32_t>(d.time_us % 1'000'000));
     put_le32(out, static_cast<std::uint32_t>(total));
     put_le32(out, static_cast<std::uint32_t>(total));
-    wire::ByteWriter w(out);
+    ByteWriter w(out);
     const std::size_t ip_start = w.size();
     w.u8(0x45);  // IPv4, 5 words
     w.u8(0);

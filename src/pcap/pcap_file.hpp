@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "wire/result.hpp"
+#include "base/result.hpp"
 
 namespace hl2tp::pcap {
 

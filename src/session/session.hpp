@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "channel/time.hpp"
+#include "base/time.hpp"
 #include "session/call_text.hpp"
 #include "wire/control_message.hpp"
 

@@ -9,10 +9,10 @@
 #include <string>
 #include <variant>
 
+#include "base/peer_address.hpp"
 #include "channel/channel_state.hpp"
 #include "session/session.hpp"
 #include "tunnel/failover_negotiation.hpp"
-#include "tunnel/peer_address.hpp"
 #include "tunnel/recovery_suggestion.hpp"
 #include "wire/avp_value.hpp"
 
@@ -41,7 +41,7 @@ struct TunnelEstablished {
 struct ChannelQueued {  // a message got its Ns; kept until the peer acknowledges it
   std::uint16_t tunnel_id = 0;
   std::uint16_t ns = 0;
-  wire::Bytes bytes;
+  Bytes bytes;
 };
 
 struct ChannelAcked {  // the peer's Nr released every message before it

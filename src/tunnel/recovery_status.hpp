@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "channel/time.hpp"
+#include "base/time.hpp"
 #include "tunnel/failover_negotiation.hpp"
 
 namespace hl2tp::tunnel {

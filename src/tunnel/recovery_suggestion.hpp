@@ -23,7 +23,7 @@
 // crashes in between must still recognise a peer that reset to it.
 #include <cstdint>
 
-#include "tunnel/peer_address.hpp"
+#include "base/peer_address.hpp"
 #include "wire/avp_value.hpp"
 
 namespace hl2tp::tunnel {

@@ -73,9 +73,9 @@ Duration Tunnel::stop_hold() const {
   return total;
 }
 
-std::optional<wire::Bytes> Tunnel::take_challenge(TunnelContext& ctx) {
+std::optional<Bytes> Tunnel::take_challenge(TunnelContext& ctx) {
   if (settings_->secret.empty()) return std::nullopt;
-  wire::Bytes challenge(kChallengeLength);
+  Bytes challenge(kChallengeLength);
   ctx.random.fill(challenge);
   challenge_sent_ = challenge;
   return challenge;
@@ -127,7 +127,7 @@ void Tunnel::flush(TunnelContext& ctx) {
     }
   }
   channel_.journal().clear();
-  for (wire::Bytes& bytes : channel_.outbox())
+  for (Bytes& bytes : channel_.outbox())
     ctx.outputs.transmit(peer_, local_, std::move(bytes));
   channel_.outbox().clear();
 }
@@ -346,9 +346,9 @@ void Tunnel::reset_after_recovery(Time now, TunnelContext& ctx, std::uint16_t ns
 }
 
 void Tunnel::reconcile_after_reset(Time now, TunnelContext& ctx,
-                                   const std::vector<wire::Bytes>& flushed) {
+                                   const std::vector<Bytes>& flushed) {
   std::vector<std::uint16_t> to_query;
-  for (const wire::Bytes& bytes : flushed)
+  for (const Bytes& bytes : flushed)
     reconcile_flushed(now, ctx, bytes, to_query);
   // §3.3 Step I: sessions that were not established are cleared silently, on both ends.
   std::vector<std::uint16_t> unestablished;
@@ -371,7 +371,7 @@ void Tunnel::reconcile_after_reset(Time now, TunnelContext& ctx,
   flush(ctx);
 }
 
-void Tunnel::reconcile_flushed(Time now, TunnelContext& ctx, const wire::Bytes& bytes,
+void Tunnel::reconcile_flushed(Time now, TunnelContext& ctx, const Bytes& bytes,
                                std::vector<std::uint16_t>& to_query) {
   // §3.2.2 flushes what was in flight. What the peer may not have received and must still learn
   // goes again as a new message: a disconnect (CDN, StopCCN; spec §3 step 1) or a query or answer

@@ -12,17 +12,17 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/peer_address.hpp"
+#include "base/random_source.hpp"
+#include "base/result.hpp"
 #include "channel/control_channel.hpp"
 #include "session/session.hpp"
 #include "tunnel/checkpoint.hpp"
-#include "tunnel/peer_address.hpp"
 #include "tunnel/peer_session_index.hpp"
 #include "tunnel/recovery_status.hpp"
 #include "tunnel/recovery_suggestion.hpp"
 #include "tunnel/tunnel_event.hpp"
 #include "tunnel/tunnel_settings.hpp"
-#include "wire/random_source.hpp"
-#include "wire/result.hpp"
 
 namespace hl2tp::tunnel {
 
@@ -40,7 +40,7 @@ std::string_view name(State state);
 
 // Engine-wide things a tunnel uses while it works.
 struct TunnelContext {
-  wire::RandomSource& random;
+  RandomSource& random;
   TunnelOutputs& outputs;
   std::size_t& total_sessions;  // across all tunnels of the endpoint
   std::size_t max_total_sessions;
@@ -120,7 +120,7 @@ class Tunnel {
   // (§3.3): Step I, what the flushed messages carried, FSQ for what cannot be proven consistent.
   void reset_after_recovery(Time now, TunnelContext& ctx, std::uint16_t ns, std::uint16_t nr);
   // The reconciliation alone, given what the reset flushed.
-  void reconcile_after_reset(Time now, TunnelContext& ctx, const std::vector<wire::Bytes>& flushed);
+  void reconcile_after_reset(Time now, TunnelContext& ctx, const std::vector<Bytes>& flushed);
   // The protocol recovery failed and no fall-back is allowed: cleared without a word (§3.2.1).
   void clear_silently(Time now, TunnelContext& ctx, std::string reason);
   // A recovery tunnel's link once it reached established and was not yet acted on; marks it.
@@ -233,7 +233,7 @@ class Tunnel {
   // A session cleared by reconciliation: no CDN (the peer does not hold it).
   void drop_session(TunnelContext& ctx, std::uint16_t session_id, const std::string& reason);
   // A message flushed by the reset: sent again, queried about, or dropped (reset_after_recovery).
-  void reconcile_flushed(Time now, TunnelContext& ctx, const wire::Bytes& bytes,
+  void reconcile_flushed(Time now, TunnelContext& ctx, const Bytes& bytes,
                          std::vector<std::uint16_t>& to_query);
   void check_recovered(Time now, TunnelContext& ctx);
   void announce(TunnelContext& ctx, Event e);  // no tunnel events for recovery tunnels
@@ -251,7 +251,7 @@ class Tunnel {
   void end_sessions(TunnelContext& ctx, const std::string& reason, bool stopccn_pending = false);
   void finish(TunnelContext& ctx, std::string reason);  // dead, with the event
   void flush(TunnelContext& ctx);
-  std::optional<wire::Bytes> take_challenge(TunnelContext& ctx);
+  std::optional<Bytes> take_challenge(TunnelContext& ctx);
   bool response_is_valid(const wire::ControlMessage& m, wire::MessageType carried_in) const;
   std::uint16_t allocate_session_id(TunnelContext& ctx);
   void track_setup(Time now, std::uint16_t session_id);
@@ -272,7 +272,7 @@ class Tunnel {
   std::optional<wire::FailoverCapability> peer_capability_;
   ResyncMethod resync_method_ = ResyncMethod::none;
   std::optional<wire::TieBreakerValue> tie_breaker_;
-  std::optional<wire::Bytes> challenge_sent_;
+  std::optional<Bytes> challenge_sent_;
   std::optional<Time> hello_due_;
   // Set-up must finish by then: once our SCCRQ/SCCRP is acknowledged nothing else would ever wake
   // a tunnel whose peer's reply is lost for good (found by the randomized simulation, seed 615).

@@ -4,8 +4,8 @@
 #include <optional>
 #include <string>
 
+#include "base/peer_address.hpp"
 #include "tunnel/checkpoint.hpp"
-#include "tunnel/peer_address.hpp"
 #include "wire/avp_value.hpp"
 
 namespace hl2tp::tunnel {
@@ -50,7 +50,7 @@ struct Event {
 
 struct Datagram {
   PeerAddress peer;
-  wire::Bytes bytes;
+  Bytes bytes;
   // Ours: the address the peer sent to, from which every datagram of the tunnel must leave (RFC
   // 2661 §8.1; a peer drops a reply from another address). Unspecified: wherever the kernel routes.
   PeerAddress local{};
@@ -60,7 +60,7 @@ struct Datagram {
 class TunnelOutputs {
  public:
   virtual ~TunnelOutputs() = default;
-  virtual void transmit(const PeerAddress& peer, const PeerAddress& local, wire::Bytes bytes) = 0;
+  virtual void transmit(const PeerAddress& peer, const PeerAddress& local, Bytes bytes) = 0;
   virtual void event(Event event) = 0;
   virtual void checkpoint(Checkpoint record) = 0;
 };

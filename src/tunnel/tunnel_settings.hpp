@@ -17,7 +17,7 @@ struct TunnelSettings {
   std::uint16_t firmware_revision = 0x0001;
   std::uint32_t framing_capabilities = wire::kFramingSync | wire::kFramingAsync;
   std::uint32_t bearer_capabilities = wire::kBearerDigital | wire::kBearerAnalog;
-  wire::Bytes secret;      // tunnel authentication and AVP hiding; empty: neither
+  Bytes secret;            // tunnel authentication and AVP hiding; empty: neither
   bool hide_avps = false;  // hide what may be hidden (RFC 2661 §4.3); needs a secret
   channel::ChannelConfig channel;
   FailoverSettings failover;

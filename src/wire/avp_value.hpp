@@ -9,9 +9,9 @@
 #include <variant>
 #include <vector>
 
-namespace hl2tp::wire {
+#include "base/bytes.hpp"
 
-using Bytes = std::vector<std::byte>;
+namespace hl2tp::wire {
 
 // RFC 2661 §4.4.2 Result Code: result, then optionally an error code, then optionally a message
 // (a message implies an error code; 0 is written when none was given).

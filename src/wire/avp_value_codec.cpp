@@ -1,8 +1,8 @@
 #include "wire/avp_value_codec.hpp"
 
+#include "base/byte_reader.hpp"
+#include "base/byte_writer.hpp"
 #include "wire/avp_type.hpp"
-#include "wire/byte_reader.hpp"
-#include "wire/byte_writer.hpp"
 
 namespace hl2tp::wire {
 namespace {

@@ -1,8 +1,8 @@
 #include "wire/control_codec.hpp"
 
+#include "base/byte_reader.hpp"
+#include "base/byte_writer.hpp"
 #include "wire/avp_value_codec.hpp"
-#include "wire/byte_reader.hpp"
-#include "wire/byte_writer.hpp"
 #include "wire/hidden_avp.hpp"
 #include "wire/required_avps.hpp"
 

@@ -7,10 +7,10 @@
 #include <optional>
 #include <span>
 
+#include "base/random_source.hpp"
+#include "base/result.hpp"
 #include "wire/control_message.hpp"
 #include "wire/decode_error.hpp"
-#include "wire/random_source.hpp"
-#include "wire/result.hpp"
 
 namespace hl2tp::wire {
 

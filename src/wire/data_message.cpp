@@ -1,7 +1,7 @@
 #include "wire/data_message.hpp"
 
-#include "wire/byte_reader.hpp"
-#include "wire/byte_writer.hpp"
+#include "base/byte_reader.hpp"
+#include "base/byte_writer.hpp"
 
 namespace hl2tp::wire {
 namespace {

@@ -4,9 +4,9 @@
 #include <optional>
 #include <span>
 
+#include "base/result.hpp"
 #include "wire/avp_value.hpp"
 #include "wire/decode_error.hpp"
-#include "wire/result.hpp"
 
 namespace hl2tp::wire {
 

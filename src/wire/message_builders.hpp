@@ -6,8 +6,8 @@
 #include <span>
 #include <string>
 
+#include "base/random_source.hpp"
 #include "wire/control_message.hpp"
-#include "wire/random_source.hpp"
 #include "wire/result_codes.hpp"
 
 namespace hl2tp::wire {

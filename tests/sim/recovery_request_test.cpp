@@ -33,15 +33,15 @@ std::uint16_t build_up(LacLnsPair& p, std::size_t calls) {
 }
 
 // A recovery SCCRQ as anyone can write it: the IDs, a challenge, a tie breaker; no secret.
-wire::Bytes forged_request(wire::TunnelRecovery ids, std::uint16_t assigned_tunnel_id) {
+Bytes forged_request(wire::TunnelRecovery ids, std::uint16_t assigned_tunnel_id) {
   wire::ControlMessage sccrq = wire::make_sccrq(assigned_tunnel_id, "mallory", wire::kFramingSync);
   sccrq.add<wire::AvpType::TunnelRecovery>(ids);
-  sccrq.add<wire::AvpType::Challenge>(wire::Bytes(16, std::byte{0x5a}));
+  sccrq.add<wire::AvpType::Challenge>(Bytes(16, std::byte{0x5a}));
   sccrq.add<wire::AvpType::TieBreaker>(wire::TieBreakerValue{});
   return *wire::encode_control(sccrq);
 }
 
-void inject(LacLnsPair& p, sim::NodeId to, const PeerAddress& from, const wire::Bytes& bytes) {
+void inject(LacLnsPair& p, sim::NodeId to, const PeerAddress& from, const Bytes& bytes) {
   p.sim.command(to, [&](engine::Endpoint& e, Time now) {
     e.handle_datagram(now, from, p.sim.address(to), bytes);
     return 0;

@@ -123,7 +123,7 @@ INSTANTIATE_TEST_SUITE_P(FailedEnd, RestartRecovery, ::testing::Values(true, fal
                          });
 
 // A random source that gives `first` before its seeded stream: a test chooses the first draw.
-class FirstDrawChosen : public wire::RandomSource {
+class FirstDrawChosen : public RandomSource {
  public:
   FirstDrawChosen(std::vector<std::byte> first, std::uint64_t seed)
       : first_(std::move(first)), rest_(seed) {}

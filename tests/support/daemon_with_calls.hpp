@@ -17,8 +17,8 @@ namespace hl2tp::test {
 
 class DaemonWithCalls {
  public:
-  static inline const tunnel::PeerAddress kLac = tunnel::PeerAddress::ipv4(0x7F000001, 1701);
-  static inline const tunnel::PeerAddress kLns = tunnel::PeerAddress::ipv4(0x7F000002, 1701);
+  static inline const PeerAddress kLac = PeerAddress::ipv4(0x7F000001, 1701);
+  static inline const PeerAddress kLns = PeerAddress::ipv4(0x7F000002, 1701);
 
   // `calls` calls over `tunnels` tunnels, placed with the `call` command and carried to
   // established; `limits` are the daemon's (a fuzzer keeps them small); the LNS tells the LAC its

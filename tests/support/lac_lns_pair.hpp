@@ -16,7 +16,6 @@ namespace hl2tp::test {
 
 using engine::EndpointConfig;
 using engine::EventKind;
-using tunnel::PeerAddress;
 
 inline const PeerAddress kLacAddress = PeerAddress::ipv4(0x7F000001, 1701);
 inline const PeerAddress kLnsAddress = PeerAddress::ipv4(0x7F000002, 1701);

@@ -65,8 +65,8 @@ class MessageGenerator {
   std::uint32_t u32() {
     return static_cast<std::uint32_t>(rng_());
   }
-  wire::Bytes bytes(std::size_t n) {
-    wire::Bytes b(n);
+  Bytes bytes(std::size_t n) {
+    Bytes b(n);
     for (auto& x : b)
       x = static_cast<std::byte>(rng_());
     return b;
@@ -87,7 +87,7 @@ class MessageGenerator {
   std::string value(std::type_identity<std::string>, std::size_t min) {
     return text(min);
   }
-  wire::Bytes value(std::type_identity<wire::Bytes>, std::size_t min) {
+  Bytes value(std::type_identity<Bytes>, std::size_t min) {
     return bytes(min + pick(30));
   }
   wire::NoValue value(std::type_identity<wire::NoValue>, std::size_t) {

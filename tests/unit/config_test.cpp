@@ -14,10 +14,10 @@ TEST(Config, an_empty_file_gives_the_defaults) {
   ASSERT_TRUE(c) << c.error();
   EXPECT_EQ(c->role, Role::both);
   ASSERT_EQ(c->listen.size(), 1u);
-  EXPECT_EQ(c->listen[0], tunnel::PeerAddress::ipv4(0, 1701));
+  EXPECT_EQ(c->listen[0], PeerAddress::ipv4(0, 1701));
   EXPECT_EQ(c->store_path, "/var/lib/hl2tp/hl2tpd.db");
   EXPECT_EQ(c->durability, StoreDurability::process_crash);
-  EXPECT_EQ(c->metrics, tunnel::PeerAddress::ipv4(0x7F000001, 9701));
+  EXPECT_EQ(c->metrics, PeerAddress::ipv4(0x7F000001, 9701));
   EXPECT_EQ(c->endpoint.tunnel.failover.resync, tunnel::FailoverResync::protocol_then_silent);
   EXPECT_TRUE(c->endpoint.tunnel.place_incoming_calls);
   EXPECT_TRUE(c->endpoint.tunnel.accept_incoming_calls);
@@ -30,11 +30,11 @@ TEST(Config, the_lns_example_reads_as_written) {
   EXPECT_FALSE(c->endpoint.tunnel.place_incoming_calls);
   EXPECT_TRUE(c->endpoint.tunnel.accept_incoming_calls);
   EXPECT_EQ(c->endpoint.tunnel.host_name, "lns-1");
-  EXPECT_EQ(c->listen.at(0), tunnel::PeerAddress::ipv4(0x7F000002, 1701));
+  EXPECT_EQ(c->listen.at(0), PeerAddress::ipv4(0x7F000002, 1701));
   EXPECT_FALSE(c->endpoint.accept_unlisted_peers);
   EXPECT_EQ(c->endpoint.tunnel.channel.retransmit_cap, 16s);
   EXPECT_EQ(c->durability, StoreDurability::power_loss);
-  EXPECT_EQ(c->metrics, tunnel::PeerAddress::ipv4(0x7F000001, 9702));
+  EXPECT_EQ(c->metrics, PeerAddress::ipv4(0x7F000001, 9702));
   ASSERT_EQ(c->endpoint.peers.size(), 1u);
   EXPECT_EQ(c->endpoint.peers[0].secret.size(), 9u);
   EXPECT_TRUE(c->endpoint.peers[0].hide_avps);
@@ -46,7 +46,7 @@ TEST(Config, the_lac_example_reads_as_written) {
   EXPECT_EQ(c->role, Role::lac);
   EXPECT_TRUE(c->endpoint.tunnel.place_incoming_calls);
   EXPECT_FALSE(c->endpoint.tunnel.accept_incoming_calls);
-  EXPECT_EQ(c->endpoint.peers.at(0).host, tunnel::PeerAddress::ipv4(0x7F000002, 1701));
+  EXPECT_EQ(c->endpoint.peers.at(0).host, PeerAddress::ipv4(0x7F000002, 1701));
 }
 
 // What the Debian package installs as /etc/hl2tp/hl2tpd.toml: valid, and serving no one until
@@ -132,8 +132,8 @@ TEST(Config, a_missing_file_is_a_clear_error) {
 }
 
 TEST(Config, addresses_in_every_accepted_form) {
-  EXPECT_EQ(*parse_address("192.0.2.1", 1701), tunnel::PeerAddress::ipv4(0xC0000201, 1701));
-  EXPECT_EQ(*parse_address("192.0.2.1:99", 1701), tunnel::PeerAddress::ipv4(0xC0000201, 99));
+  EXPECT_EQ(*parse_address("192.0.2.1", 1701), PeerAddress::ipv4(0xC0000201, 1701));
+  EXPECT_EQ(*parse_address("192.0.2.1:99", 1701), PeerAddress::ipv4(0xC0000201, 99));
   auto v6 = parse_address("[2001:db8::1]:1702", 1701);
   ASSERT_TRUE(v6);
   EXPECT_TRUE(v6->v6);

@@ -19,7 +19,7 @@ std::string line_of(const tunnel::Event& e, std::uint64_t suppressed = 0) {
 
 tunnel::Event session_event(EventKind kind) {
   tunnel::Event e{kind, 12, 5, std::nullopt, ""};
-  e.peer = tunnel::PeerAddress::ipv4(0xC0000201, 1701);
+  e.peer = PeerAddress::ipv4(0xC0000201, 1701);
   e.peer_tunnel_id = 34;
   e.peer_session_id = 6;
   e.call_serial = 7;
@@ -51,7 +51,7 @@ TEST(EventLine, a_close_without_a_result_code_says_so) {
 
 TEST(EventLine, tunnel_up_names_the_peer_host) {
   tunnel::Event e{EventKind::tunnel_established, 12, 0, std::nullopt, "lac-1"};
-  e.peer = tunnel::PeerAddress::ipv4(0xC0000201, 1701);
+  e.peer = PeerAddress::ipv4(0xC0000201, 1701);
   e.peer_tunnel_id = 34;
   EXPECT_EQ(line_of(e),
             "event=tunnel-established peer=192.0.2.1:1701 tunnel=12 peer_tunnel=34 "

@@ -11,7 +11,7 @@ tunnel::TunnelEstablished tunnel_record(std::uint16_t id) {
   tunnel::TunnelEstablished t;
   t.tunnel_id = id;
   t.peer_tunnel_id = static_cast<std::uint16_t>(id + 1000);
-  t.peer = tunnel::PeerAddress::ipv4(0x7F000002, 1701);
+  t.peer = PeerAddress::ipv4(0x7F000002, 1701);
   t.resync_method = tunnel::ResyncMethod::silent;
   return t;
 }

@@ -9,8 +9,8 @@
 #include <fstream>
 #include <random>
 
-#include "store/record_codec.hpp"
-#include "store/sqlite_store.hpp"
+#include "sqlite_store/record_codec.hpp"
+#include "sqlite_store/sqlite_store.hpp"
 #include "support/lac_lns_pair.hpp"
 
 namespace hl2tp::test {

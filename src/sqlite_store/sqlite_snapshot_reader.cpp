@@ -1,10 +1,10 @@
-#include "store/sqlite_snapshot_reader.hpp"
+#include "sqlite_store/sqlite_snapshot_reader.hpp"
 
 #include <sqlite3.h>
 
 #include <tuple>
 
-#include "store/record_codec.hpp"
+#include "sqlite_store/record_codec.hpp"
 
 namespace hl2tp::store {
 namespace {
@@ -143,7 +143,7 @@ std::optional<std::pair<std::uint16_t, StoredTunnel>> SqliteSnapshotReader::next
       const auto blob = column_blob(unacked_.row(), 2);
       stored->tunnel.channel.unacked.emplace_back(
           static_cast<std::uint16_t>(sqlite3_column_int(unacked_.row(), 1)),
-          wire::Bytes(blob.begin(), blob.end()));
+          Bytes(blob.begin(), blob.end()));
     }
     // This tunnel's rows of one of the session scans, each given to `place`.
     const auto take_sessions = [&](Scan& scan, auto place) {

@@ -1,4 +1,4 @@
-#include "store/sqlite_store.hpp"
+#include "sqlite_store/sqlite_store.hpp"
 
 #include <sqlite3.h>
 
@@ -6,9 +6,9 @@
 #include <thread>
 #include <variant>
 
-#include "store/integrity_check.hpp"
-#include "store/record_codec.hpp"
-#include "store/sqlite_snapshot_reader.hpp"
+#include "sqlite_store/integrity_check.hpp"
+#include "sqlite_store/record_codec.hpp"
+#include "sqlite_store/sqlite_snapshot_reader.hpp"
 
 namespace hl2tp::store {
 namespace {
@@ -152,7 +152,7 @@ class Binder {
     sqlite3_bind_null(s_, ++n_);
     return *this;
   }
-  Binder& blob(const wire::Bytes& b) {
+  Binder& blob(const Bytes& b) {
     sqlite3_bind_blob(s_, ++n_, b.data(), static_cast<int>(b.size()), SQLITE_TRANSIENT);
     return *this;
   }

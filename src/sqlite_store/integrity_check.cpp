@@ -1,4 +1,4 @@
-#include "store/integrity_check.hpp"
+#include "sqlite_store/integrity_check.hpp"
 
 #include <signal.h>
 #include <sqlite3.h>

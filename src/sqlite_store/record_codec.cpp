@@ -1,7 +1,7 @@
-#include "store/record_codec.hpp"
+#include "sqlite_store/record_codec.hpp"
 
-#include "wire/byte_reader.hpp"
-#include "wire/byte_writer.hpp"
+#include "base/byte_reader.hpp"
+#include "base/byte_writer.hpp"
 
 namespace hl2tp::store {
 namespace {
@@ -12,12 +12,12 @@ constexpr std::uint8_t kSuggestionFormat = 1, kPathFormat = 1;
 // Session records: 2 adds the establishment time; 1 (without it) is still read.
 constexpr std::uint8_t kSessionFormat = 2, kSessionFormatWithoutTime = 1;
 
-void put_text(wire::ByteWriter& w, std::string_view s) {
+void put_text(ByteWriter& w, std::string_view s) {
   w.u16(static_cast<std::uint16_t>(s.size()));
   w.text(s);
 }
 
-std::optional<std::string> get_text(wire::ByteReader& r) {
+std::optional<std::string> get_text(ByteReader& r) {
   auto n = r.u16();
   if (!n) return std::nullopt;
   auto b = r.take(*n);
@@ -25,18 +25,18 @@ std::optional<std::string> get_text(wire::ByteReader& r) {
   return std::string(reinterpret_cast<const char*>(b->data()), b->size());
 }
 
-void put_address(wire::ByteWriter& w, const tunnel::PeerAddress& a) {
+void put_address(ByteWriter& w, const PeerAddress& a) {
   w.u8(a.v6 ? 6 : 4);
   w.bytes(std::span(reinterpret_cast<const std::byte*>(a.ip.data()), a.ip.size()));
   w.u16(a.port);
 }
 
-std::optional<tunnel::PeerAddress> get_address(wire::ByteReader& r) {
+std::optional<PeerAddress> get_address(ByteReader& r) {
   auto family = r.u8();
   auto ip = r.take(16);
   auto port = r.u16();
   if (!family || (*family != 4 && *family != 6) || !ip || !port) return std::nullopt;
-  tunnel::PeerAddress a;
+  PeerAddress a;
   a.v6 = *family == 6;
   for (std::size_t i = 0; i < 16; ++i)
     a.ip[i] = std::to_integer<std::uint8_t>((*ip)[i]);
@@ -46,9 +46,9 @@ std::optional<tunnel::PeerAddress> get_address(wire::ByteReader& r) {
 
 }  // namespace
 
-wire::Bytes encode_tunnel(const tunnel::TunnelEstablished& t) {
-  wire::Bytes out;
-  wire::ByteWriter w(out);
+Bytes encode_tunnel(const tunnel::TunnelEstablished& t) {
+  Bytes out;
+  ByteWriter w(out);
   w.u8(kTunnelFormat);
   w.u16(t.tunnel_id);
   w.u16(t.peer_tunnel_id);
@@ -68,7 +68,7 @@ wire::Bytes encode_tunnel(const tunnel::TunnelEstablished& t) {
 }
 
 std::optional<tunnel::TunnelEstablished> decode_tunnel(std::span<const std::byte> bytes) {
-  wire::ByteReader r(bytes);
+  ByteReader r(bytes);
   tunnel::TunnelEstablished t;
   const auto format = r.u8();
   if (format != kTunnelFormat && format != kTunnelFormatWithoutLocal) return std::nullopt;
@@ -107,9 +107,9 @@ std::optional<tunnel::TunnelEstablished> decode_tunnel(std::span<const std::byte
   return t;
 }
 
-wire::Bytes encode_session(const tunnel::SessionEstablished& s) {
-  wire::Bytes out;
-  wire::ByteWriter w(out);
+Bytes encode_session(const tunnel::SessionEstablished& s) {
+  Bytes out;
+  ByteWriter w(out);
   w.u8(kSessionFormat);
   w.u16(s.tunnel_id);
   w.u16(s.session_id);
@@ -133,7 +133,7 @@ wire::Bytes encode_session(const tunnel::SessionEstablished& s) {
 }
 
 std::optional<tunnel::SessionEstablished> decode_session(std::span<const std::byte> bytes) {
-  wire::ByteReader r(bytes);
+  ByteReader r(bytes);
   tunnel::SessionEstablished s;
   const auto format = r.u8();
   if (format != kSessionFormat && format != kSessionFormatWithoutTime) return std::nullopt;
@@ -182,9 +182,9 @@ std::optional<tunnel::SessionEstablished> decode_session(std::span<const std::by
   return s;
 }
 
-wire::Bytes encode_suggestion(const tunnel::RecoverySuggestion& s) {
-  wire::Bytes out;
-  wire::ByteWriter w(out);
+Bytes encode_suggestion(const tunnel::RecoverySuggestion& s) {
+  Bytes out;
+  ByteWriter w(out);
   w.u8(kSuggestionFormat);
   w.u16(s.scs.ns);
   w.u16(s.scs.nr);
@@ -196,7 +196,7 @@ wire::Bytes encode_suggestion(const tunnel::RecoverySuggestion& s) {
 }
 
 std::optional<tunnel::RecoverySuggestion> decode_suggestion(std::span<const std::byte> bytes) {
-  wire::ByteReader r(bytes);
+  ByteReader r(bytes);
   if (r.u8() != kSuggestionFormat) return std::nullopt;
   auto ns = r.u16(), nr = r.u16(), answered_at = r.u16(), limit = r.u16();
   auto from = get_address(r), to = get_address(r);
@@ -204,18 +204,17 @@ std::optional<tunnel::RecoverySuggestion> decode_suggestion(std::span<const std:
   return tunnel::RecoverySuggestion{{*ns, *nr}, *answered_at, *limit, *from, *to};
 }
 
-wire::Bytes encode_path(const tunnel::PeerAddress& peer, const tunnel::PeerAddress& local) {
-  wire::Bytes out;
-  wire::ByteWriter w(out);
+Bytes encode_path(const PeerAddress& peer, const PeerAddress& local) {
+  Bytes out;
+  ByteWriter w(out);
   w.u8(kPathFormat);
   put_address(w, peer);
   put_address(w, local);
   return out;
 }
 
-std::optional<std::pair<tunnel::PeerAddress, tunnel::PeerAddress>> decode_path(
-    std::span<const std::byte> bytes) {
-  wire::ByteReader r(bytes);
+std::optional<std::pair<PeerAddress, PeerAddress>> decode_path(std::span<const std::byte> bytes) {
+  ByteReader r(bytes);
   if (r.u8() != kPathFormat) return std::nullopt;
   auto peer = get_address(r), local = get_address(r);
   if (!peer || !local || !r.empty()) return std::nullopt;

@@ -19,7 +19,7 @@
 #include <string>
 #include <thread>
 
-#include "wire/result.hpp"
+#include "base/result.hpp"
 
 struct sqlite3;
 

@@ -1,8 +1,8 @@
-#include "tunnel/peer_address.hpp"
+#include "base/peer_address.hpp"
 
 #include <arpa/inet.h>
 
-namespace hl2tp::tunnel {
+namespace hl2tp {
 
 std::string PeerAddress::to_string() const {
   char text[INET6_ADDRSTRLEN] = {};
@@ -11,4 +11,4 @@ std::string PeerAddress::to_string() const {
             : std::string(text) + ":" + std::to_string(port);
 }
 
-}  // namespace hl2tp::tunnel
+}  // namespace hl2tp

@@ -6,7 +6,7 @@
 #include <optional>
 #include <span>
 
-namespace hl2tp::wire {
+namespace hl2tp {
 
 class ByteReader {
  public:
@@ -53,4 +53,4 @@ class ByteReader {
   std::size_t offset_ = 0;
 };
 
-}  // namespace hl2tp::wire
+}  // namespace hl2tp

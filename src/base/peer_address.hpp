@@ -5,7 +5,7 @@
 #include <functional>
 #include <string>
 
-namespace hl2tp::tunnel {
+namespace hl2tp {
 
 struct PeerAddress {
   std::array<std::uint8_t, 16> ip{};  // IPv4 in the first 4 octets when !v6
@@ -37,4 +37,4 @@ struct PeerAddressHash {
   }
 };
 
-}  // namespace hl2tp::tunnel
+}  // namespace hl2tp

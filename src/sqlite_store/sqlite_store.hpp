@@ -17,10 +17,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/result.hpp"
+#include "sqlite_store/integrity_check.hpp"
+#include "sqlite_store/wal_checkpointer.hpp"
 #include "store/checkpoint_store.hpp"
-#include "store/integrity_check.hpp"
-#include "store/wal_checkpointer.hpp"
-#include "wire/result.hpp"
 
 struct sqlite3;
 struct sqlite3_stmt;

@@ -1,4 +1,4 @@
-#include "store/wal_checkpointer.hpp"
+#include "sqlite_store/wal_checkpointer.hpp"
 
 #include <signal.h>
 #include <sqlite3.h>

@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <span>
 
-namespace hl2tp::wire {
+namespace hl2tp {
 
 class RandomSource {
  public:
@@ -12,4 +12,4 @@ class RandomSource {
   virtual void fill(std::span<std::byte> out) = 0;
 };
 
-}  // namespace hl2tp::wire
+}  // namespace hl2tp

@@ -4,11 +4,10 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
-#include <vector>
 
-namespace hl2tp::wire {
+#include "base/bytes.hpp"
 
-using Bytes = std::vector<std::byte>;
+namespace hl2tp {
 
 class ByteWriter {
  public:
@@ -45,4 +44,4 @@ class ByteWriter {
   Bytes& out_;
 };
 
-}  // namespace hl2tp::wire
+}  // namespace hl2tp

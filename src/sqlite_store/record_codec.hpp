@@ -13,18 +13,17 @@ namespace hl2tp::store {
 
 // Everything of TunnelEstablished but the channel state and the session-ID limit, which the store
 // keeps in columns of their own because they change.
-wire::Bytes encode_tunnel(const tunnel::TunnelEstablished& record);
+Bytes encode_tunnel(const tunnel::TunnelEstablished& record);
 std::optional<tunnel::TunnelEstablished> decode_tunnel(std::span<const std::byte> bytes);
 
-wire::Bytes encode_session(const tunnel::SessionEstablished& record);
+Bytes encode_session(const tunnel::SessionEstablished& record);
 std::optional<tunnel::SessionEstablished> decode_session(std::span<const std::byte> bytes);
 
 // A reset the non-failed end suggested (RecoverySuggested), and a tunnel's path after it moved
 // (TunnelMoved): the peer's address and ours.
-wire::Bytes encode_suggestion(const tunnel::RecoverySuggestion& suggestion);
+Bytes encode_suggestion(const tunnel::RecoverySuggestion& suggestion);
 std::optional<tunnel::RecoverySuggestion> decode_suggestion(std::span<const std::byte> bytes);
-wire::Bytes encode_path(const tunnel::PeerAddress& peer, const tunnel::PeerAddress& local);
-std::optional<std::pair<tunnel::PeerAddress, tunnel::PeerAddress>> decode_path(
-    std::span<const std::byte> bytes);
+Bytes encode_path(const PeerAddress& peer, const PeerAddress& local);
+std::optional<std::pair<PeerAddress, PeerAddress>> decode_path(std::span<const std::byte> bytes);
 
 }  // namespace hl2tp::store

@@ -211,6 +211,22 @@ def metric_value(text, name):
     return None
 
 
+def loop_thread_waits(pid):
+    """The loop thread's (the main thread's) time runnable but waiting for a core, in ms, and its
+    switches off the core: voluntary (it waited for something: epoll, a lock, the disk) and
+    involuntary (another thread took the core). From /proc: schedstat's second field, status."""
+    base = f"/proc/{pid}/task/{pid}"
+    with open(f"{base}/schedstat") as f:
+        waited_ns = int(f.read().split()[1])
+    counts = {}
+    with open(f"{base}/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key in ("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches"):
+                counts[key] = int(value)
+    return waited_ns / 1e6, counts["voluntary_ctxt_switches"], counts["nonvoluntary_ctxt_switches"]
+
+
 def latency_run(build, lns_build, store_dir, durability, tunnels, sessions, in_flight, per_tunnel):
     """One fresh hl2tpd LNS (of `lns_build`) with its store in `store_dir`; one load."""
     metrics = f"{LNS_ADDR}:9801"
@@ -219,9 +235,15 @@ def latency_run(build, lns_build, store_dir, durability, tunnels, sessions, in_f
     lns.start()
     try:
         cpu0 = cpu_s(lns.proc.pid)
+        waits0 = loop_thread_waits(lns.proc.pid)
         r = loadgen(build, f"{LNS_ADDR}:{PORT}", tunnels, sessions, in_flight=in_flight,
                     per_tunnel=per_tunnel)
         r["lns_cpu_s"] = cpu_s(lns.proc.pid) - cpu0
+        waited_ms, voluntary, involuntary = (
+            a - b for a, b in zip(loop_thread_waits(lns.proc.pid), waits0))
+        r["loop_waited_for_core_ms"] = waited_ms
+        r["loop_preempted"] = involuntary
+        r["loop_slept"] = voluntary
         page = urllib.request.urlopen(f"http://{metrics}/metrics", timeout=10).read().decode()
         ms = lambda v: None if v is None else 1000 * v  # noqa: E731
         r["longest_loop_turn_ms"] = ms(metric_value(page, "hl2tp_loop_turn_longest_seconds"))
@@ -265,6 +287,11 @@ def bench_latency(build, runs, reference=None):
                     "latency_max_ms": summary([r["setup_latency_ms"]["max"] for r in rs]),
                     "longest_loop_turn_ms": summary(turns) if turns else None,
                     "longest_loop_turn_cpu_ms": summary(cpu_turns) if cpu_turns else None,
+                    # A turn longer in wall time than in CPU time either slept or was preempted;
+                    # these say which (loop_thread_waits).
+                    "loop_waited_for_core_ms": summary([r["loop_waited_for_core_ms"] for r in rs]),
+                    "loop_preempted": summary([r["loop_preempted"] for r in rs]),
+                    "loop_slept": summary([r["loop_slept"] for r in rs]),
                     "lns_cpu_s": summary([r["lns_cpu_s"] for r in rs])})
         paired = ""
         if store != "tmpfs":

@@ -1,10 +1,25 @@
 #include "sim/peer_model.hpp"
 
+#include "sim/peer_sequencing.hpp"
 #include "wire/control_codec.hpp"
 
 namespace hl2tp::sim {
 
 using namespace std::chrono_literals;
+
+namespace {
+
+// xl2tpd clears the tunnel on any message type it does not know, whatever its M bit; RFC 4951's
+// FSQ and FSR are among them (docs/peer-behaviour.md).
+class Xl2tpdMessageTypes final : public tunnel::MessageTypeRule {
+ public:
+  bool clears_tunnel(wire::MessageType type) const override {
+    return !wire::is_known(type) || type == wire::MessageType::FSQ ||
+           type == wire::MessageType::FSR;
+  }
+};
+
+}  // namespace
 
 std::string_view name(PeerModel model) {
   switch (model) {
@@ -28,13 +43,13 @@ engine::EndpointConfig as_peer_model(engine::EndpointConfig config, PeerModel mo
   if (model == PeerModel::xl2tpd) {
     // §3.7: ahead dropped, stale ZLB-acked, numeric compares, 5 tries then StopCCN at +31 s;
     // unknown message types (FSQ/FSR) clear the tunnel.
-    t.channel.model = channel::SequencingModel::xl2tpd;
+    t.channel.sequencing = xl2tpd_sequencing();
     t.channel.retransmit_timeouts = 5;
-    t.knows_failover_messages = false;
+    t.message_types = std::make_shared<const Xl2tpdMessageTypes>();
   } else {
     // §3.4: window 16, an Nr ahead of what it sent discards the message, 5 retransmissions
     // (+1, +3, +7, +15, +31 s) and the tunnel freed at the next expiry (+47 s).
-    t.channel.model = channel::SequencingModel::accel_ppp;
+    t.channel.sequencing = accel_ppp_sequencing();
     t.channel.receive_window = 16;
     t.channel.retransmit_timeouts = 6;
   }

@@ -1,24 +1,12 @@
 #pragma once
 // Settings of one tunnel's reliable control channel (RFC 2661 §5.8, Appendix A).
 #include <cstdint>
+#include <memory>
 
 #include "base/time.hpp"
+#include "channel/sequencing_rule.hpp"
 
 namespace hl2tp::channel {
-
-// Whose sequencing rules the channel follows. Ours is RFC 2661 §5.8 as written; the others emulate
-// other implementations' documented deviations (protocol-reference §3.4, §3.7) so that the
-// simulator can prove recovery against peers that behave like them. Only tests select them.
-enum class SequencingModel : std::uint8_t {
-  rfc2661,
-  // Debian's xl2tpd 1.3.18: a message ahead is dropped unacked; a stale one is ZLB-acked and its
-  // Nr ignored, and "stale" is a numeric compare (across the 65535→0 wrap it counts as ahead); a
-  // ZLB counts only when its Ns is the expected one.
-  xl2tpd,
-  // accel-ppp: a message whose Nr acknowledges more than it sent is discarded unacked; every other
-  // non-ZLB is acked, ahead of the window included.
-  accel_ppp,
-};
 
 struct ChannelConfig {
   // The Receive Window Size we advertise: how many out-of-order messages we hold for in-order
@@ -36,7 +24,8 @@ struct ChannelConfig {
   // Messages waiting for room in the peer's window beyond which the tunnel refuses new call
   // requests (responses are always queued: refusing one would strand the peer's call).
   std::uint32_t max_queued = 1024;
-  SequencingModel model = SequencingModel::rfc2661;
+  // RFC 2661 §5.8 when empty; another implementation's rules only in the simulator.
+  std::shared_ptr<const SequencingRule> sequencing;
 
   bool operator==(const ChannelConfig&) const = default;
 };

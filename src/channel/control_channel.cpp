@@ -145,15 +145,9 @@ std::vector<wire::ControlMessage> ControlChannel::receive(Time now, wire::Contro
     ++stats_.discarded_paused;
     return delivered;
   }
-  if (config_.model == SequencingModel::xl2tpd) {
-    receive_as_xl2tpd(now, message, delivered);
-    return delivered;
-  }
-  if (config_.model == SequencingModel::accel_ppp &&
-      sequence_distance(transmitted_end(), message.header.nr) < 0x8000 &&
-      message.header.nr != transmitted_end()) {
-    ++stats_.bogus_nr;  // accel-ppp: an Nr ahead of what it sent discards the whole message
-    return delivered;
+  if (config_.sequencing) {
+    ChannelMechanics mechanics(*this);
+    if (config_.sequencing->receive(now, message, mechanics, delivered)) return delivered;
   }
   // Silent for a while (an initial retransmission interval): the peer may be back from a restart.
   const bool after_silence = !last_received_ || now - *last_received_ >= config_.retransmit_initial;
@@ -191,53 +185,41 @@ std::vector<wire::ControlMessage> ControlChannel::receive(Time now, wire::Contro
 
   const std::uint16_t ns = message.header.ns;
   if (ns == expected_ns_) {
-    delivered.push_back(std::move(message));
-    expected_ns_ = static_cast<std::uint16_t>(expected_ns_ + 1);
-    for (auto it = held_.find(expected_ns_); it != held_.end(); it = held_.find(expected_ns_)) {
-      delivered.push_back(std::move(it->second));
-      held_.erase(it);
-      expected_ns_ = static_cast<std::uint16_t>(expected_ns_ + 1);
-    }
-    stats_.received += delivered.size();
-    // Our Nr moves: the store must know it before any ack carrying it leaves.
-    journal_.push_back({JournalEntry::Kind::received, expected_ns_, {}});
-    schedule_ack(now + config_.ack_delay);
+    deliver_in_order(now, std::move(message), delivered);
   } else if (sequence_before(ns, expected_ns_)) {
     // A duplicate: our ack was lost or is late. It MUST be acknowledged, and is not delivered
     // again.
-    ++stats_.duplicates;
-    schedule_ack(now);
+    acknowledge_duplicate(now);
   } else if (sequence_distance(expected_ns_, ns) < config_.receive_window) {
     if (held_.emplace(ns, std::move(message)).second) ++stats_.out_of_order;
     schedule_ack(now + config_.ack_delay);
   } else {
     ++stats_.beyond_window;
-    if (config_.model == SequencingModel::accel_ppp) schedule_ack(now);
+    if (config_.sequencing && config_.sequencing->acknowledges_beyond_window()) schedule_ack(now);
   }
   return delivered;
 }
 
-void ControlChannel::receive_as_xl2tpd(Time now, wire::ControlMessage& message,
-                                       std::vector<wire::ControlMessage>& delivered) {
-  // protocol-reference §3.4 (xl2tpd check_control): only an in-order message, or a ZLB whose Ns is
-  // the expected one, has its Nr processed; the staleness test is numeric, without wrap-around.
-  last_received_ = now;
-  const std::uint16_t ns = message.header.ns;
-  if (ns == expected_ns_) {
-    acknowledge(now, message.header.nr);
-    if (message.is_zlb()) return;
-    delivered.push_back(std::move(message));
+void ControlChannel::deliver_in_order(Time now, wire::ControlMessage message,
+                                      std::vector<wire::ControlMessage>& delivered) {
+  assert(message.header.ns == expected_ns_);
+  const std::size_t before = delivered.size();
+  delivered.push_back(std::move(message));
+  expected_ns_ = static_cast<std::uint16_t>(expected_ns_ + 1);
+  for (auto it = held_.find(expected_ns_); it != held_.end(); it = held_.find(expected_ns_)) {
+    delivered.push_back(std::move(it->second));
+    held_.erase(it);
     expected_ns_ = static_cast<std::uint16_t>(expected_ns_ + 1);
-    ++stats_.received;
-    journal_.push_back({JournalEntry::Kind::received, expected_ns_, {}});
-    schedule_ack(now + config_.ack_delay);
-  } else if (ns < expected_ns_ && expected_ns_ - ns < 0x8000) {
-    if (message.is_zlb()) return;
-    ++stats_.duplicates;
-    schedule_ack(now);
-  } else {
-    ++stats_.beyond_window;  // ahead (or across the wrap): dropped without an ack
   }
+  stats_.received += delivered.size() - before;
+  // Our Nr moves: the store must know it before any ack carrying it leaves.
+  journal_.push_back({JournalEntry::Kind::received, expected_ns_, {}});
+  schedule_ack(now + config_.ack_delay);
+}
+
+void ControlChannel::acknowledge_duplicate(Time now) {
+  ++stats_.duplicates;
+  schedule_ack(now);
 }
 
 void ControlChannel::handle_timeout(Time now) {

@@ -103,19 +103,22 @@ class ControlChannel {
   const ChannelStats& stats() const { return stats_; }
 
  private:
+  friend class ChannelMechanics;  // the steps a sequencing rule composes (sequencing_rule.hpp)
+
   struct Outgoing {
     std::uint16_t ns;
     Bytes bytes;  // encoded; Nr (octets 10–11) is patched on every transmission
   };
 
   void acknowledge(Time now, std::uint16_t nr);
+  // The message with the expected Ns, then whatever was held behind it (§5.8 in-order delivery).
+  void deliver_in_order(Time now, wire::ControlMessage message,
+                        std::vector<wire::ControlMessage>& delivered);
+  void acknowledge_duplicate(Time now);
   // The oldest message's retransmission cycle starts over (an ack made progress, or afresh).
   void restart_cycle();
   // Slow start from one message, a fresh retransmission cycle, nothing pending (restore, reset).
   void start_afresh();
-  // xl2tpd's sequencing (SequencingModel::xl2tpd).
-  void receive_as_xl2tpd(Time now, wire::ControlMessage& message,
-                         std::vector<wire::ControlMessage>& delivered);
   // One past the last message we may have transmitted: an Nr beyond it acknowledges the unsent.
   std::uint16_t transmitted_end() const;
   void transmit(Time now);  // moves queued messages into the window

@@ -558,15 +558,10 @@ void Tunnel::receive(Time now, TunnelContext& ctx, ControlMessage message) {
 void Tunnel::process(Time now, TunnelContext& ctx, const ControlMessage& m) {
   const auto type = m.type();
   if (!type) return;
-  const bool unknown_type =
-      !wire::is_known(*type) || (!settings_->knows_failover_messages &&
-                                 (*type == MessageType::FSQ || *type == MessageType::FSR));
-  if (unknown_type && !settings_->knows_failover_messages) {
-    // Emulating xl2tpd (protocol-reference §3.7): any message type it does not know clears the
-    // tunnel, whatever its M bit.
+  if (settings_->message_types && settings_->message_types->clears_tunnel(*type)) {
     return close(now, ctx, result_code(wire::StopCcnResult::general_error, "unknown message type"));
   }
-  if (unknown_type) {
+  if (!wire::is_known(*type)) {
     // §4.4.1: an unknown message type with M=1 clears the tunnel; with M=0 it is ignored.
     if (m.avps.front().mandatory) {
       close(now, ctx,

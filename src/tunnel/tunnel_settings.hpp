@@ -2,10 +2,12 @@
 // What a tunnel needs to know of its configuration, resolved for one peer by the engine.
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "channel/channel_config.hpp"
 #include "tunnel/failover_negotiation.hpp"
+#include "tunnel/message_type_rule.hpp"
 #include "wire/avp_value.hpp"
 #include "wire/result_codes.hpp"
 
@@ -29,9 +31,9 @@ struct TunnelSettings {
   bool accept_incoming_calls = true;  // may act as LNS for ICRQ (answer ICRQ)
   bool place_outgoing_calls = true;   // may send OCRQ (LNS)
   bool accept_outgoing_calls = true;  // may answer OCRQ (LAC)
-  // False only to emulate xl2tpd in the simulator: FSQ/FSR are then unknown message types, which
-  // clear the tunnel whatever their M bit (protocol-reference §3.7).
-  bool knows_failover_messages = true;
+  // RFC 2661 §4.4.1 for message types we do not know when empty; another implementation's rule
+  // only in the simulator.
+  std::shared_ptr<const MessageTypeRule> message_types;
 
   bool operator==(const TunnelSettings&) const = default;
 };

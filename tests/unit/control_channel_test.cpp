@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "channel/control_channel.hpp"
+#include "sim/peer_sequencing.hpp"
 #include "wire/control_codec.hpp"
 #include "wire/message_builders.hpp"
 
@@ -237,7 +238,7 @@ TEST(ControlChannel, answers_without_ack_count_back_off_intervals_not_messages) 
 // ignoring the stale message's Nr, and counts a ZLB only when its Ns is the expected one.
 TEST(ControlChannel, the_xl2tpd_model_drops_messages_ahead_and_ignores_stale_nr) {
   ChannelConfig config;
-  config.model = SequencingModel::xl2tpd;
+  config.sequencing = sim::xl2tpd_sequencing();
   ControlChannel c(config);
   ASSERT_TRUE(c.send(Time{}, wire::make_hello(), {}));  // Ns 0 in flight
   take(c);
@@ -258,7 +259,7 @@ TEST(ControlChannel, the_xl2tpd_model_drops_messages_ahead_and_ignores_stale_nr)
 
 TEST(ControlChannel, the_accel_ppp_model_discards_a_message_that_acks_the_unsent) {
   ChannelConfig config;
-  config.model = SequencingModel::accel_ppp;
+  config.sequencing = sim::accel_ppp_sequencing();
   ControlChannel c(config);
   EXPECT_TRUE(c.receive(Time{}, hello_with(0, 3)).empty()) << "Nr 3 but nothing was sent";
   EXPECT_EQ(c.expected_ns(), 0u);

@@ -1,5 +1,5 @@
 #pragma once
-// Endpoint: an L2TP LAC and/or LNS as a sans-IO object (architecture.md "The core's interface").
+// Endpoint: an L2TP LAC and/or LNS as a sans-IO object (docs/architecture.md §3).
 // The caller feeds it datagrams and the time, asks when to call again, gives it commands, and pulls
 // what it produced — datagrams to send and events — in the order it produced them. No sockets,
 // clocks, threads or global state inside; randomness comes from the caller.
@@ -79,7 +79,7 @@ class Endpoint : private tunnel::TunnelOutputs {
   bool send_set_link_info(Time now, std::uint16_t tunnel_id, std::uint16_t session_id,
                           wire::Accm accm);
 
-  // Records to commit before this turn's datagrams are sent (architecture.md: write-ahead).
+  // Records to commit before this turn's datagrams are sent (docs/architecture.md §4).
   std::optional<tunnel::Checkpoint> poll_checkpoint();
   std::optional<Datagram> poll_transmit();
   std::optional<Event> poll_event();

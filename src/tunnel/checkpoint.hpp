@@ -1,6 +1,6 @@
 #pragma once
 // Checkpoint records: the changes to the tunnel and session database that a restarted endpoint
-// needs to recover (architecture.md "What is checkpointed"). The engine emits them in order; the
+// needs to recover (docs/architecture.md §5). The engine emits them in order; the
 // shell commits a turn's records before it sends that turn's datagrams, so nothing a peer may rely
 // on is announced before it is durable. What more a record must carry for RFC 4951 recovery is
 // decided with the store (issue: failover).

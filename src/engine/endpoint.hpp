@@ -35,9 +35,9 @@ class Endpoint : private tunnel::TunnelOutputs {
   void reconfigure(EndpointConfig config);
   Endpoint& operator=(const Endpoint&) = delete;
 
-  // A restarted endpoint rebuilds itself from its store (spec §3): every stored tunnel whose
-  // negotiated method allows recovery resumes its control channel where the store left it, with its
-  // established sessions; the others are cleared (a TunnelRemoved record, nothing on the wire).
+  // A restarted endpoint rebuilds itself from its store (docs/failover.md §3): every stored tunnel
+  // whose negotiated method allows recovery resumes its control channel as the store left it, with
+  // its established sessions; the others are cleared (a TunnelRemoved record, nothing on the wire).
   struct RecoveryReport {
     std::size_t tunnels_recovered = 0;
     std::size_t sessions_recovered = 0;

@@ -66,7 +66,7 @@ struct SessionIdsReserved {  // the session-ID allocator reserved a block, up to
 };
 
 // We sent StopCCN: the sessions are gone, the tunnel stays in the store until the StopCCN is
-// acknowledged, so that a restart sends it again (spec §3 step 1, as Junos does).
+// acknowledged, so that a restart sends it again (docs/failover.md §3 step 1, as Junos does).
 struct TunnelClosing {
   std::uint16_t tunnel_id = 0;
 };

@@ -225,9 +225,9 @@ def kill_rounds(workdir, role, kills, rng, resync=None):
         set_up = time.time()  # xl2tpd's Hellos come every 60 s from here (give or take a second)
         check(p.settled(), f"{label}: both ends agree before the first kill")
         log_offset = len(p.xl.log())
-        # Calls in set-up at a kill may be cleared by the new process (RFC 4951 Step I, spec §3),
-        # with a CDN to xl2tpd; no other CDN may reach it. (xl2tpd's log names a call only by its
-        # serial number, which is not unique here: they are counted.)
+        # Calls in set-up at a kill may be cleared by the new process (RFC 4951 Step I,
+        # docs/failover.md §3), with a CDN to xl2tpd; no other CDN may reach it. (xl2tpd's log names
+        # a call only by its serial number, which is not unique here: they are counted.)
         in_setup_at_kills = 0
         for i in range(kills):
             until_hello = XL2TPD_HELLO_S - (time.time() - set_up) % XL2TPD_HELLO_S

@@ -1,8 +1,8 @@
-// The RFC 4951 failover protocol between two hl2tp ends (spec §3 step 3, §4), and what happens
-// when it cannot be used: the recovery tunnel, the control channel reset, session reconciliation
-// with FSQ/FSR, both ends failing at once, the fall-back to silent failover, the silent clear under
-// `failover-protocol`, spoofed recovery requests, and the documented failure of a protocol-only
-// peer against `disable-failover-protocol`.
+// The RFC 4951 failover protocol between two hl2tp ends (docs/failover.md §3 step 3, §4), and what
+// happens when it cannot be used: the recovery tunnel, the control channel reset, session
+// reconciliation with FSQ/FSR, both ends failing at once, the fall-back to silent failover, the
+// silent clear under `failover-protocol`, spoofed recovery requests, and the documented failure of
+// a protocol-only peer against `disable-failover-protocol`.
 #include <gtest/gtest.h>
 
 #include <sstream>

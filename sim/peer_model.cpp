@@ -26,14 +26,14 @@ engine::EndpointConfig as_peer_model(engine::EndpointConfig config, PeerModel mo
   t.channel.retransmit_cap = 16s;
   t.hello_interval = 60s;
   if (model == PeerModel::xl2tpd) {
-    // §3.7: ahead dropped, stale ZLB-acked, numeric compares, 5 tries then StopCCN at +31 s;
-    // unknown message types (FSQ/FSR) clear the tunnel.
+    // docs/peer-behaviour.md §1: ahead dropped, stale ZLB-acked, numeric compares, 5 tries then
+    // StopCCN at +31 s; unknown message types (FSQ/FSR) clear the tunnel.
     t.channel.model = channel::SequencingModel::xl2tpd;
     t.channel.retransmit_timeouts = 5;
     t.knows_failover_messages = false;
   } else {
-    // §3.4: window 16, an Nr ahead of what it sent discards the message, 5 retransmissions
-    // (+1, +3, +7, +15, +31 s) and the tunnel freed at the next expiry (+47 s).
+    // docs/peer-behaviour.md §2: window 16, an Nr ahead of what it sent discards the message, 5
+    // retransmissions (+1, +3, +7, +15, +31 s) and the tunnel freed at the next expiry (+47 s).
     t.channel.model = channel::SequencingModel::accel_ppp;
     t.channel.receive_window = 16;
     t.channel.retransmit_timeouts = 6;

@@ -219,8 +219,8 @@ std::vector<wire::ControlMessage> ControlChannel::receive(Time now, wire::Contro
 
 void ControlChannel::receive_as_xl2tpd(Time now, wire::ControlMessage& message,
                                        std::vector<wire::ControlMessage>& delivered) {
-  // protocol-reference §3.4 (xl2tpd check_control): only an in-order message, or a ZLB whose Ns is
-  // the expected one, has its Nr processed; the staleness test is numeric, without wrap-around.
+  // docs/peer-behaviour.md §1.1 (xl2tpd check_control): only an in-order message, or a ZLB whose Ns
+  // is the expected one, has its Nr processed; the staleness test is numeric, without wrap-around.
   last_received_ = now;
   const std::uint16_t ns = message.header.ns;
   if (ns == expected_ns_) {

@@ -405,7 +405,7 @@ void Tunnel::reconcile_flushed(Time now, TunnelContext& ctx, const Bytes& bytes,
 
 void Tunnel::query_sessions(Time now, TunnelContext& ctx, const std::vector<std::uint16_t>& ids) {
   // Never to a peer that did not advertise capability: xl2tpd clears the tunnel on message types
-  // it does not know, M=0 or not (protocol-reference §3.7).
+  // it does not know, M=0 or not (docs/peer-behaviour.md §1.4).
   if (!peer_capability_) return;
   constexpr std::size_t kPerMessage = 64;  // 64 × 16 octets: well inside any MTU's worth
   std::vector<wire::FailoverSessionState> batch;
@@ -562,7 +562,7 @@ void Tunnel::process(Time now, TunnelContext& ctx, const ControlMessage& m) {
       !wire::is_known(*type) || (!settings_->knows_failover_messages &&
                                  (*type == MessageType::FSQ || *type == MessageType::FSR));
   if (unknown_type && !settings_->knows_failover_messages) {
-    // Emulating xl2tpd (protocol-reference §3.7): any message type it does not know clears the
+    // Emulating xl2tpd (docs/peer-behaviour.md §1.4): any message type it does not know clears the
     // tunnel, whatever its M bit.
     return close(now, ctx, result_code(wire::StopCcnResult::general_error, "unknown message type"));
   }
@@ -608,9 +608,9 @@ void Tunnel::process(Time now, TunnelContext& ctx, const ControlMessage& m) {
       // RFC 4951 §3.2.1: a recovery tunnel carries nothing but set-up, Hello and StopCCN.
       if (recovery_link_) return;
       if (*type == MessageType::FSQ || *type == MessageType::FSR) {
-        // RFC 4951 §3.3 between ends that advertised failover capability only: a peer that did
-        // not cannot expect an answer, and one that only says it is xl2tpd-like would clear the
-        // tunnel on an FSR (protocol-reference §3.7). Acknowledged by the channel, not answered.
+        // RFC 4951 §3.3 between ends that advertised failover capability only: a peer that did not
+        // cannot expect an answer, and one that is xl2tpd-like would clear the tunnel on an FSR
+        // (docs/peer-behaviour.md §1.4). Acknowledged by the channel, not answered.
         if (!peer_capability_) {
           ++ctx.failover_messages_ignored;
           return;

@@ -89,9 +89,9 @@ class Tunnel {
                                  const TunnelEstablished& record);
 
   // --- Failover (RFC 4951, docs/failover.md §3–4) ---
-  // Failed end, silent method (or the protocol's fall-back): the restored channel resumes where
-  // the store left it; the first message the peer acknowledges proves both ends agree on Ns/Nr.
-  // With nothing to resend, a HELLO at the next Ns is the probe (protocol-reference §3.4 point 4).
+  // Failed end, silent method (or the protocol's fall-back): the restored channel resumes as the
+  // store left it; the first message the peer acknowledges proves both ends agree on Ns/Nr. With
+  // nothing to resend, a HELLO at the next Ns is the probe (docs/peer-behaviour.md §4 point 4).
   void begin_silent_recovery(Time now, TunnelContext& ctx, std::string fallback_reason);
   // A recovery tunnel, as originator: SCCRQ with Tunnel Recovery AVP and Tie Breaker, challenge
   // with the old tunnel's secret, no Failover Capability AVP (§3.2.1).

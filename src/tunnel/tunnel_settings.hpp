@@ -30,7 +30,7 @@ struct TunnelSettings {
   bool place_outgoing_calls = true;   // may send OCRQ (LNS)
   bool accept_outgoing_calls = true;  // may answer OCRQ (LAC)
   // False only to emulate xl2tpd in the simulator: FSQ/FSR are then unknown message types, which
-  // clear the tunnel whatever their M bit (protocol-reference §3.7).
+  // clear the tunnel whatever their M bit (docs/peer-behaviour.md §1.4).
   bool knows_failover_messages = true;
 
   bool operator==(const TunnelSettings&) const = default;

@@ -32,7 +32,7 @@ import hl2tp_harness as h  # noqa: E402
 from xl2tpd_harness import Xl2tpd  # noqa: E402
 
 HL2TPD_ADDR, XL2TPD_ADDR = "127.0.0.1", "127.0.0.2"  # whatever the roles
-XL2TPD_HELLO_S = 60  # protocol-reference §3.7: unconditional, not configurable
+XL2TPD_HELLO_S = 60  # docs/peer-behaviour.md §1.3: unconditional, not configurable
 failures = []
 dead = []  # (mode, killed at, started again at), wall clock: which of xl2tpd's Hellos found none
 

@@ -139,7 +139,7 @@ std::string run_seed(std::uint64_t seed, Outcome& outcome, bool with_crash = fal
         }
       }
       // The non-failed end's patience bounds the outage: its last retransmission must find the
-      // failed end back (protocol-reference §3.4), or its Recovery Time hold must still run.
+      // failed end back (docs/peer-behaviour.md §6), or its Recovery Time hold must still run.
       const sim::PeerModel survivor =
           failing == Failing::lac ? lns_model : (failing == Failing::lns ? lac_model : lns_model);
       const double budget =

@@ -182,7 +182,7 @@ def setup_run(build, lns_kind, tunnels, sessions, in_flight=512):
 
 def bench_setup(build, runs):
     # xl2tpd hands out duplicate tunnel IDs and desynchronizes under more than a few dozen
-    # set-ups in flight (protocol-reference §3.7; seen here from 64 on): the side-by-side rows
+    # set-ups in flight (docs/peer-behaviour.md §1.7; seen here from 64 on): the side-by-side rows
     # drive both daemons with 16 in flight.
     out = []
     for kind, tunnels, sessions, in_flight in (

@@ -10,7 +10,7 @@ using namespace std::chrono_literals;
 namespace {
 
 // xl2tpd clears the tunnel on any message type it does not know, whatever its M bit; RFC 4951's
-// FSQ and FSR are among them (docs/peer-behaviour.md).
+// FSQ and FSR are among them (docs/peer-behaviour.md §1.4).
 class Xl2tpdMessageTypes final : public tunnel::MessageTypeRule {
  public:
   bool clears_tunnel(wire::MessageType type) const override {
@@ -41,14 +41,14 @@ engine::EndpointConfig as_peer_model(engine::EndpointConfig config, PeerModel mo
   t.channel.retransmit_cap = 16s;
   t.hello_interval = 60s;
   if (model == PeerModel::xl2tpd) {
-    // §3.7: ahead dropped, stale ZLB-acked, numeric compares, 5 tries then StopCCN at +31 s;
-    // unknown message types (FSQ/FSR) clear the tunnel.
+    // docs/peer-behaviour.md §1: ahead dropped, stale ZLB-acked, numeric compares, 5 tries then
+    // StopCCN at +31 s; unknown message types (FSQ/FSR) clear the tunnel.
     t.channel.sequencing = xl2tpd_sequencing();
     t.channel.retransmit_timeouts = 5;
     t.message_types = std::make_shared<const Xl2tpdMessageTypes>();
   } else {
-    // §3.4: window 16, an Nr ahead of what it sent discards the message, 5 retransmissions
-    // (+1, +3, +7, +15, +31 s) and the tunnel freed at the next expiry (+47 s).
+    // docs/peer-behaviour.md §2: window 16, an Nr ahead of what it sent discards the message, 5
+    // retransmissions (+1, +3, +7, +15, +31 s) and the tunnel freed at the next expiry (+47 s).
     t.channel.sequencing = accel_ppp_sequencing();
     t.channel.receive_window = 16;
     t.channel.retransmit_timeouts = 6;

@@ -1,7 +1,7 @@
 #pragma once
 // Peer models: endpoints configured to behave, where it matters for failover, like the third-party
 // daemons hl2tp meets in the field, so that the simulator proves silent failover against their
-// behaviour and not only against our own (protocol-reference §3.4, §3.7). A model is the non-failed
+// behaviour and not only against our own (docs/peer-behaviour.md). A model is the non-failed
 // end: those daemons lose everything when they restart themselves.
 #include <span>
 #include <string_view>

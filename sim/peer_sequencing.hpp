@@ -1,6 +1,6 @@
 #pragma once
 // Other implementations' control-channel sequencing, as rules the simulator gives the channels of
-// a peer model (peer_model.hpp). Facts from their sources: docs/peer-behaviour.md.
+// a peer model (peer_model.hpp). Facts from their sources: docs/peer-behaviour.md §1.1, §2.
 #include <memory>
 
 #include "channel/sequencing_rule.hpp"

@@ -1,6 +1,6 @@
 #pragma once
-// Randomness comes from the caller (style.md): the daemon passes a CSPRNG, the simulator a seeded
-// one.
+// Randomness comes from the caller (docs/style.md §2): the daemon passes a CSPRNG, the simulator a
+// seeded one.
 #include <cstddef>
 #include <span>
 

@@ -15,7 +15,7 @@ struct ChannelConfig {
   // First retransmission interval, its cap (the RFC asks for at least 8 s) and how many intervals
   // may pass without an ack before the tunnel is cleared (§5.8 "several", recommended 5). With
   // 1 s, 16 s and 5 the message is retransmitted at 1, 3, 7 and 15 s and the tunnel cleared at
-  // 1+2+4+8+16 = 31 s, as Debian's xl2tpd does (protocol-reference §3.7).
+  // 1+2+4+8+16 = 31 s, as Debian's xl2tpd does (docs/peer-behaviour.md §1.2).
   Duration retransmit_initial = std::chrono::seconds(1);
   Duration retransmit_cap = std::chrono::seconds(16);
   std::uint8_t retransmit_timeouts = 5;

@@ -2,8 +2,8 @@
 // The daemon's group commit, off the loop thread (issue 14): the loop hands each turn's checkpoint
 // records over as one batch and goes on serving; a committer thread makes batches durable in order,
 // several at a time when they queue up behind a slow commit, and says so through an eventfd the
-// loop waits on with its sockets. The write-ahead rule (architecture.md) is kept by the caller: a
-// datagram waits for the batch that was last submitted before it was produced.
+// loop waits on with its sockets. The write-ahead rule (docs/architecture.md §4) is kept by the
+// caller: a datagram waits for the batch that was last submitted before it was produced.
 //
 // Before start() (and in tests and fuzzers that never start it) a batch is committed at once on
 // the caller's thread: recovery's first records are durable before the loop begins.

@@ -131,7 +131,7 @@ void read_failover(const Reader& r, tunnel::FailoverSettings& f) {
     }
     f.resync = *parsed;
   }
-  // spec §2: disable-failover-protocol forces silent failover only.
+  // docs/failover.md §2: disable-failover-protocol forces silent failover only.
   if (r.get<bool>("disable-failover-protocol").value_or(false)) {
     if (f.resync == tunnel::FailoverResync::protocol) {
       r.fail(*r.node("disable-failover-protocol"),

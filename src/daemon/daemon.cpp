@@ -83,8 +83,8 @@ void Daemon::request_stop(StopKind kind) {
 }
 
 void Daemon::flush() {
-  // Write-ahead (architecture.md): the records go to the committer first; a datagram leaves once
-  // every record produced before it is durable.
+  // Write-ahead (docs/architecture.md §4): the records go to the committer first; a datagram leaves
+  // once every record produced before it is durable.
   std::vector<tunnel::Checkpoint> records;
   while (auto record = endpoint_->poll_checkpoint())
     records.push_back(std::move(*record));

@@ -1,5 +1,5 @@
 #pragma once
-// hl2tpd's shell around the engine (architecture.md "Thin shell"): an epoll loop over the UDP
+// hl2tpd's shell around the engine (docs/architecture.md §6): an epoll loop over the UDP
 // sockets, a signalfd and the local servers (management socket, metrics page) and their
 // connections; timers from Endpoint::next_timeout and the connections' deadlines. Each loop turn
 // drains what is ready, then commits the turn's checkpoint records in one transaction (group

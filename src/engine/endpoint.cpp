@@ -220,7 +220,7 @@ Endpoint::RecoveryReport Endpoint::recover(Time now, store::SnapshotReader& read
       continue;
     }
     if (stored.closing) {
-      // Our StopCCN was not acknowledged yet: it goes again (spec §3 step 1).
+      // Our StopCCN was not acknowledged yet: it goes again (docs/failover.md §3 step 1).
       auto ctx = context();
       tunnels_.emplace(id, tunnel::Tunnel::restored_closing(now, ctx, settings, stored.tunnel));
       if (!stored.tunnel.originator)
@@ -598,11 +598,11 @@ bool Endpoint::resolve_tie(Time now, const PeerAddress& from, const wire::Contro
 void Endpoint::on_recovery_request(Time now, const PeerAddress& from, const PeerAddress& to,
                                    wire::ControlMessage sccrq,
                                    std::shared_ptr<const tunnel::TunnelSettings> settings) {
-  // RFC 4951 §3.2.1 and §8, spec §4 and §7: the non-failed end checks that the request may take
-  // over the old tunnel, and refuses anything else with a StopCCN on the recovery tunnel, leaving
-  // the live tunnel untouched. Every refusal reads the same on the wire, whatever its reason (the
-  // reason goes to our log and counters only), so that no answer tells a prober which tunnel IDs
-  // are live; and refusals are rate-limited per source.
+  // RFC 4951 §3.2.1 and §8, docs/failover.md §4 and §5: the non-failed end checks that the request
+  // may take over the old tunnel, and refuses anything else with a StopCCN on the recovery tunnel,
+  // leaving the live tunnel untouched. Every refusal reads the same on the wire, whatever its
+  // reason (the reason goes to our log and counters only), so that no answer tells a prober which
+  // tunnel IDs are live; and refusals are rate-limited per source.
   const wire::TunnelRecovery ids = *sccrq.get<AvpType::TunnelRecovery>();
   auto refuse = [&](std::string why) {
     ++stats_.recovery_refused;

@@ -1,5 +1,5 @@
 #pragma once
-// Endpoint: an L2TP LAC and/or LNS as a sans-IO object (architecture.md "The core's interface").
+// Endpoint: an L2TP LAC and/or LNS as a sans-IO object (docs/architecture.md §3).
 // The caller feeds it datagrams and the time, asks when to call again, gives it commands, and pulls
 // what it produced — datagrams to send and events — in the order it produced them. No sockets,
 // clocks, threads or global state inside; randomness comes from the caller.
@@ -35,9 +35,9 @@ class Endpoint : private tunnel::TunnelOutputs {
   void reconfigure(EndpointConfig config);
   Endpoint& operator=(const Endpoint&) = delete;
 
-  // A restarted endpoint rebuilds itself from its store (spec §3): every stored tunnel whose
-  // negotiated method allows recovery resumes its control channel where the store left it, with its
-  // established sessions; the others are cleared (a TunnelRemoved record, nothing on the wire).
+  // A restarted endpoint rebuilds itself from its store (docs/failover.md §3): every stored tunnel
+  // whose negotiated method allows recovery resumes its control channel as the store left it, with
+  // its established sessions; the others are cleared (a TunnelRemoved record, nothing on the wire).
   struct RecoveryReport {
     std::size_t tunnels_recovered = 0;
     std::size_t sessions_recovered = 0;
@@ -79,7 +79,7 @@ class Endpoint : private tunnel::TunnelOutputs {
   bool send_set_link_info(Time now, std::uint16_t tunnel_id, std::uint16_t session_id,
                           wire::Accm accm);
 
-  // Records to commit before this turn's datagrams are sent (architecture.md: write-ahead).
+  // Records to commit before this turn's datagrams are sent (docs/architecture.md §4).
   std::optional<tunnel::Checkpoint> poll_checkpoint();
   std::optional<Datagram> poll_transmit();
   std::optional<Event> poll_event();

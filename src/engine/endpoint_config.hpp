@@ -1,6 +1,6 @@
 #pragma once
-// One typed configuration for an endpoint, with its defaults in one place (style.md). The daemon's
-// config file and CLI take their names from these fields.
+// One typed configuration for an endpoint, with its defaults in one place (docs/style.md §3). The
+// daemon's config file and CLI take their names from these fields.
 #include <cstddef>
 #include <cstdint>
 #include <vector>

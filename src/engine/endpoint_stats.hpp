@@ -30,7 +30,7 @@ struct EndpointStats {
   std::uint64_t tunnels_waiting_turn = 0;
   std::uint64_t tunnels_opened_after_waiting = 0;
   std::uint64_t tunnels_closed = 0;
-  // Failover (spec §6). Per-state counts of tunnels come from their RecoveryStatus.
+  // Failover (docs/failover.md §6). Per-state counts of tunnels come from their RecoveryStatus.
   std::uint64_t recovery_tunnels_opened = 0;  // RFC 4951 recovery tunnels, both roles
   std::uint64_t recovery_refused = 0;         // recovery SCCRQs refused (wrong IDs, peer, ...)
   // Ignored: copies of a peer's request that our recovery tunnel beat in its round (Appendix B).

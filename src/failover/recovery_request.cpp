@@ -6,8 +6,8 @@ std::optional<std::string> refusal(const tunnel::Tunnel* old, const PeerAddress&
                                    const wire::TunnelRecovery& ids) {
   // A recovery tunnel is never itself recovered.
   if (old == nullptr || old->recovery_link()) return "no such tunnel";
-  // §8 and spec §7: only from the old peer's address (the port may change across a restart). The
-  // answer on the wire is the same for every refusal, so the order tells a prober nothing.
+  // §8 and docs/failover.md §5: only from the old peer's address (the port may change across a
+  // restart). Every refusal reads the same on the wire, so the order tells a prober nothing.
   if (!old->peer().same_host(from)) return "not the tunnel's peer address";
   // §5.2: the sender's old ID must be the peer ID we hold for that tunnel.
   if (old->peer_id() != ids.recover_tunnel_id) return "tunnel IDs do not match";

@@ -1,7 +1,7 @@
 #pragma once
-// The non-failed end's check of an RFC 4951 recovery request (§3.2.1, §8; spec §4 and §7): may this
-// SCCRQ take over that tunnel? Everything else is refused with a StopCCN on the recovery tunnel,
-// and the live tunnel is left as it was.
+// The non-failed end's check of an RFC 4951 recovery request (§3.2.1, §8; docs/failover.md §4, §5):
+// may this SCCRQ take over that tunnel? Everything else is refused with a StopCCN on the recovery
+// tunnel, and the live tunnel is left as it was.
 #include <optional>
 #include <string>
 

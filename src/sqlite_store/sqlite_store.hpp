@@ -1,10 +1,10 @@
 #pragma once
 // The daemon's durable store: SQLite (embedded), WAL mode, one transaction per commit() (the
-// group commit, architecture.md). Durability is a setting: against a process crash (WAL with
-// synchronous=NORMAL: a commit writes the log and syncs nothing; a committed transaction survives
-// the process, not a power cut) or against power loss (synchronous=FULL: the log is synced at every
-// commit). Either way the log is copied back into the database by a WalCheckpointer on its own
-// thread, never inside commit() (issue 14: SQLite's automatic checkpoint synced in the loop).
+// group commit, docs/architecture.md §4). Durability is a setting: against a process crash (WAL
+// with synchronous=NORMAL: a commit writes the log and syncs nothing; a committed transaction
+// survives the process, not a power cut) or against power loss (synchronous=FULL: the log is synced
+// at every commit). Either way the log is copied back into the database by a WalCheckpointer on its
+// own thread, never inside commit() (issue 14: SQLite's automatic checkpoint synced in the loop).
 //
 // The file carries our application ID and a schema version. A file that is not ours or was written
 // by a newer version is refused by open(); a damaged one by the first commit (the check runs beside

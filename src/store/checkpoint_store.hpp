@@ -1,5 +1,5 @@
 #pragma once
-// Where an endpoint's checkpoint records become durable (architecture.md "Write-ahead durability").
+// Where an endpoint's checkpoint records become durable (docs/architecture.md §4).
 // The shell appends a loop turn's records and commits them as one batch (group commit) before it
 // sends that turn's datagrams. SQLite comes with the daemon, behind this same interface.
 #include <cstdint>

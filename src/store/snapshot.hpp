@@ -1,6 +1,6 @@
 #pragma once
 // The tunnel and session database as a restarted endpoint finds it in its store: what RFC 4951
-// assumes a failed endpoint still has (architecture.md "What is checkpointed").
+// assumes a failed endpoint still has (docs/architecture.md §5).
 #include <cstdint>
 #include <map>
 #include <optional>

@@ -1,6 +1,6 @@
 #pragma once
 // Checkpoint records: the changes to the tunnel and session database that a restarted endpoint
-// needs to recover (architecture.md "What is checkpointed"). The engine emits them in order; the
+// needs to recover (docs/architecture.md §5). The engine emits them in order; the
 // shell commits a turn's records before it sends that turn's datagrams, so nothing a peer may rely
 // on is announced before it is durable. What more a record must carry for RFC 4951 recovery is
 // decided with the store (issue: failover).
@@ -66,7 +66,7 @@ struct SessionIdsReserved {  // the session-ID allocator reserved a block, up to
 };
 
 // We sent StopCCN: the sessions are gone, the tunnel stays in the store until the StopCCN is
-// acknowledged, so that a restart sends it again (spec §3 step 1, as Junos does).
+// acknowledged, so that a restart sends it again (docs/failover.md §3 step 1, as Junos does).
 struct TunnelClosing {
   std::uint16_t tunnel_id = 0;
 };

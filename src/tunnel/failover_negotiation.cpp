@@ -63,7 +63,7 @@ ResyncMethod effective_method(FailoverResync mode,
       return ResyncMethod::silent;
     case FailoverResync::protocol:
       // No fall-back: a peer without control-channel failover cannot help us, so the tunnel is
-      // cleared after a failure (spec §2, RFC 4951 §3.2.1 step 8).
+      // cleared after a failure (docs/failover.md §2; RFC 4951 §3.2.1).
       return peer_has_control_failover(peer) ? ResyncMethod::failover_protocol : ResyncMethod::none;
     case FailoverResync::protocol_then_silent:
       return peer_has_control_failover(peer) ? ResyncMethod::failover_protocol

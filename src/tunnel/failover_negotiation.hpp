@@ -1,5 +1,5 @@
 #pragma once
-// Failover capability negotiation (RFC 4951 §3.1, l2tp-failover-spec §2). It sits in the tunnel
+// Failover capability negotiation (RFC 4951 §3.1, docs/failover.md §2). It sits in the tunnel
 // layer because it happens during tunnel set-up and its outcome is part of the tunnel's durable
 // state; the recovery procedures (src/failover) read that outcome.
 #include <cstdint>
@@ -53,8 +53,8 @@ ResyncMethod effective_method(FailoverResync mode,
                               const std::optional<wire::FailoverCapability>& peer);
 
 // How long we keep a tunnel whose peer stopped answering, beyond the retransmission cycle: the
-// peer's Recovery Time, capped by ours (RFC 4951 §5.1, spec §4). Zero when the peer cannot recover
-// with the protocol or our setting does not honour it.
+// peer's Recovery Time, capped by ours (RFC 4951 §5.1, docs/failover.md §4). Zero when the peer
+// cannot recover with the protocol or our setting does not honour it.
 std::uint32_t recovery_hold_ms(const FailoverSettings& settings,
                                const std::optional<wire::FailoverCapability>& peer);
 

@@ -1,6 +1,7 @@
 #pragma once
-// How a tunnel's recovery went (spec §6): the method used, where it stands, how long it took, and
-// what it did to the sessions. Kept per tunnel for `show tunnel`, summed for totals and metrics.
+// How a tunnel's recovery went (docs/failover.md §6): the method used, where it stands, how long it
+// took, and what it did to the sessions. Kept per tunnel for `show tunnel`, summed for totals and
+// metrics.
 #include <cstdint>
 #include <optional>
 #include <string>

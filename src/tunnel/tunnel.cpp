@@ -374,9 +374,9 @@ void Tunnel::reconcile_after_reset(Time now, TunnelContext& ctx,
 void Tunnel::reconcile_flushed(Time now, TunnelContext& ctx, const Bytes& bytes,
                                std::vector<std::uint16_t>& to_query) {
   // §3.2.2 flushes what was in flight. What the peer may not have received and must still learn
-  // goes again as a new message: a disconnect (CDN, StopCCN; spec §3 step 1) or a query or answer
-  // about sessions. A connect (ICCN/OCCN) the peer may have missed leaves the session in doubt: it
-  // is queried (§3.3 Step III). Set-up messages are settled by Step I; the rest needs nothing.
+  // goes again as a new message: a disconnect (CDN, StopCCN; docs/failover.md §3 step 3) or an FSQ
+  // or FSR. A connect (ICCN/OCCN) the peer may have missed leaves the session in doubt: it is
+  // queried (§3.3 Step III). Set-up messages are settled by Step I; the rest needs nothing.
   auto m = wire::decode_control(bytes, {.secret = settings_->secret});
   if (!m || !m->type()) return;
   switch (*m->type()) {
@@ -405,7 +405,7 @@ void Tunnel::reconcile_flushed(Time now, TunnelContext& ctx, const Bytes& bytes,
 
 void Tunnel::query_sessions(Time now, TunnelContext& ctx, const std::vector<std::uint16_t>& ids) {
   // Never to a peer that did not advertise capability: xl2tpd clears the tunnel on message types
-  // it does not know, M=0 or not (protocol-reference §3.7).
+  // it does not know, M=0 or not (docs/peer-behaviour.md §1.4).
   if (!peer_capability_) return;
   constexpr std::size_t kPerMessage = 64;  // 64 × 16 octets: well inside any MTU's worth
   std::vector<wire::FailoverSessionState> batch;
@@ -603,9 +603,9 @@ void Tunnel::process(Time now, TunnelContext& ctx, const ControlMessage& m) {
       // RFC 4951 §3.2.1: a recovery tunnel carries nothing but set-up, Hello and StopCCN.
       if (recovery_link_) return;
       if (*type == MessageType::FSQ || *type == MessageType::FSR) {
-        // RFC 4951 §3.3 between ends that advertised failover capability only: a peer that did
-        // not cannot expect an answer, and one that only says it is xl2tpd-like would clear the
-        // tunnel on an FSR (protocol-reference §3.7). Acknowledged by the channel, not answered.
+        // RFC 4951 §3.3 between ends that advertised failover capability only: a peer that did not
+        // cannot expect an answer, and one that is xl2tpd-like would clear the tunnel on an FSR
+        // (docs/peer-behaviour.md §1.4). Acknowledged by the channel, not answered.
         if (!peer_capability_) {
           ++ctx.failover_messages_ignored;
           return;
@@ -674,7 +674,7 @@ void Tunnel::established(Time now, TunnelContext& ctx) {
     return;
   }
   checkpointed_ = true;
-  // The method is fixed now, and stored with the tunnel (spec §2).
+  // The method is fixed now, and stored with the tunnel (docs/failover.md §2).
   resync_method_ = effective_method(settings_->failover.resync, peer_capability_);
   channel_.set_recovery_hold(
       std::chrono::milliseconds(recovery_hold_ms(settings_->failover, peer_capability_)));
@@ -799,8 +799,8 @@ void Tunnel::on_session_message(Time now, TunnelContext& ctx, const ControlMessa
 void Tunnel::disown_call(Time now, TunnelContext& ctx, const ControlMessage& m) {
   // A reply or connect for a call we do not hold: the peer holds a call we forgot (a restart
   // between answering it and its becoming established) or one we just cleared. Tell it, so that its
-  // half does not stay up (spec §3 step 1). Our CDN names our former ID; a peer that already
-  // cleared the call ignores it. Anything else (CDN, WEN, SLI) only needs its ack.
+  // half does not stay up (docs/failover.md §3 step 1). Our CDN names our former ID; a peer that
+  // already cleared the call ignores it. Anything else (CDN, WEN, SLI) only needs its ack.
   const MessageType type = *m.type();
   if (type != MessageType::ICRP && type != MessageType::OCRP && type != MessageType::ICCN &&
       type != MessageType::OCCN) {
@@ -892,9 +892,9 @@ Result<std::uint16_t, std::string> Tunnel::open_session(Time now, TunnelContext&
       state_ != State::wait_ctl_conn && !awaiting_turn) {
     return unexpected(std::string("tunnel is ") + std::string(name(state_)));
   }
-  // RFC 4951 §3.2.2 and spec §3 step 2: no new session goes out on a tunnel being recovered; the
-  // request waits (as before the tunnel's set-up) until the recovery completes, bounded by the
-  // call set-up timeout.
+  // RFC 4951 §3.2.2 and docs/failover.md §3 step 2: no new session goes out on a tunnel being
+  // recovered; the request waits (as before the tunnel's set-up) until the recovery completes,
+  // bounded by the call set-up timeout.
   if (recovery_link_) return unexpected(std::string("not on a recovery tunnel"));
   if (sessions_.size() >= settings_->max_sessions || ctx.total_sessions >= ctx.max_total_sessions) {
     return unexpected(std::string("session limit"));
@@ -1040,9 +1040,9 @@ void Tunnel::handle_timeout(Time now, TunnelContext& ctx) {
   if (state_ == State::established) expire_setups(now, ctx);
   if (state_ == State::established && hello_due_ && *hello_due_ <= now) {
     // §5.5: nothing heard for the Hello interval: a HELLO; its loss clears the tunnel through §5.8.
-    // While recovering we answer Hellos but originate none (spec §3 step 2, as Junos does), for
-    // one Hello interval: a recovery still open by then waits on a peer that may be gone (it
-    // crashed again and lost the tunnel), and only a Hello finds out. Queries still unanswered
+    // While recovering we answer Hellos but originate none (docs/failover.md §3 step 2, as Junos
+    // does), for one Hello interval: a recovery still open by then waits on a peer that may be gone
+    // (it crashed again and lost the tunnel), and only a Hello finds out. Queries still unanswered
     // are asked again, in case the answer was lost to a second reset (campaign, seed 167207).
     const bool overdue =
         recovering() && recovery_.started && now - *recovery_.started >= settings_->hello_interval;

@@ -73,25 +73,25 @@ class Tunnel {
   Tunnel(std::shared_ptr<const TunnelSettings> settings, std::uint16_t local_id, PeerAddress peer);
 
   // A restarted endpoint's tunnel, rebuilt from its stored record and established sessions: the
-  // control channel resumes exactly where the store left it, timers restart with full periods
-  // (spec §3 step 5), and nothing is announced: the peer sees retransmissions, not a new tunnel.
-  // With `await_recovery_tunnel` (RFC 4951 method) the channel stays paused until the reset.
-  // A reset we had suggested to a recovering peer and not yet seen taken up comes back with it.
+  // control channel resumes exactly as stored, timers restart with full periods (docs/failover.md
+  // §3 step 5), and nothing is announced: the peer sees retransmissions, not a new tunnel. With
+  // `await_recovery_tunnel` (RFC 4951 method) the channel stays paused until the reset. A reset we
+  // had suggested to a recovering peer and not yet seen taken up comes back with it.
   static Tunnel restored(Time now, TunnelContext& ctx,
                          std::shared_ptr<const TunnelSettings> settings,
                          const TunnelEstablished& record, std::vector<SessionEstablished> sessions,
                          bool await_recovery_tunnel,
                          const std::optional<RecoverySuggestion>& suggestion);
   // A tunnel whose StopCCN had not been acknowledged when we failed: it is sent again, and the
-  // tunnel goes once the peer acknowledges it (spec §3 step 1).
+  // tunnel goes once the peer acknowledges it (docs/failover.md §3 step 1).
   static Tunnel restored_closing(Time now, TunnelContext& ctx,
                                  std::shared_ptr<const TunnelSettings> settings,
                                  const TunnelEstablished& record);
 
-  // --- Failover (RFC 4951, spec §3–4) ---
-  // Failed end, silent method (or the protocol's fall-back): the restored channel resumes where
-  // the store left it; the first message the peer acknowledges proves both ends agree on Ns/Nr.
-  // With nothing to resend, a HELLO at the next Ns is the probe (protocol-reference §3.4 point 4).
+  // --- Failover (RFC 4951, docs/failover.md §3–4) ---
+  // Failed end, silent method (or the protocol's fall-back): the restored channel resumes as the
+  // store left it; the first message the peer acknowledges proves both ends agree on Ns/Nr. With
+  // nothing to resend, a HELLO at the next Ns is the probe (docs/peer-behaviour.md §4 point 4).
   void begin_silent_recovery(Time now, TunnelContext& ctx, std::string fallback_reason);
   // A recovery tunnel, as originator: SCCRQ with Tunnel Recovery AVP and Tie Breaker, challenge
   // with the old tunnel's secret, no Failover Capability AVP (§3.2.1).
@@ -109,9 +109,9 @@ class Tunnel {
   // on: a restarted peer may come back on another port.
   void take_up_suggested_reset(Time now, TunnelContext& ctx, const PeerAddress& from,
                                const PeerAddress& to);
-  // A recovery that came over another path (RFC 4951 asks for no address match; spec §7 for the
-  // same host): the tunnel uses it from now on, durably. The failed end takes its recovery
-  // tunnel's path too: it may itself have come back on another port.
+  // A recovery that came over another path (RFC 4951 asks no address match; we ask the same host,
+  // docs/failover.md §5): the tunnel uses it from now on, durably. The failed end takes its
+  // recovery tunnel's path too: it may itself have come back on another port.
   void follow_path(TunnelContext& ctx, const PeerAddress& peer, const PeerAddress& local);
   // The peer goes on with the old numbering: the suggestion is dropped.
   void withdraw_suggested_reset(Time now, TunnelContext& ctx, std::string reason);
@@ -138,9 +138,9 @@ class Tunnel {
   }
   const TunnelSettings& settings() const { return *settings_; }
   const RecoveryStatus& recovery() const { return recovery_; }
-  // The failed end's recovery (spec §3 step 2: no Hello, no new call until it is done). Helping a
-  // peer (RecoveryState::helping) holds nothing back: a request that is not the peer's must not
-  // delay anything (issue 13, point 2).
+  // The failed end's recovery (docs/failover.md §3 step 2: no Hello, no new call until it is done).
+  // Helping a peer (RecoveryState::helping) holds nothing back: a request that is not the peer's
+  // must not delay anything (issue 13, point 2).
   bool recovering() const { return recovery_.state == RecoveryState::recovering; }
 
   // Originator whose SCCRQ waits its turn (the engine opens tunnels to one peer one at a time,

@@ -18,8 +18,8 @@ enum class EventKind : std::uint8_t {
   wan_error_notify,  // WEN received (RFC 2661 §6.14), passed up
   set_link_info,     // SLI received (§6.15), passed up
   tunnel_recovered,  // rebuilt from the store after a restart, resuming its control channel
-  // RFC 4951 / silent failover (spec §6): a recovery ended well (reason: method and duration), or
-  // failed or fell back (reason: why); the non-failed end refused a recovery request (reason: why).
+  // Failover (docs/failover.md §6): a recovery ended well (reason: method and duration), or failed
+  // or fell back (reason: why); the non-failed end refused a recovery request (reason: why).
   recovery_completed,
   recovery_failed,
   recovery_refused,

@@ -4,8 +4,8 @@ Capture("file.pcap", ports) records UDP on the test's own ports while the test r
 has tshark dissect what hl2tpd sent and reports, as a list of strings, everything that is wrong:
 a packet tshark finds malformed or flags with an error, an L2TP message of a kind or at a place we
 never send it (RFC 2661 §5.8 numbering; §5 message order), and FSQ/FSR or a recovery request to a
-peer that did not advertise the Failover Capability AVP (protocol-reference §3.7: xl2tpd clears the
-tunnel on either).
+peer that did not advertise the Failover Capability AVP (xl2tpd clears the tunnel on either:
+docs/peer-behaviour.md §1.4).
 """
 import collections
 import os

@@ -32,7 +32,7 @@ import hl2tp_harness as h  # noqa: E402
 from xl2tpd_harness import Xl2tpd  # noqa: E402
 
 HL2TPD_ADDR, XL2TPD_ADDR = "127.0.0.1", "127.0.0.2"  # whatever the roles
-XL2TPD_HELLO_S = 60  # protocol-reference §3.7: unconditional, not configurable
+XL2TPD_HELLO_S = 60  # docs/peer-behaviour.md §1.3: unconditional, not configurable
 failures = []
 dead = []  # (mode, killed at, started again at), wall clock: which of xl2tpd's Hellos found none
 
@@ -225,9 +225,9 @@ def kill_rounds(workdir, role, kills, rng, resync=None):
         set_up = time.time()  # xl2tpd's Hellos come every 60 s from here (give or take a second)
         check(p.settled(), f"{label}: both ends agree before the first kill")
         log_offset = len(p.xl.log())
-        # Calls in set-up at a kill may be cleared by the new process (RFC 4951 Step I, spec §3),
-        # with a CDN to xl2tpd; no other CDN may reach it. (xl2tpd's log names a call only by its
-        # serial number, which is not unique here: they are counted.)
+        # Calls in set-up at a kill may be cleared by the new process (RFC 4951 Step I,
+        # docs/failover.md §3), with a CDN to xl2tpd; no other CDN may reach it. (xl2tpd's log names
+        # a call only by its serial number, which is not unique here: they are counted.)
         in_setup_at_kills = 0
         for i in range(kills):
             until_hello = XL2TPD_HELLO_S - (time.time() - set_up) % XL2TPD_HELLO_S

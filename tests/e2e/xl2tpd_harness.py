@@ -1,9 +1,9 @@
 """Debian's xl2tpd (1.3.18) as the peer of hl2tpd, for the interop tests.
 
-protocol-reference §3.7: without /dev/ppp the real pppd exits at once and xl2tpd clears the call.
-Each xl2tpd therefore runs in a private mount namespace in which a stand-in that only keeps the pty
-open is bind-mounted over /usr/sbin/pppd; the calls then stay up (no PPP negotiation happens).
-It is driven through its control pipe and observed through its state dump and its log.
+Without /dev/ppp the real pppd exits at once and xl2tpd clears the call (docs/peer-behaviour.md
+§1.6). Each xl2tpd therefore runs in a private mount namespace in which a stand-in that only keeps
+the pty open is bind-mounted over /usr/sbin/pppd; the calls then stay up (no PPP negotiation
+happens). It is driven through its control pipe and observed through its state dump and its log.
 """
 import array
 import collections
@@ -80,7 +80,7 @@ class Xl2tpd:
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
-            self.proc.terminate()  # SIGTERM: no StopCCN (§3.7)
+            self.proc.terminate()  # SIGTERM: no StopCCN (docs/peer-behaviour.md §1.5)
             self.proc.wait()
         # Its stand-in pppds (children) end with it or on their own; nothing else is left behind.
 

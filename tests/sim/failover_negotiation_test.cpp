@@ -1,5 +1,5 @@
-// Failover capability negotiation at tunnel set-up (RFC 4951 §3.1, spec §2) and the non-failed
-// endpoint's hold for the peer's Recovery Time (RFC 4951 §5.1, spec §4).
+// Failover capability negotiation at tunnel set-up (RFC 4951 §3.1, docs/failover.md §2) and the
+// non-failed endpoint's hold for the peer's Recovery Time (RFC 4951 §5.1, docs/failover.md §4).
 #include <gtest/gtest.h>
 
 #include "support/lac_lns_pair.hpp"
@@ -48,7 +48,7 @@ TEST(FailoverNegotiation, the_default_falls_back_to_silent_failover_with_a_peer_
   const auto n = negotiate(FailoverResync::protocol_then_silent, FailoverResync::silent);
   EXPECT_EQ(n.lac, ResyncMethod::silent);
   EXPECT_EQ(n.lns, ResyncMethod::silent);
-  // The silent end never advertises (disable-failover-protocol, spec §2).
+  // The silent end never advertises (disable-failover-protocol, docs/failover.md §2).
   const auto second_line = n.trace.substr(n.trace.find('\n') + 1);
   EXPECT_EQ(second_line.substr(0, second_line.find('\n')).find("FailoverCapability"),
             std::string::npos);

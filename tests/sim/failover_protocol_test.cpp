@@ -1,8 +1,8 @@
-// The RFC 4951 failover protocol between two hl2tp ends (spec §3 step 3, §4), and what happens
-// when it cannot be used: the recovery tunnel, the control channel reset, session reconciliation
-// with FSQ/FSR, both ends failing at once, the fall-back to silent failover, the silent clear under
-// `failover-protocol`, spoofed recovery requests, and the documented failure of a protocol-only
-// peer against `disable-failover-protocol`.
+// The RFC 4951 failover protocol between two hl2tp ends (docs/failover.md §3 step 3, §4), and what
+// happens when it cannot be used: the recovery tunnel, the control channel reset, session
+// reconciliation with FSQ/FSR, both ends failing at once, the fall-back to silent failover, the
+// silent clear under `failover-protocol`, spoofed recovery requests, and the documented failure of
+// a protocol-only peer against `disable-failover-protocol`.
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -485,7 +485,7 @@ class SilentAgainstModel : public ::testing::TestWithParam<std::tuple<sim::PeerM
 TEST_P(SilentAgainstModel, the_failed_end_recovers_silently_and_never_sends_failover_messages) {
   // The model (xl2tpd or accel-ppp) advertises no capability: the default setting falls back to
   // silent failover, and no FSQ/FSR or recovery tunnel ever reaches the model (xl2tpd clears a
-  // tunnel on message types it does not know, protocol-reference §3.7).
+  // tunnel on message types it does not know, docs/peer-behaviour.md §1.4).
   const auto [model, lns_fails] = GetParam();
   const auto lac = lns_fails ? sim::as_peer_model(lac_config(), model) : lac_config();
   const auto lns = lns_fails ? lns_config() : sim::as_peer_model(lns_config(), model);

@@ -139,7 +139,7 @@ std::string run_seed(std::uint64_t seed, Outcome& outcome, bool with_crash = fal
         }
       }
       // The non-failed end's patience bounds the outage: its last retransmission must find the
-      // failed end back (protocol-reference §3.4), or its Recovery Time hold must still run.
+      // failed end back (docs/peer-behaviour.md §6), or its Recovery Time hold must still run.
       const sim::PeerModel survivor =
           failing == Failing::lac ? lns_model : (failing == Failing::lns ? lac_model : lns_model);
       const double budget =
@@ -303,8 +303,8 @@ std::string run_seed(std::uint64_t seed, Outcome& outcome, bool with_crash = fal
     if (e.kind == EventKind::session_closed) closed_at_lac.insert({e.tunnel_id, e.session_id});
   }
   for (const auto& key : before_crash) {
-    // Invariant 1 (architecture.md): established on both ends before the crash and closed by
-    // no one (no hang-up or tunnel clear by a command on either end): still established after
+    // Invariant 1 (docs/architecture.md §9): established on both ends before the crash and closed
+    // by no one (no hang-up or tunnel clear by a command on either end): still established after
     // recovery, unless its tunnel could not recover and said so, or died of the loss while the
     // faults were on (counted and reported). Any other loss is a violation: a session closed by
     // the engine itself no longer passes for "closed by someone" (seed 30370 hid behind that).

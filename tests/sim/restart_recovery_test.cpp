@@ -1,6 +1,6 @@
 // A failed endpoint restarts from its store and resumes every established tunnel and session
-// (spec §1, §3): the peer sees retransmissions, not a new tunnel, and no established session is
-// lost.
+// (docs/failover.md §1, §3): the peer sees retransmissions, not a new tunnel, and no established
+// session is lost.
 #include <gtest/gtest.h>
 
 #include "support/lac_lns_pair.hpp"

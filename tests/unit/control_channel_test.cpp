@@ -234,7 +234,7 @@ TEST(ControlChannel, answers_without_ack_count_back_off_intervals_not_messages) 
   }
   EXPECT_EQ(apart.answers_without_ack(), 4u);
 }
-// protocol-reference §3.4/§3.7: the xl2tpd model drops what is ahead and acks what is stale,
+// docs/peer-behaviour.md §1.1: the xl2tpd model drops what is ahead and acks what is stale,
 // ignoring the stale message's Nr, and counts a ZLB only when its Ns is the expected one.
 TEST(ControlChannel, the_xl2tpd_model_drops_messages_ahead_and_ignores_stale_nr) {
   ChannelConfig config;

@@ -47,7 +47,7 @@ TEST_F(GoldenMessage, covers_every_message_type_of_rfc2661_and_rfc4951) {
   }
 }
 
-// protocol-reference §2.2–2.6 worked examples, found verbatim inside the golden encodings.
+// docs/message-layouts.md §2.6: RFC 4951 examples, found verbatim inside the golden encodings.
 TEST_F(GoldenMessage, rfc4951_worked_examples_appear_verbatim) {
   auto contains = [](const Bytes& haystack, const Bytes& needle) {
     return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end()) !=

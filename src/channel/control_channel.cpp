@@ -1,8 +1,8 @@
 #include "channel/control_channel.hpp"
 
 #include <algorithm>
-#include <cassert>
 
+#include "base/invariant.hpp"
 #include "channel/sequence_number.hpp"
 
 namespace hl2tp::channel {
@@ -39,13 +39,27 @@ std::uint16_t ControlChannel::window() const {
   return static_cast<std::uint16_t>(std::min<std::uint32_t>(cwnd_, peer_window_));
 }
 
+void ControlChannel::check_invariants() const {
+  // Appendix A: the windows never close entirely (the peer's is at least 1, §4.4.3).
+  HL2TP_INVARIANT(peer_window_ >= 1 && cwnd_ >= 1 && ssthresh_ >= 1);
+  // §5.8: what is held waits ahead of the next expected Ns, within our receive window; anything at
+  // the expected Ns has been delivered.
+  for (const auto& [ns, message] : held_) {
+    const std::uint16_t ahead = sequence_distance(expected_ns_, ns);
+    HL2TP_INVARIANT(ahead >= 1 && ahead < config_.receive_window && message.header.ns == ns);
+  }
+  // A failed channel retransmits nothing more (§5.8: the tunnel is cleared).
+  HL2TP_INVARIANT(!failed_ || !retransmit_deadline_);
+}
+
 bool ControlChannel::send(Time now, wire::ControlMessage message,
                           const wire::EncodeOptions& encode) {
+  check_invariants();
   message.header.ns = next_ns_;
   message.header.nr = expected_ns_;
   auto bytes = wire::encode_control(message, encode);
   // Our own messages always encode: a failure is a bug in the caller, not a peer's doing.
-  assert(bytes.has_value());
+  HL2TP_INVARIANT(bytes.has_value());
   if (!bytes) return false;
   journal_.push_back({JournalEntry::Kind::queued, next_ns_, durable_form(*bytes)});
   queued_.push_back({next_ns_, std::move(*bytes)});
@@ -140,6 +154,7 @@ void ControlChannel::acknowledge(Time now, std::uint16_t nr) {
 }
 
 std::vector<wire::ControlMessage> ControlChannel::receive(Time now, wire::ControlMessage message) {
+  check_invariants();
   std::vector<wire::ControlMessage> delivered;
   if (paused_) {
     ++stats_.discarded_paused;
@@ -202,7 +217,7 @@ std::vector<wire::ControlMessage> ControlChannel::receive(Time now, wire::Contro
 
 void ControlChannel::deliver_in_order(Time now, wire::ControlMessage message,
                                       std::vector<wire::ControlMessage>& delivered) {
-  assert(message.header.ns == expected_ns_);
+  HL2TP_INVARIANT(message.header.ns == expected_ns_);
   const std::size_t before = delivered.size();
   delivered.push_back(std::move(message));
   expected_ns_ = static_cast<std::uint16_t>(expected_ns_ + 1);
@@ -223,6 +238,7 @@ void ControlChannel::acknowledge_duplicate(Time now) {
 }
 
 void ControlChannel::handle_timeout(Time now) {
+  check_invariants();
   if (failed_ || paused_) return;
   if (retransmit_deadline_ && *retransmit_deadline_ <= now) {
     const bool cycle_spent = ++timeouts_ >= config_.retransmit_timeouts;
@@ -296,7 +312,7 @@ void ControlChannel::start_afresh() {
 }
 
 void ControlChannel::limit_transmission(Time now, std::optional<std::uint16_t> limit) {
-  assert(!limit || in_flight_.empty() || sequence_before(in_flight_.back().ns, *limit));
+  HL2TP_INVARIANT(!limit || in_flight_.empty() || sequence_before(in_flight_.back().ns, *limit));
   transmit_limit_ = limit;
   if (!limit) transmit(now);  // what waited for the limit goes now, within the window
 }

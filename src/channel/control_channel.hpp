@@ -110,6 +110,8 @@ class ControlChannel {
     Bytes bytes;  // encoded; Nr (octets 10–11) is patched on every transmission
   };
 
+  // Checked on entry to every input (the state the previous one left): base/invariant.hpp.
+  void check_invariants() const;
   void acknowledge(Time now, std::uint16_t nr);
   // The message with the expected Ns, then whatever was held behind it (§5.8 in-order delivery).
   void deliver_in_order(Time now, wire::ControlMessage message,

@@ -1,10 +1,10 @@
 #include "engine/endpoint.hpp"
-#include "engine/unknown_tunnel_answer.hpp"
-#include "engine/unsent_calls.hpp"
 
 #include <algorithm>
-#include <cassert>
 
+#include "base/invariant.hpp"
+#include "engine/unknown_tunnel_answer.hpp"
+#include "engine/unsent_calls.hpp"
 #include "failover/recovery_request.hpp"
 #include "failover/suggested_reset.hpp"
 
@@ -132,7 +132,7 @@ void Endpoint::settle(Time now, std::uint16_t tunnel_id) {
     if (t.recovery_link()) {
       auto [first, last] = recovery_tunnels_.equal_range(t.recovery_link()->old_tunnel_id);
       auto linked = std::find_if(first, last, [&](const auto& e) { return e.second == tunnel_id; });
-      assert(linked != last);  // every recovery tunnel was linked when it was made
+      HL2TP_INVARIANT(linked != last);  // every recovery tunnel was linked when it was made
       recovery_tunnels_.erase(linked);
     }
     if (auto key = by_remote_.find({t.peer(), t.peer_id()});
@@ -156,7 +156,7 @@ void Endpoint::pass_turn(Time now, std::uint16_t tunnel_id) {
 
 void Endpoint::start_opening(Time now, std::uint16_t tunnel_id) {
   tunnel::Tunnel& t = tunnels_.at(tunnel_id);
-  assert(t.state() == tunnel::State::idle && t.originator());
+  HL2TP_INVARIANT(t.state() == tunnel::State::idle && t.originator());
   // Drawn now, not when it was queued: the Tie Breaker is weighed against the peer's SCCRQs from
   // when ours is out (RFC 2661 §4.4.3).
   wire::TieBreakerValue tie_breaker;
@@ -177,7 +177,7 @@ Endpoint::RecoveryReport Endpoint::recover(Time now, store::SnapshotReader& read
   // Serials resume past every one the previous incarnation may have used.
   next_call_serial_ = call_serial_limit_ = reader.call_serial_limit();
   // RFC 4951 §3.2.1: a recovery tunnel's ID is one no old tunnel has, including those not read yet.
-  assert(std::is_sorted(reader.tunnel_ids().begin(), reader.tunnel_ids().end()));
+  HL2TP_INVARIANT(std::is_sorted(reader.tunnel_ids().begin(), reader.tunnel_ids().end()));
   stored_ids_ = &reader.tunnel_ids();
   // A tunnel at a time: its stored sessions are gone before the next tunnel's are read, and its
   // recovery has begun.
@@ -308,7 +308,7 @@ void Endpoint::open_recovery_tunnel(Time now, const tunnel::Tunnel& old) {
 
 void Endpoint::link_recovery_tunnel(std::uint16_t recovery_id) {
   const tunnel::Tunnel& t = tunnels_.at(recovery_id);
-  assert(t.recovery_link() && tunnels_.contains(t.recovery_link()->old_tunnel_id));
+  HL2TP_INVARIANT(t.recovery_link() && tunnels_.contains(t.recovery_link()->old_tunnel_id));
   recovery_tunnels_.emplace(t.recovery_link()->old_tunnel_id, recovery_id);
 }
 
@@ -526,7 +526,7 @@ void Endpoint::on_tunnel_zero(Time now, const PeerAddress& from, const PeerAddre
          static_cast<std::uint16_t>(wire::GeneralError::insufficient_resources), "tunnel limit"});
   }
 
-  assert(!tunnels_.contains(id));
+  HL2TP_INVARIANT(!tunnels_.contains(id));
   auto [it, inserted] = tunnels_.emplace(id, tunnel::Tunnel(settings, id, from));
   it->second.set_local(to);
   ++stats_.tunnels_opened;
@@ -625,7 +625,7 @@ void Endpoint::on_recovery_request(Time now, const PeerAddress& from, const Peer
     const std::uint16_t id = linked->second;
     tunnel::Tunnel& t = tunnels_.at(id);
     const auto& link = t.recovery_link();
-    assert(link && link->old_tunnel_id == old_id);
+    HL2TP_INVARIANT(link && link->old_tunnel_id == old_id);
     if (t.state() == tunnel::State::dead) continue;
     const bool we_win =
         t.originator() && t.tie_breaker() && (theirs == nullptr || *t.tie_breaker() < *theirs);
@@ -706,7 +706,7 @@ std::optional<std::uint16_t> Endpoint::recovery_tunnel_for(std::uint16_t old_tun
     const std::uint16_t id = linked->second;
     const tunnel::Tunnel& t = tunnels_.at(id);
     const auto& link = t.recovery_link();
-    assert(link && link->old_tunnel_id == old_tunnel_id);
+    HL2TP_INVARIANT(link && link->old_tunnel_id == old_tunnel_id);
     if (!link->completed && !link->superseded && (!ours_only || t.originator()) &&
         t.state() != tunnel::State::dead && t.state() != tunnel::State::stopped &&
         t.state() != tunnel::State::closing) {

@@ -1,12 +1,13 @@
 #include "engine/opening_queue.hpp"
 
 #include <algorithm>
-#include <cassert>
+
+#include "base/invariant.hpp"
 
 namespace hl2tp::engine {
 
 bool OpeningQueue::admit(const Key& key, std::uint16_t tunnel_id) {
-  assert(!line_of_.contains(tunnel_id));
+  HL2TP_INVARIANT(!line_of_.contains(tunnel_id));
   line_of_.emplace(tunnel_id, key);
   auto [it, created] = lines_.try_emplace(key);
   if (created) {
@@ -21,13 +22,13 @@ std::optional<std::uint16_t> OpeningQueue::leave(std::uint16_t tunnel_id) {
   auto of = line_of_.find(tunnel_id);
   if (of == line_of_.end()) return std::nullopt;
   auto line = lines_.find(of->second);
-  assert(line != lines_.end());
+  HL2TP_INVARIANT(line != lines_.end());
   line_of_.erase(of);
   Line& l = line->second;
   if (l.head != tunnel_id) {
     // Closed while waiting its turn: the head is still out.
     auto w = std::find(l.waiting.begin(), l.waiting.end(), tunnel_id);
-    assert(w != l.waiting.end());
+    HL2TP_INVARIANT(w != l.waiting.end());
     l.waiting.erase(w);
     return std::nullopt;
   }
@@ -41,7 +42,7 @@ std::optional<std::uint16_t> OpeningQueue::leave(std::uint16_t tunnel_id) {
 }
 
 bool OpeningQueue::hand_over(std::uint16_t head, std::uint16_t successor) {
-  assert(!line_of_.contains(successor));
+  HL2TP_INVARIANT(!line_of_.contains(successor));
   auto of = line_of_.find(head);
   if (of == line_of_.end()) return false;
   Line& l = lines_.at(of->second);

@@ -1,13 +1,14 @@
 #include "engine/refusal_limiter.hpp"
 
 #include <algorithm>
-#include <cassert>
+
+#include "base/invariant.hpp"
 
 namespace hl2tp::engine {
 
 RefusalLimiter::RefusalLimiter(double per_second, double burst, std::size_t slots)
     : per_second_(per_second), burst_(burst), slots_(slots) {
-  assert(per_second > 0 && burst >= 1 && slots > 0);
+  HL2TP_INVARIANT(per_second > 0 && burst >= 1 && slots > 0);
   all_.tokens = 10 * burst;
 }
 

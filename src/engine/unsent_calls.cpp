@@ -1,7 +1,6 @@
 #include "engine/unsent_calls.hpp"
 
-#include <cassert>
-
+#include "base/invariant.hpp"
 #include "wire/control_codec.hpp"
 #include "wire/message_builders.hpp"
 
@@ -28,7 +27,7 @@ UnsentCalls withhold_unsent_calls(channel::ChannelState& channel,
     wire::ControlMessage hello = wire::make_hello();
     hello.header = {m->header.tunnel_id, 0, ns, m->header.nr};
     auto encoded = wire::encode_control(hello);
-    assert(encoded);
+    HL2TP_INVARIANT(encoded);
     if (!encoded) continue;
     bytes = std::move(*encoded);
     ++out.withheld;

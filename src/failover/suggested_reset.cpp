@@ -1,8 +1,8 @@
 #include "failover/suggested_reset.hpp"
 
 #include <algorithm>
-#include <cassert>
 
+#include "base/invariant.hpp"
 #include "channel/sequence_number.hpp"
 
 namespace hl2tp::failover {
@@ -53,8 +53,8 @@ std::optional<tunnel::RecoverySuggestion> suggest_reset(
       sequence_distance(next, s.scs.nr) > kMaxLead) {
     return std::nullopt;
   }
-  assert(sequence_before(s.transmit_limit, s.scs.nr));
-  assert(sequence_before(expected, s.scs.ns));
+  HL2TP_INVARIANT(sequence_before(s.transmit_limit, s.scs.nr));
+  HL2TP_INVARIANT(sequence_before(expected, s.scs.ns));
   return s;
 }
 

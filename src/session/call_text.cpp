@@ -1,9 +1,10 @@
 #include "session/call_text.hpp"
 
 #include <algorithm>
-#include <cassert>
 #include <cstring>
 #include <string>
+
+#include "base/invariant.hpp"
 
 namespace hl2tp::session {
 namespace {
@@ -34,15 +35,15 @@ std::size_t CallText::offset(Field field) const {
 
 std::string_view CallText::get(Field field) const {
   const auto i = static_cast<std::size_t>(field);
-  assert(i < kFields);
+  HL2TP_INVARIANT(i < kFields);
   if (length_[i] == 0) return {};
-  assert(text_);
+  HL2TP_INVARIANT(text_);
   return {text_.get() + offset(field), length_[i]};
 }
 
 void CallText::set(Field field, std::string_view value) {
   const auto i = static_cast<std::size_t>(field);
-  assert(i < kFields);
+  HL2TP_INVARIANT(i < kFields);
   value = value.substr(0, kMaxValue);
   if (value.empty() && length_[i] == 0) return;  // most calls: nothing to carry, nothing to do
   std::array<std::string, kFields> fields;
@@ -61,7 +62,7 @@ void CallText::set(Field field, std::string_view value) {
   char* out = text_.get();
   for (const std::string& f : fields)
     out = std::copy(f.begin(), f.end(), out);
-  assert(size() == total);
+  HL2TP_INVARIANT(size() == total);
 }
 
 bool CallText::operator==(const CallText& other) const {

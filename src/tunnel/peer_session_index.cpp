@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <bit>
-#include <cassert>
+
+#include "base/invariant.hpp"
 
 namespace hl2tp::tunnel {
 
@@ -29,7 +30,7 @@ std::size_t PeerSessionIndex::home(std::uint16_t peer) const {
 }
 
 void PeerSessionIndex::assign(std::uint16_t peer, std::uint16_t ours) {
-  assert(ours != 0);
+  HL2TP_INVARIANT(ours != 0);
   // At most half full: probe sequences stay short and an empty slot always ends a search.
   if (2 * (size_ + 1) > slots_.size()) grow_to(std::max(kMinCapacity, 2 * slots_.size()));
   const std::size_t mask = slots_.size() - 1;

@@ -1,8 +1,8 @@
 #include "tunnel/tunnel.hpp"
 
 #include <algorithm>
-#include <cassert>
 
+#include "base/invariant.hpp"
 #include "channel/sequence_number.hpp"
 #include "wire/challenge.hpp"
 #include "wire/message_builders.hpp"
@@ -272,7 +272,7 @@ void Tunnel::open_recovery(Time now, TunnelContext& ctx, wire::TieBreakerValue t
 }
 
 void Tunnel::await_suggested_reset(Time now, TunnelContext& ctx, RecoverySuggestion suggestion) {
-  assert(state_ == State::established && !recovery_link_);
+  HL2TP_INVARIANT(state_ == State::established && !recovery_link_);
   if (!suggestion_) before_helping_ = recovery_;
   suggestion_ = suggestion;
   channel_.limit_transmission(now, suggestion.transmit_limit);
@@ -287,7 +287,7 @@ void Tunnel::await_suggested_reset(Time now, TunnelContext& ctx, RecoverySuggest
 
 void Tunnel::take_up_suggested_reset(Time now, TunnelContext& ctx, const PeerAddress& from,
                                      const PeerAddress& to) {
-  assert(suggestion_);
+  HL2TP_INVARIANT(suggestion_);
   const RecoverySuggestion s = *suggestion_;
   suggestion_.reset();
   follow_path(ctx, from, to);
@@ -316,7 +316,7 @@ void Tunnel::follow_path(TunnelContext& ctx, const PeerAddress& peer, const Peer
 }
 
 void Tunnel::withdraw_suggested_reset(Time now, TunnelContext& ctx, std::string reason) {
-  assert(suggestion_);
+  HL2TP_INVARIANT(suggestion_);
   suggestion_.reset();
   channel_.limit_transmission(now, std::nullopt);
   ctx.outputs.checkpoint(RecoverySuggestionWithdrawn{local_id_});

@@ -4,7 +4,6 @@
 // the peer's retransmissions (§5.7), and the calls it carries (§7.4, §7.5). Pure: the engine drives
 // it.
 #include <algorithm>
-#include <cassert>
 #include <memory>
 #include <optional>
 #include <set>
@@ -12,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/invariant.hpp"
 #include "base/peer_address.hpp"
 #include "base/random_source.hpp"
 #include "base/result.hpp"
@@ -130,7 +130,7 @@ class Tunnel {
     if (recovery_link_) recovery_link_->superseded = true;
   }
   void note_beaten_request(const wire::TieBreakerValue& theirs) {
-    assert(recovery_link_ && originator_);
+    HL2TP_INVARIANT(recovery_link_ && originator_);
     if (recovery_link_->beat(theirs)) return;
     auto& beaten = recovery_link_->beaten;
     if (beaten.size() == RecoveryLink::kBeatenKept) beaten.erase(beaten.begin());
@@ -147,7 +147,7 @@ class Tunnel {
   // engine/opening_queue.hpp): it stays idle — RFC 2661 §7.2.1's "local open request" not yet
   // acted on — and takes calls, which go once it is established, as in wait-ctl-reply.
   void await_turn() {
-    assert(state_ == State::idle);
+    HL2TP_INVARIANT(state_ == State::idle);
     originator_ = true;
   }
   // Originator: send SCCRQ (with our Tie Breaker, if given).

@@ -16,6 +16,7 @@ const std::byte kSecret[] = {std::byte{'f'}, std::byte{'u'}, std::byte{'z'}, std
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace hl2tp::wire;
+  using hl2tp::Bytes;
   const std::span<const std::byte> datagram(reinterpret_cast<const std::byte*>(data), size);
 
   (void)is_control_message(datagram);

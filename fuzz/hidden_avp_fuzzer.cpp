@@ -11,8 +11,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace hl2tp::wire;
-  using hl2tp::Bytes;
   using hl2tp::ByteReader;
+  using hl2tp::Bytes;
   ByteReader r(std::span(reinterpret_cast<const std::byte*>(data), size));
   auto attribute = r.u16();
   auto secret_length = r.u8();

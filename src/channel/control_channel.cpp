@@ -60,7 +60,6 @@ bool ControlChannel::send(Time now, wire::ControlMessage message,
   auto bytes = wire::encode_control(message, encode);
   // Our own messages always encode: a failure is a bug in the caller, not a peer's doing.
   HL2TP_INVARIANT(bytes.has_value());
-  if (!bytes) return false;
   journal_.push_back({JournalEntry::Kind::queued, next_ns_, durable_form(*bytes)});
   queued_.push_back({next_ns_, std::move(*bytes)});
   next_ns_ = static_cast<std::uint16_t>(next_ns_ + 1);

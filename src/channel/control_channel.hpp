@@ -34,8 +34,8 @@ class ControlChannel {
   void set_peer_tunnel_id(std::uint16_t tunnel_id) { peer_tunnel_id_ = tunnel_id; }
 
   // Queues a message: its Ns is assigned now, its Nr when it leaves. The header's tunnel and
-  // session IDs are the caller's. False only if the message cannot be encoded (a bug of the
-  // caller's).
+  // session IDs are the caller's. A message that cannot be encoded is a bug of the caller's and
+  // violates an invariant (base/invariant.hpp); the result is then always true.
   bool send(Time now, wire::ControlMessage message, const wire::EncodeOptions& encode);
 
   // A message from the peer. Its Nr acknowledges what we sent; it returns the messages that are now

@@ -29,8 +29,8 @@ struct DaemonConfig {
   std::string store_path = "/var/lib/hl2tp/hl2tpd.db";  // unused when durability is none
   StoreDurability durability = StoreDurability::process_crash;
   std::string management_socket = "/run/hl2tp/hl2tpd.sock";
-  std::optional<PeerAddress> metrics;          // default 127.0.0.1:9701; "" disables
-  std::string log_level = "info";              // trace, debug, info, warn, error
+  std::optional<PeerAddress> metrics;  // default 127.0.0.1:9701; "" disables
+  std::string log_level = "info";      // trace, debug, info, warn, error
 
   // Whole configurations compared: a test proves that each default the manual states is the
   // one an empty file gives (tests/unit/config_manual_test.cpp).

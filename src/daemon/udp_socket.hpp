@@ -26,8 +26,8 @@ class UdpSocket {
 
   struct Received {
     PeerAddress from;
-    PeerAddress to;          // our address the datagram was sent to (IP_PKTINFO), with our port
-    std::size_t length;      // its real length: more than the buffer when it was truncated
+    PeerAddress to;      // our address the datagram was sent to (IP_PKTINFO), with our port
+    std::size_t length;  // its real length: more than the buffer when it was truncated
   };
   // One datagram into `buffer`; nothing when none is waiting.
   std::optional<Received> receive(std::span<std::byte> buffer);

@@ -28,7 +28,6 @@ UnsentCalls withhold_unsent_calls(channel::ChannelState& channel,
     hello.header = {m->header.tunnel_id, 0, ns, m->header.nr};
     auto encoded = wire::encode_control(hello);
     HL2TP_INVARIANT(encoded);
-    if (!encoded) continue;
     bytes = std::move(*encoded);
     ++out.withheld;
   }

@@ -34,7 +34,7 @@ struct Measurement {
 
 struct Scenario {
   const char* name;
-  tunnel::FailoverResync setting;
+  failover::FailoverResync setting;
   bool lns_fails;
 };
 
@@ -119,10 +119,10 @@ Measurement run(std::uint64_t seed, const Scenario& sc) {
 int main(int argc, char** argv) {
   const int repetitions = argc > 1 ? std::atoi(argv[1]) : 5;
   const Scenario scenarios[] = {
-      {"failover protocol, LNS fails", tunnel::FailoverResync::protocol_then_silent, true},
-      {"failover protocol, LAC fails", tunnel::FailoverResync::protocol_then_silent, false},
-      {"silent failover, LNS fails", tunnel::FailoverResync::silent, true},
-      {"silent failover, LAC fails", tunnel::FailoverResync::silent, false},
+      {"failover protocol, LNS fails", failover::FailoverResync::protocol_then_silent, true},
+      {"failover protocol, LAC fails", failover::FailoverResync::protocol_then_silent, false},
+      {"silent failover, LNS fails", failover::FailoverResync::silent, true},
+      {"silent failover, LAC fails", failover::FailoverResync::silent, false},
   };
   bool ok = true;
   for (const Scenario& sc : scenarios) {

@@ -36,7 +36,7 @@ std::string_view name(PeerModel model) {
 engine::EndpointConfig as_peer_model(engine::EndpointConfig config, PeerModel model) {
   if (model == PeerModel::hl2tp) return config;
   auto& t = config.tunnel;
-  t.failover.resync = tunnel::FailoverResync::none;  // advertises no capability
+  t.failover.resync = failover::FailoverResync::none;  // advertises no capability
   t.channel.retransmit_initial = 1s;
   t.channel.retransmit_cap = 16s;
   t.hello_interval = 60s;

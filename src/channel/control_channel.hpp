@@ -70,7 +70,7 @@ class ControlChannel {
   bool paused() const { return paused_; }
   // Messages whose Ns is not before `limit` stay queued, untransmitted, until the limit is lifted
   // (nullopt) or a reset flushes them. The non-failed end sets it while a reset it suggested to a
-  // recovering peer may still come (tunnel/recovery_suggestion.hpp): the peer takes every Ns
+  // recovering peer may still come (failover/recovery_suggestion.hpp): the peer takes every Ns
   // before the suggested one as old after its reset, so nothing at or past it may leave first.
   void limit_transmission(Time now, std::optional<std::uint16_t> limit);
   const std::optional<std::uint16_t>& transmission_limit() const { return transmit_limit_; }

@@ -120,10 +120,10 @@ void read_timers(const Reader& r, tunnel::TunnelSettings& t) {
       [&](auto v) { t.session_setup_timeout = std::chrono::seconds(v); });
 }
 
-void read_failover(const Reader& r, tunnel::FailoverSettings& f) {
+void read_failover(const Reader& r, failover::FailoverSettings& f) {
   r.only_known_keys();
   if (auto mode = r.get<std::string>("failover-resync")) {
-    auto parsed = tunnel::parse_failover_resync(*mode);
+    auto parsed = failover::parse_failover_resync(*mode);
     if (!parsed) {
       r.fail(*r.node("failover-resync"),
              "'failover-resync' must be one of failover-protocol-fall-back-to-silent-failover, "
@@ -133,11 +133,11 @@ void read_failover(const Reader& r, tunnel::FailoverSettings& f) {
   }
   // docs/failover.md §2: disable-failover-protocol forces silent failover only.
   if (r.get<bool>("disable-failover-protocol").value_or(false)) {
-    if (f.resync == tunnel::FailoverResync::protocol) {
+    if (f.resync == failover::FailoverResync::protocol) {
       r.fail(*r.node("disable-failover-protocol"),
              "disable-failover-protocol contradicts failover-resync = \"failover-protocol\"");
     }
-    if (f.resync != tunnel::FailoverResync::none) f.resync = tunnel::FailoverResync::silent;
+    if (f.resync != failover::FailoverResync::none) f.resync = failover::FailoverResync::silent;
   }
   set(r.integer("recovery-time-ms"),
       [&](auto v) { f.recovery_time_ms = static_cast<std::uint32_t>(v); });

@@ -86,13 +86,13 @@ json tunnel_json(const tunnel::Tunnel& t, bool extensive) {
       {"state", std::string(tunnel::name(t.state()))},
       {"sessions", t.sessions().size()},
       // Negotiated at establishment: how this tunnel would recover...
-      {"effective-peer-resync-mechanism", std::string(tunnel::name(t.resync_method()))},
-      {"recovery-state", std::string(tunnel::name(r.state))},
+      {"effective-peer-resync-mechanism", std::string(failover::name(t.resync_method()))},
+      {"recovery-state", std::string(failover::name(r.state))},
   };
-  if (t.recovery_link()) j["recovers-tunnel"] = t.recovery_link()->old_tunnel_id;
-  if (r.state != tunnel::RecoveryState::none) {
+  if (t.recovery_link()) j["recovers-tunnel"] = t.recovery_link()->old_tunnel_id();
+  if (r.state != failover::RecoveryState::none) {
     // ...and how it did: a protocol recovery may have fallen back to silent failover.
-    j["recovery-method"] = std::string(tunnel::name(r.method));
+    j["recovery-method"] = std::string(failover::name(r.method));
     if (auto d = r.duration()) j["recovery-time-ms"] = static_cast<double>(d->count()) / 1000.0;
     j["recovery-sessions-kept"] = r.sessions_kept;
     j["recovery-sessions-cleared"] = r.sessions_cleared;
@@ -189,10 +189,10 @@ json summary(Daemon& d) {
     if (t.recovery_link()) continue;  // transient RFC 4951 recovery tunnels
     by_state[std::string(tunnel::name(t.state()))] =
         by_state.value(std::string(tunnel::name(t.state())), 0) + 1;
-    methods[std::string(tunnel::name(t.resync_method()))] =
-        methods.value(std::string(tunnel::name(t.resync_method())), 0) + 1;
-    if (t.recovery().state != tunnel::RecoveryState::none) {
-      const std::string used(tunnel::name(t.recovery().method));
+    methods[std::string(failover::name(t.resync_method()))] =
+        methods.value(std::string(failover::name(t.resync_method())), 0) + 1;
+    if (t.recovery().state != failover::RecoveryState::none) {
+      const std::string used(failover::name(t.recovery().method));
       methods_used[used] = methods_used.value(used, 0) + 1;
     }
     for (const auto& [sid, s] : t.sessions())

@@ -22,8 +22,8 @@ std::string metrics_text(Daemon& d) {
   for (const auto& [id, t] : e.tunnels()) {
     if (t.recovery_link()) continue;
     ++tunnels[std::string(tunnel::name(t.state()))];
-    ++recovery_states[std::string(tunnel::name(t.recovery().state)) + "\",method=\"" +
-                      std::string(tunnel::name(t.recovery().method))];
+    ++recovery_states[std::string(failover::name(t.recovery().state)) + "\",method=\"" +
+                      std::string(failover::name(t.recovery().method))];
     for (const auto& [sid, s] : t.sessions())
       ++sessions[std::string(session::name(s.state()))];
   }

@@ -4,10 +4,6 @@
 
 #include "base/invariant.hpp"
 #include "engine/unknown_tunnel_answer.hpp"
-#include "engine/unsent_calls.hpp"
-#include "failover/recovery_request.hpp"
-#include "failover/suggested_reset.hpp"
-
 #include "wire/data_message.hpp"
 #include "wire/message_builders.hpp"
 
@@ -44,34 +40,18 @@ std::shared_ptr<const tunnel::TunnelSettings> Endpoint::settings_for(
   return config_.accept_unlisted_peers ? default_settings_ : nullptr;
 }
 
-tunnel::TunnelContext Endpoint::context() {
-  return {random_,
-          *this,
-          total_sessions_,
-          config_.limits.max_sessions,
-          stats_.refused_sessions,
-          stats_.disowned_calls,
-          stats_.failover_messages_ignored};
-}
-
-void Endpoint::transmit(const PeerAddress& peer, const PeerAddress& local, Bytes bytes) {
-  transmit_queue_.push_back({peer, std::move(bytes), local});
-}
-
-void Endpoint::event(Event e) {
-  if (e.kind == EventKind::tunnel_closed) ++stats_.tunnels_closed;
-  if (e.kind == EventKind::recovery_completed) ++stats_.recoveries_completed;
-  event_queue_.push_back(std::move(e));
-}
-
-void Endpoint::checkpoint(tunnel::Checkpoint record) {
-  checkpoint_queue_.push_back(std::move(record));
+tunnel::TunnelContext Endpoint::context(const tunnel::Tunnel* t) {
+  // The engine's session limit less what the other tunnels hold: the one tunnel called cannot
+  // change what the others hold.
+  const std::size_t others = total_sessions_ - (t ? t->filed_sessions : 0);
+  const std::size_t max = config_.limits.max_sessions;
+  return {random_, output_, others >= max ? 0 : max - others};
 }
 
 std::optional<tunnel::Checkpoint> Endpoint::poll_checkpoint() {
-  if (checkpoint_queue_.empty()) return std::nullopt;
-  tunnel::Checkpoint record = std::move(checkpoint_queue_.front());
-  checkpoint_queue_.pop_front();
+  if (output_.records.empty()) return std::nullopt;
+  tunnel::Checkpoint record = std::move(output_.records.front());
+  output_.records.pop_front();
   return record;
 }
 
@@ -99,19 +79,17 @@ bool Endpoint::free_tunnel_id(std::uint16_t id) const {
 void Endpoint::settle(Time now, std::uint16_t tunnel_id) {
   auto it = tunnels_.find(tunnel_id);
   if (it == tunnels_.end()) return;
-  tunnel::Tunnel& t = it->second;
-  if (t.recovery_link()) {
-    if (auto link = t.take_recovery_completion()) {
-      complete_recovery(now, t, *link);
-    } else if ((t.state() == tunnel::State::dead || t.state() == tunnel::State::stopped ||
-                (t.state() == tunnel::State::closing && !t.originator())) &&
-               !t.recovery_link()->completed && !t.recovery_link()->superseded) {
-      // Stopped: the peer refused it with a StopCCN. The old tunnel falls back now, not when
-      // the recovery tunnel's StopCCN hold ends (a full retransmission cycle later). One we
-      // answered has ended once it closes (it timed out waiting for the SCCCN).
-      recovery_tunnel_failed(now, t);
-    }
+  // What the tunnel asked of the engine, in order (a recovery tunnel's completion may call into
+  // other tunnels, which settle in their turn).
+  while (!output_.requests.empty()) {
+    const tunnel::EngineRequest request = output_.requests.front();
+    output_.requests.pop_front();
+    on_request(now, request);
   }
+  tunnel::Tunnel& t = it->second;
+  total_sessions_ += t.sessions().size();
+  total_sessions_ -= t.filed_sessions;
+  t.filed_sessions = t.sessions().size();
   if (t.filed_deadline) timers_.erase({*t.filed_deadline, tunnel_id});
   t.filed_deadline.reset();
   if (t.originator() && t.tie_breaker() && t.state() == tunnel::State::wait_ctl_reply) {
@@ -128,9 +106,10 @@ void Endpoint::settle(Time now, std::uint16_t tunnel_id) {
                                    : t.state() != tunnel::State::wait_ctl_reply &&
                                          t.state() != tunnel::State::wait_ctl_conn);
   if (t.state() == tunnel::State::dead) {
+    HL2TP_INVARIANT(t.sessions().empty());  // a tunnel ends its sessions before it dies
     closed_channel_stats_ += t.channel().stats();
     if (t.recovery_link()) {
-      auto [first, last] = recovery_tunnels_.equal_range(t.recovery_link()->old_tunnel_id);
+      auto [first, last] = recovery_tunnels_.equal_range(t.recovery_link()->old_tunnel_id());
       auto linked = std::find_if(first, last, [&](const auto& e) { return e.second == tunnel_id; });
       HL2TP_INVARIANT(linked != last);  // every recovery tunnel was linked when it was made
       recovery_tunnels_.erase(linked);
@@ -161,217 +140,9 @@ void Endpoint::start_opening(Time now, std::uint16_t tunnel_id) {
   // when ours is out (RFC 2661 §4.4.3).
   wire::TieBreakerValue tie_breaker;
   random_.fill(tie_breaker);
-  auto ctx = context();
+  auto ctx = context(&t);
   t.open(now, ctx, tie_breaker);
   settle(now, tunnel_id);
-}
-
-Endpoint::RecoveryReport Endpoint::recover(Time now, store::Snapshot snapshot) {
-  store::SnapshotInMemory reader(std::move(snapshot));
-  return recover(now, reader);
-}
-
-Endpoint::RecoveryReport Endpoint::recover(Time now, store::SnapshotReader& reader,
-                                           const std::function<void()>& after_each_tunnel) {
-  RecoveryReport report;
-  // Serials resume past every one the previous incarnation may have used.
-  next_call_serial_ = call_serial_limit_ = reader.call_serial_limit();
-  // RFC 4951 §3.2.1: a recovery tunnel's ID is one no old tunnel has, including those not read yet.
-  HL2TP_INVARIANT(std::is_sorted(reader.tunnel_ids().begin(), reader.tunnel_ids().end()));
-  stored_ids_ = &reader.tunnel_ids();
-  // A tunnel at a time: its stored sessions are gone before the next tunnel's are read, and its
-  // recovery has begun.
-  auto rebuilt = [&] {
-    if (after_each_tunnel) after_each_tunnel();
-  };
-  while (auto entry = reader.next()) {
-    // Not a structured binding: clang 14 cannot capture one in the lambda below.
-    const std::uint16_t id = entry->first;
-    store::StoredTunnel& stored = entry->second;
-    auto settings = settings_for(stored.tunnel.peer);
-    // The events of a restart name the peer, as every tunnel event does.
-    auto restart_event = [&](EventKind kind, std::uint16_t session, std::string reason) {
-      Event e{kind,
-              id,
-              session,
-              std::nullopt,
-              std::move(reason),
-              stored.tunnel.peer,
-              stored.tunnel.peer_tunnel_id};
-      if (auto s = stored.sessions.find(session); session != 0 && s != stored.sessions.end()) {
-        e.peer_session_id = s->second.peer_session_id;
-        e.call_serial = s->second.parameters.call_serial_number;
-      }
-      event(std::move(e));
-    };
-    if (!settings || stored.tunnel.resync_method == tunnel::ResyncMethod::none) {
-      // Not recoverable: the peer was removed from the configuration, or the tunnel negotiated no
-      // method (failover-resync = none, or failover-protocol against a peer without capability).
-      checkpoint(tunnel::TunnelRemoved{id});
-      for (const auto& [sid, session] : stored.sessions)
-        restart_event(EventKind::session_closed, sid, "not recoverable after restart");
-      restart_event(EventKind::tunnel_closed, 0, "not recoverable after restart");
-      restart_event(EventKind::recovery_failed, 0,
-                    settings ? "no failover method was negotiated with this peer"
-                             : "peer no longer in the configuration");
-      ++stats_.recoveries_failed;
-      ++report.tunnels_cleared;
-      rebuilt();
-      continue;
-    }
-    if (stored.closing) {
-      // Our StopCCN was not acknowledged yet: it goes again (docs/failover.md §3 step 1).
-      auto ctx = context();
-      tunnels_.emplace(id, tunnel::Tunnel::restored_closing(now, ctx, settings, stored.tunnel));
-      if (!stored.tunnel.originator)
-        by_remote_[{stored.tunnel.peer, stored.tunnel.peer_tunnel_id}] = id;
-      ++report.tunnels_closing;
-      settle(now, id);
-      rebuilt();
-      continue;
-    }
-    // Moved, not copied: the snapshot is ours, and a restart of 100,000 sessions spent most of its
-    // time allocating copies (issue 14, point 4).
-    std::vector<tunnel::SessionEstablished> sessions;
-    sessions.reserve(stored.sessions.size());
-    for (auto& [sid, s] : stored.sessions)
-      sessions.push_back(std::move(s));
-    const std::size_t kept = sessions.size();
-    const bool protocol = stored.tunnel.resync_method == tunnel::ResyncMethod::failover_protocol;
-    // The calls being set up are gone: their requests do not go out again (unsent_calls.hpp).
-    tunnel::TunnelEstablished record = stored.tunnel;
-    const UnsentCalls unsent = withhold_unsent_calls(record.channel, *settings);
-    if (unsent.withheld != 0) {
-      // Durably, before anything leaves: the store holds the channel as it now is, so that another
-      // crash finds what was sent (the records rebuild the same queue, and the suggestion, which a
-      // reset record clears).
-      checkpoint(tunnel::ChannelReset{id, record.channel.acked_ns, record.channel.expected_ns});
-      for (const auto& [ns, bytes] : record.channel.unacked)
-        checkpoint(tunnel::ChannelQueued{id, ns, bytes});
-      if (stored.suggestion) checkpoint(tunnel::RecoverySuggested{id, *stored.suggestion});
-    }
-    auto ctx = context();
-    auto [it, inserted] = tunnels_.emplace(
-        id, tunnel::Tunnel::restored(now, ctx, settings, record, std::move(sessions), protocol,
-                                     stored.suggestion));
-    if (!stored.tunnel.originator)
-      by_remote_[{stored.tunnel.peer, stored.tunnel.peer_tunnel_id}] = id;
-    report.calls_dropped += unsent.calls;
-    report.call_requests_withheld += unsent.withheld;
-    stats_.calls_dropped_at_restart += unsent.calls;
-    stats_.call_requests_withheld_at_restart += unsent.withheld;
-    restart_event(
-        EventKind::tunnel_recovered, 0,
-        std::string(tunnel::name(stored.tunnel.resync_method)) +
-            (unsent.calls ? "; " + std::to_string(unsent.calls) +
-                                " calls that were being set up are gone (only established calls "
-                                "are kept); " +
-                                std::to_string(unsent.withheld) +
-                                " of their requests not sent again (a HELLO in their place)"
-                          : std::string()));
-    ++report.tunnels_recovered;
-    report.sessions_recovered += kept;
-    if (protocol) {
-      // RFC 4951 §3.2.1: one recovery tunnel per old tunnel.
-      open_recovery_tunnel(now, it->second);
-    } else {
-      it->second.begin_silent_recovery(now, ctx, {});
-    }
-    settle(now, id);
-    rebuilt();
-  }
-  stored_ids_ = nullptr;
-  return report;
-}
-
-void Endpoint::open_recovery_tunnel(Time now, const tunnel::Tunnel& old) {
-  // Not one at a time (opening_queue.hpp): a recovery tunnel goes only to a peer that advertised
-  // the Failover Capability AVP, and RFC 4951 §3.2.1 has the failed end open one for every old
-  // tunnel, with the Tie Breaker's scope limited to the recovery tunnels of one old tunnel — a
-  // peer that implements it takes several at once from one source. One after another would make
-  // the recovery of N tunnels N round trips long, against the peer's hold of our Recovery Time.
-  // Copied first: adding a tunnel may move the table's elements.
-  const tunnel::RecoveryLink link{old.local_id(), {old.local_id(), old.peer_id()}, std::nullopt};
-  const PeerAddress peer = old.peer(), local = old.local();
-  const std::uint16_t id = allocate_tunnel_id();
-  auto [it, inserted] = tunnels_.emplace(id, tunnel::Tunnel(settings_for(peer), id, peer));
-  // From the old tunnel's address: the peer checks the request comes from where the tunnel was.
-  it->second.set_local(local);
-  ++stats_.recovery_tunnels_opened;
-  wire::TieBreakerValue tie_breaker;
-  random_.fill(tie_breaker);
-  auto ctx = context();
-  it->second.open_recovery(now, ctx, tie_breaker, link);
-  link_recovery_tunnel(id);
-  settle(now, id);
-}
-
-void Endpoint::link_recovery_tunnel(std::uint16_t recovery_id) {
-  const tunnel::Tunnel& t = tunnels_.at(recovery_id);
-  HL2TP_INVARIANT(t.recovery_link() && tunnels_.contains(t.recovery_link()->old_tunnel_id));
-  recovery_tunnels_.emplace(t.recovery_link()->old_tunnel_id, recovery_id);
-}
-
-void Endpoint::complete_recovery(Time now, tunnel::Tunnel& recovery,
-                                 const tunnel::RecoveryLink& link) {
-  auto old = tunnels_.find(link.old_tunnel_id);
-  auto ctx = context();
-  const wire::SuggestedControlSequence scs =
-      link.suggested.value_or(wire::SuggestedControlSequence{});
-  if (recovery.originator()) {
-    // The failed end (§3.2.2): the old channel restarts at the suggested numbers; the recovery
-    // tunnel has done its work and is cleared (Appendix A: the recovery endpoint sends StopCCN).
-    if (old != tunnels_.end()) {
-      old->second.follow_path(ctx, recovery.peer(), recovery.local());
-      old->second.reset_after_recovery(now, ctx, scs.ns, scs.nr);
-    }
-    recovery.close(now, ctx,
-                   {static_cast<std::uint16_t>(wire::StopCcnResult::general_request), std::nullopt,
-                    "recovery complete"});
-  } else if (old != tunnels_.end() && old->second.suggestion() &&
-             old->second.suggestion()->scs == scs) {
-    // The remote end (§3.2.2): a valid SCCCN — authenticated when there is a secret — completes
-    // the request; the old channel resets to what we suggested, and the tunnel follows the peer
-    // to where its recovery came from.
-    take_up_suggested_reset(now, old->second, recovery.peer(), recovery.local());
-  } else {
-    // The suggestion was taken up already (the peer's use of it overtook the SCCCN) or
-    // withdrawn; a newer request superseded this one otherwise.
-    ++stats_.late_recovery_completions;
-  }
-  if (old != tunnels_.end()) settle(now, old->first);
-}
-
-void Endpoint::recovery_tunnel_failed(Time now, tunnel::Tunnel& recovery) {
-  auto old = tunnels_.find(recovery.recovery_link()->old_tunnel_id);
-  if (old == tunnels_.end()) return;
-  tunnel::Tunnel& t = old->second;
-  auto ctx = context();
-  if (!recovery.originator()) {
-    // A request we answered came to nothing (no valid SCCCN in time, or the peer gave it up): the
-    // live tunnel was never touched. A suggestion the peer may still have taken up (every SCCCN
-    // lost) stays until the peer's own numbering says which (failover/suggested_reset.hpp).
-    ++stats_.recovery_requests_abandoned;
-    event(
-        {EventKind::recovery_request_abandoned, t.local_id(), 0, std::nullopt,
-         "recovery tunnel " + std::to_string(recovery.local_id()) + " ended without a valid SCCCN",
-         t.peer(), t.peer_id()});
-  }
-  // Once: the old tunnel waits paused for its recovery tunnel until this falls back or clears.
-  // Also when we were recovering it too and lost the tie to the peer's request (Appendix B) which
-  // has now come to nothing.
-  if (t.recovering() && t.channel().paused() && !recovery_tunnel_for(t.local_id(), false)) {
-    const std::string why = "recovery tunnel not established";
-    if (t.settings().failover.resync == tunnel::FailoverResync::protocol) {
-      // RFC 4951 §3.2.1: the recovery endpoint MUST then clear the old tunnel silently.
-      ++stats_.recoveries_failed;
-      t.clear_silently(now, ctx, why);
-    } else {
-      ++stats_.recovery_fallbacks;
-      t.begin_silent_recovery(now, ctx, why + "; fell back to silent failover");
-    }
-  }
-  settle(now, old->first);
 }
 
 void Endpoint::handle_datagram(Time now, const PeerAddress& from,
@@ -435,25 +206,8 @@ void Endpoint::handle_datagram(Time now, const PeerAddress& from, const PeerAddr
              message->type() == MessageType::SCCRP) {
     t.learn_path(from, to);
   }
-  auto ctx = context();
-  // While our own recovery tunnel for it is at work, the old tunnel takes nothing in (RFC 4951
-  // §3.2.1): its numbering will be the peer's suggestion, not one we made before we failed (taking
-  // that up meanwhile, then resetting again to the peer's, left the two ends apart: campaign,
-  // seed 211872).
-  if (t.suggestion() && !(t.channel().paused() && recovery_tunnel_for(t.local_id(), true))) {
-    // The non-failed end (failover/suggested_reset.hpp): does this say whether the peer reset?
-    switch (failover::judge(*t.suggestion(), message->header.nr, t.channel().expected_ns())) {
-      case failover::SuggestionVerdict::taken_up:
-        take_up_suggested_reset(now, t, from, to);
-        break;
-      case failover::SuggestionVerdict::not_taken:
-        ++stats_.recovery_suggestions_withdrawn;
-        t.withdraw_suggested_reset(now, ctx, "the peer goes on with the old numbering");
-        break;
-      case failover::SuggestionVerdict::undecided:
-        break;
-    }
-  }
+  judge_suggestion(now, t, *message, from, to);
+  auto ctx = context(&t);
   t.receive(now, ctx, std::move(*message));
   settle(now, header->tunnel_id);
 }
@@ -473,7 +227,7 @@ void Endpoint::answer_unknown_tunnel(Time now, const PeerAddress& from, const Pe
     return;
   }
   ++stats_.unknown_tunnel_stopped;
-  transmit_queue_.push_back({from, *wire::encode_control(*stop), to});
+  output_.transmit({from, *wire::encode_control(*stop), to});
 }
 
 void Endpoint::on_tunnel_zero(Time now, const PeerAddress& from, const PeerAddress& to,
@@ -504,7 +258,7 @@ void Endpoint::on_tunnel_zero(Time now, const PeerAddress& from, const PeerAddre
       by_remote_.erase(known);
     } else {
       // A retransmitted SCCRQ: its tunnel acks it as a duplicate.
-      auto ctx = context();
+      auto ctx = context(&tunnels_.at(known->second));
       tunnels_.at(known->second).receive(now, ctx, std::move(*message));
       return settle(now, known->second);
     }
@@ -573,7 +327,7 @@ bool Endpoint::resolve_tie(Time now, const PeerAddress& from, const wire::Contro
     // this time, make the peer discard the tunnel we are answering (calls were lost so: sim test
     // TieBreaker.bursts_opened_by_both_ends_at_once_bring_every_call_up).
     if (!opening_.contains(successor)) opening_.hand_over(id, successor);
-    auto ctx = context();
+    auto ctx = context(&t);
     auto waiting = t.discard(ctx);  // lost the tie breaker
     adopted.insert(adopted.end(), waiting.begin(), waiting.end());
     settle(now, id);
@@ -585,7 +339,7 @@ bool Endpoint::resolve_tie(Time now, const PeerAddress& from, const wire::Contro
     // The sessions of a tunnel we dropped on a tie go on a fresh attempt of ours.
     auto reopened = open_tunnel(now, from);
     if (reopened) {
-      auto ctx = context();
+      auto ctx = context(&tunnels_.at(*reopened));
       for (auto& s : adopted)
         tunnels_.at(*reopened).adopt_waiting_session(now, ctx, std::move(s));
       settle(now, *reopened);
@@ -593,96 +347,6 @@ bool Endpoint::resolve_tie(Time now, const PeerAddress& from, const wire::Contro
     adopted.clear();
   }
   return accept;
-}
-
-void Endpoint::on_recovery_request(Time now, const PeerAddress& from, const PeerAddress& to,
-                                   wire::ControlMessage sccrq,
-                                   std::shared_ptr<const tunnel::TunnelSettings> settings) {
-  // RFC 4951 §3.2.1 and §8, docs/failover.md §4 and §5: the non-failed end checks that the request
-  // may take over the old tunnel, and refuses anything else with a StopCCN on the recovery tunnel,
-  // leaving the live tunnel untouched. Every refusal reads the same on the wire, whatever its
-  // reason (the reason goes to our log and counters only), so that no answer tells a prober which
-  // tunnel IDs are live; and refusals are rate-limited per source.
-  const wire::TunnelRecovery ids = *sccrq.get<AvpType::TunnelRecovery>();
-  auto refuse = [&](std::string why) {
-    ++stats_.recovery_refused;
-    event({EventKind::recovery_refused, ids.recover_remote_tunnel_id, 0, std::nullopt,
-           std::move(why), from});
-    refuse_tunnel(now, from, to, sccrq,
-                  {static_cast<std::uint16_t>(wire::StopCcnResult::general_error),
-                   static_cast<std::uint16_t>(wire::GeneralError::none), "recovery refused"});
-  };
-  auto it = tunnels_.find(ids.recover_remote_tunnel_id);
-  const tunnel::Tunnel* named = it == tunnels_.end() ? nullptr : &it->second;
-  if (auto why = failover::refusal(named, from, ids)) return refuse(std::move(*why));
-  const std::uint16_t old_id = named->local_id();
-
-  // Recovery tunnels for the same old tunnel: ours (both ends failed, Appendix B) is decided by the
-  // Tie Breaker, the lower value winning; the peer's earlier attempt gives way to this one.
-  const auto* theirs = sccrq.get<AvpType::TieBreaker>();
-  std::vector<std::uint16_t> superseded;
-  for (auto [linked, last] = recovery_tunnels_.equal_range(old_id); linked != last; ++linked) {
-    const std::uint16_t id = linked->second;
-    tunnel::Tunnel& t = tunnels_.at(id);
-    const auto& link = t.recovery_link();
-    HL2TP_INVARIANT(link && link->old_tunnel_id == old_id);
-    if (t.state() == tunnel::State::dead) continue;
-    const bool we_win =
-        t.originator() && t.tie_breaker() && (theirs == nullptr || *t.tie_breaker() < *theirs);
-    if (link->completed) {
-      // Our recovery tunnel for this tunnel is done (it lingers for its StopCCN hold). A request
-      // it beat in its round is the peer's own attempt, which the peer discarded on our SCCRQ: a
-      // copy still in flight. Answering it would suggest a second reset the peer never takes
-      // (found by the campaign, seed 30370); the peer has discarded that tunnel and needs no
-      // answer. Any other request is a new round: the peer failed again, perhaps in its turn just
-      // after helping us, and whichever Tie Breaker wins, it is answered. (Refusing those that
-      // lost to the lingering tunnel sent a helper that fails in its turn to silent failover,
-      // after its recovery tunnel's 10 s once the refusals' rate limit was reached.)
-      if (theirs && link->beat(*theirs)) {
-        ++stats_.stale_recovery_requests;
-        return;
-      }
-      continue;
-    }
-    if (we_win && t.state() == tunnel::State::wait_ctl_reply) {
-      ++stats_.tie_breaker_won;  // the peer discards its recovery tunnel and answers ours
-      if (theirs) t.note_beaten_request(*theirs);
-      return;
-    }
-    if (t.originator()) ++stats_.tie_breaker_lost;
-    superseded.push_back(id);
-  }
-  tunnel::Tunnel& old = tunnels_.at(old_id);
-  auto suggestion = failover::suggest_reset(old.channel(), old.settings().channel.receive_window,
-                                            old.peer_window(), old.suggestion(), from, to);
-  if (!suggestion) return refuse("too many recovery requests without a completed one");
-  auto ctx = context();
-  for (std::uint16_t id : superseded) {
-    tunnel::Tunnel& earlier = tunnels_.at(id);
-    if (!earlier.originator()) {
-      // The peer's earlier request came to nothing: it failed again, or it was not the peer's.
-      ++stats_.recovery_requests_abandoned;
-      event({EventKind::recovery_request_abandoned, old_id, 0, std::nullopt,
-             "recovery tunnel " + std::to_string(id) + " superseded by a newer request", from});
-    }
-    earlier.supersede_recovery();
-    earlier.discard(ctx);
-    settle(now, id);
-  }
-  // Nothing of the live tunnel changes but what it may transmit (recovery_suggestion.hpp): it
-  // resets only when the request is complete (§3.2.2).
-  tunnels_.at(old_id).await_suggested_reset(now, ctx, *suggestion);
-  settle(now, old_id);
-
-  const std::uint16_t id = allocate_tunnel_id();
-  auto [created, inserted] = tunnels_.emplace(id, tunnel::Tunnel(std::move(settings), id, from));
-  created->second.set_local(to);
-  created->second.answer_recovery({old_id, ids, suggestion->scs});
-  link_recovery_tunnel(id);
-  ++stats_.recovery_tunnels_opened;
-  created->second.receive(now, ctx, std::move(sccrq));
-  index_by_remote(id);
-  settle(now, id);
 }
 
 void Endpoint::refuse_tunnel(Time now, const PeerAddress& from, const PeerAddress& to,
@@ -696,40 +360,7 @@ void Endpoint::refuse_tunnel(Time now, const PeerAddress& from, const PeerAddres
   wire::ControlMessage stop = wire::make_stopccn(allocate_tunnel_id(), std::move(result));
   stop.header = {*sccrq.get<AvpType::AssignedTunnelId>(), 0, 0,
                  static_cast<std::uint16_t>(sccrq.header.ns + 1)};
-  transmit_queue_.push_back({from, *wire::encode_control(stop), to});
-}
-
-std::optional<std::uint16_t> Endpoint::recovery_tunnel_for(std::uint16_t old_tunnel_id,
-                                                           bool ours_only) const {
-  for (auto [linked, last] = recovery_tunnels_.equal_range(old_tunnel_id); linked != last;
-       ++linked) {
-    const std::uint16_t id = linked->second;
-    const tunnel::Tunnel& t = tunnels_.at(id);
-    const auto& link = t.recovery_link();
-    HL2TP_INVARIANT(link && link->old_tunnel_id == old_tunnel_id);
-    if (!link->completed && !link->superseded && (!ours_only || t.originator()) &&
-        t.state() != tunnel::State::dead && t.state() != tunnel::State::stopped &&
-        t.state() != tunnel::State::closing) {
-      return id;
-    }
-  }
-  return std::nullopt;
-}
-
-void Endpoint::take_up_suggested_reset(Time now, tunnel::Tunnel& t, const PeerAddress& from,
-                                       const PeerAddress& to) {
-  ++stats_.peer_recoveries_completed;
-  const PeerAddress before = t.peer();
-  auto ctx = context();
-  t.take_up_suggested_reset(now, ctx, from, to.unspecified() ? t.local() : to);
-  if (t.peer() == before || t.originator()) return;
-  // It moved (the peer recovered from another port): a retransmitted SCCRQ of the peer's now
-  // comes from the new address.
-  if (auto key = by_remote_.find({before, t.peer_id()});
-      key != by_remote_.end() && key->second == t.local_id()) {
-    by_remote_.erase(key);
-  }
-  by_remote_[{t.peer(), t.peer_id()}] = t.local_id();
+  output_.transmit({from, *wire::encode_control(stop), to});
 }
 
 void Endpoint::handle_timeout(Time now) {
@@ -739,7 +370,7 @@ void Endpoint::handle_timeout(Time now) {
     auto it = tunnels_.find(id);
     if (it == tunnels_.end()) continue;
     it->second.filed_deadline.reset();
-    auto ctx = context();
+    auto ctx = context(&it->second);
     it->second.handle_timeout(now, ctx);
     settle(now, id);
   }
@@ -776,7 +407,7 @@ std::uint32_t Endpoint::next_call_serial() {
   if (next_call_serial_ == call_serial_limit_) {
     // Reserve the next block durably before any serial of it can reach a peer (write-ahead).
     call_serial_limit_ += kBlock;
-    checkpoint(tunnel::CallSerialsReserved{call_serial_limit_});
+    output_.record(tunnel::CallSerialsReserved{call_serial_limit_});
   }
   const std::uint32_t serial = next_call_serial_++;
   return serial != 0 ? serial : next_call_serial();  // 0 reads as "none" in our own records
@@ -790,7 +421,7 @@ Result<std::uint16_t, std::string> Endpoint::open_session(Time now, std::uint16_
   // RFC 2661 §4.4.5: Call Serial Numbers increase from call to call, for the life of the process
   // and across its restarts, unless the caller brings its own.
   if (parameters.call_serial_number == 0) parameters.call_serial_number = next_call_serial();
-  auto ctx = context();
+  auto ctx = context(&it->second);
   auto result = it->second.open_session(now, ctx, direction, std::move(parameters));
   settle(now, tunnel_id);
   if (!result) ++stats_.refused_commands;
@@ -801,7 +432,7 @@ bool Endpoint::close_session(Time now, std::uint16_t tunnel_id, std::uint16_t se
                              wire::ResultCode result) {
   auto it = tunnels_.find(tunnel_id);
   if (it == tunnels_.end()) return false;
-  auto ctx = context();
+  auto ctx = context(&it->second);
   const bool closed = it->second.close_session(now, ctx, session_id, std::move(result));
   settle(now, tunnel_id);
   return closed;
@@ -812,7 +443,7 @@ bool Endpoint::close_tunnel(Time now, std::uint16_t tunnel_id, wire::ResultCode 
   // An RFC 4951 recovery tunnel lives for a few messages and is not the operator's to clear:
   // clearing it would abandon the recovery of the tunnel it serves (campaign, seed 8602).
   if (it == tunnels_.end() || it->second.recovery_link()) return false;
-  auto ctx = context();
+  auto ctx = context(&it->second);
   it->second.close(now, ctx, std::move(result));
   settle(now, tunnel_id);
   return true;
@@ -822,7 +453,7 @@ bool Endpoint::send_call_info(Time now, std::uint16_t tunnel_id, std::uint16_t s
                               wire::ControlMessage message) {
   auto it = tunnels_.find(tunnel_id);
   if (it == tunnels_.end()) return false;
-  auto ctx = context();
+  auto ctx = context(&it->second);
   const bool sent = it->second.send_call_info(now, ctx, session_id, std::move(message));
   settle(now, tunnel_id);
   return sent;
@@ -839,16 +470,16 @@ bool Endpoint::send_set_link_info(Time now, std::uint16_t tunnel_id, std::uint16
 }
 
 std::optional<Datagram> Endpoint::poll_transmit() {
-  if (transmit_queue_.empty()) return std::nullopt;
-  Datagram d = std::move(transmit_queue_.front());
-  transmit_queue_.pop_front();
+  if (output_.datagrams.empty()) return std::nullopt;
+  Datagram d = std::move(output_.datagrams.front());
+  output_.datagrams.pop_front();
   return d;
 }
 
 std::optional<Event> Endpoint::poll_event() {
-  if (event_queue_.empty()) return std::nullopt;
-  Event e = std::move(event_queue_.front());
-  event_queue_.pop_front();
+  if (output_.events.empty()) return std::nullopt;
+  Event e = std::move(output_.events.front());
+  output_.events.pop_front();
   return e;
 }
 
@@ -859,6 +490,11 @@ const tunnel::Tunnel* Endpoint::find_tunnel(std::uint16_t tunnel_id) const {
 
 EndpointStats Endpoint::stats() const {
   EndpointStats s = stats_;
+  s.refused_sessions = output_.counts.refused_sessions;
+  s.disowned_calls = output_.counts.disowned_calls;
+  s.failover_messages_ignored = output_.counts.failover_messages_ignored;
+  s.tunnels_closed = output_.counts.tunnels_closed;
+  s.recoveries_completed = output_.counts.recoveries_completed;
   s.channel = closed_channel_stats_;
   s.tunnels_waiting_turn = opening_.waiting_count();
   for (const auto& [id, t] : tunnels_) {

@@ -26,7 +26,7 @@ using tunnel::Datagram;
 using tunnel::Event;
 using tunnel::EventKind;
 
-class Endpoint : private tunnel::TunnelOutputs {
+class Endpoint {
  public:
   Endpoint(EndpointConfig config, RandomSource& random);
   Endpoint(const Endpoint&) = delete;
@@ -88,14 +88,11 @@ class Endpoint : private tunnel::TunnelOutputs {
   const std::unordered_map<std::uint16_t, tunnel::Tunnel>& tunnels() const { return tunnels_; }
   std::size_t session_count() const { return total_sessions_; }
   EndpointStats stats() const;  // O(tunnels): sums the channels' and recoveries' counters
-  std::uint64_t recoveries_completed() const { return stats_.recoveries_completed; }  // O(1)
+  std::uint64_t recoveries_completed() const {  // O(1)
+    return output_.counts.recoveries_completed;
+  }
 
  private:
-  // TunnelOutputs
-  void transmit(const PeerAddress& peer, const PeerAddress& local, Bytes bytes) override;
-  void event(Event e) override;
-  void checkpoint(tunnel::Checkpoint record) override;
-
   bool send_call_info(Time now, std::uint16_t tunnel_id, std::uint16_t session_id,
                       wire::ControlMessage message);
   // A StopCCN, rate-limited and without state, to a message for a tunnel we do not hold
@@ -122,8 +119,14 @@ class Endpoint : private tunnel::TunnelOutputs {
   // of either end, or only one we opened.
   std::optional<std::uint16_t> recovery_tunnel_for(std::uint16_t old_tunnel_id,
                                                    bool ours_only) const;
-  void complete_recovery(Time now, tunnel::Tunnel& recovery, const tunnel::RecoveryLink& link);
+  // A recovery tunnel's requests (tunnel_output.hpp): its set-up finished, or it ended first.
+  void on_request(Time now, const tunnel::EngineRequest& request);
+  void complete_recovery(Time now, tunnel::Tunnel& recovery);
   void recovery_tunnel_failed(Time now, tunnel::Tunnel& recovery);
+  // The non-failed end: does this message on the old tunnel say whether the peer took up the
+  // reset we suggested (failover/suggested_reset.hpp)?
+  void judge_suggestion(Time now, tunnel::Tunnel& t, const wire::ControlMessage& message,
+                        const PeerAddress& from, const PeerAddress& to);
   std::shared_ptr<const tunnel::TunnelSettings> settings_for(const PeerAddress& peer) const;
   std::uint16_t allocate_tunnel_id();
   bool free_tunnel_id(std::uint16_t id) const;
@@ -132,9 +135,10 @@ class Endpoint : private tunnel::TunnelOutputs {
   // `tunnel_id` no longer heads its line of openings (if it did): the next one's turn.
   void pass_turn(Time now, std::uint16_t tunnel_id);
   void index_by_remote(std::uint16_t id);  // a new tunnel, for its peer's retransmitted SCCRQ
-  tunnel::TunnelContext context();
-  // After any call into a tunnel: refile its deadline, or remove it when dead.
-  // Also acts on a recovery tunnel that completed or died.
+  // What a call into tunnel `t` (or a new tunnel, without) is given.
+  tunnel::TunnelContext context(const tunnel::Tunnel* t = nullptr);
+  // After any call into a tunnel: act on what it asked of the engine, count its sessions, refile
+  // its deadline, or remove it when dead.
   void settle(Time now, std::uint16_t tunnel_id);
 
   struct RemoteTunnelKey {
@@ -180,9 +184,8 @@ class Endpoint : private tunnel::TunnelOutputs {
   std::uint32_t next_call_serial_ = 0, call_serial_limit_ = 0;
   std::uint32_t next_call_serial();
 
-  std::deque<Datagram> transmit_queue_;
-  std::deque<Event> event_queue_;
-  std::deque<tunnel::Checkpoint> checkpoint_queue_;
+  // Everything the tunnels and the endpoint produced, until the shell takes it.
+  tunnel::TunnelOutput output_;
   EndpointStats stats_;
   // Stateless refusals (StopCCN to an SCCRQ we do not serve), per source host.
   RefusalLimiter refusal_limiter_;

@@ -22,12 +22,12 @@ std::uint16_t skip(std::uint16_t window) {
 
 }  // namespace
 
-std::optional<tunnel::RecoverySuggestion> suggest_reset(
+std::optional<failover::RecoverySuggestion> suggest_reset(
     const channel::ControlChannel& channel, std::uint16_t our_receive_window,
-    std::uint16_t peer_window, const std::optional<tunnel::RecoverySuggestion>& pending,
+    std::uint16_t peer_window, const std::optional<failover::RecoverySuggestion>& pending,
     const PeerAddress& from, const PeerAddress& to) {
   const std::uint16_t expected = channel.expected_ns(), next = channel.next_ns();
-  tunnel::RecoverySuggestion s;
+  failover::RecoverySuggestion s;
   s.from = from;
   s.to = to;
   s.answered_at = next;
@@ -58,7 +58,7 @@ std::optional<tunnel::RecoverySuggestion> suggest_reset(
   return s;
 }
 
-SuggestionVerdict judge(const tunnel::RecoverySuggestion& s, std::uint16_t nr,
+SuggestionVerdict judge(const failover::RecoverySuggestion& s, std::uint16_t nr,
                         std::uint16_t expected_ns) {
   if (nr == s.scs.nr) return SuggestionVerdict::taken_up;
   // It acknowledges, under the old numbering, something first sent after the request came: only

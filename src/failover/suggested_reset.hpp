@@ -1,13 +1,13 @@
 #pragma once
 // The non-failed end's choice of the Suggested Control Sequence for a recovery request, and the
 // reading of what the peer then sends on the old tunnel (RFC 4951 §3.2.2, §5.3;
-// tunnel/recovery_suggestion.hpp says why the numbers skip, docs/recovery-design.md §4 the whole
+// failover/recovery_suggestion.hpp says why the numbers skip, docs/recovery-design.md §4 the whole
 // procedure).
 #include <cstdint>
 #include <optional>
 
 #include "channel/control_channel.hpp"
-#include "tunnel/recovery_suggestion.hpp"
+#include "failover/recovery_suggestion.hpp"
 
 namespace hl2tp::failover {
 
@@ -22,9 +22,9 @@ inline constexpr std::uint16_t kMaxLead = 16384;
 // window we advertised on it (what the peer may have had in flight) and the suggestion still
 // pending from an earlier request of the peer's, if any. Nothing when a chain of suggestions has
 // run too far ahead (kMaxLead): the request is then refused.
-std::optional<tunnel::RecoverySuggestion> suggest_reset(
+std::optional<failover::RecoverySuggestion> suggest_reset(
     const channel::ControlChannel& channel, std::uint16_t our_receive_window,
-    std::uint16_t peer_window, const std::optional<tunnel::RecoverySuggestion>& pending,
+    std::uint16_t peer_window, const std::optional<failover::RecoverySuggestion>& pending,
     const PeerAddress& from, const PeerAddress& to);
 
 enum class SuggestionVerdict : std::uint8_t {
@@ -35,7 +35,7 @@ enum class SuggestionVerdict : std::uint8_t {
 
 // What a message on the old tunnel with this Nr says about `suggestion`, our Nr being
 // `expected_ns` before the message.
-SuggestionVerdict judge(const tunnel::RecoverySuggestion& suggestion, std::uint16_t nr,
+SuggestionVerdict judge(const failover::RecoverySuggestion& suggestion, std::uint16_t nr,
                         std::uint16_t expected_ns);
 
 }  // namespace hl2tp::failover

@@ -94,10 +94,10 @@ std::optional<tunnel::TunnelEstablished> decode_tunnel(std::span<const std::byte
     t.peer_capability = wire::FailoverCapability{(*bits & 1) != 0, (*bits & 2) != 0, *time};
   }
   auto method = r.u8();
-  if (!method || *method > static_cast<std::uint8_t>(tunnel::ResyncMethod::none)) {
+  if (!method || *method > static_cast<std::uint8_t>(failover::ResyncMethod::none)) {
     return std::nullopt;
   }
-  t.resync_method = static_cast<tunnel::ResyncMethod>(*method);
+  t.resync_method = static_cast<failover::ResyncMethod>(*method);
   if (format == kTunnelFormat) {
     auto local = get_address(r);
     if (!local) return std::nullopt;
@@ -182,7 +182,7 @@ std::optional<tunnel::SessionEstablished> decode_session(std::span<const std::by
   return s;
 }
 
-Bytes encode_suggestion(const tunnel::RecoverySuggestion& s) {
+Bytes encode_suggestion(const failover::RecoverySuggestion& s) {
   Bytes out;
   ByteWriter w(out);
   w.u8(kSuggestionFormat);
@@ -195,13 +195,13 @@ Bytes encode_suggestion(const tunnel::RecoverySuggestion& s) {
   return out;
 }
 
-std::optional<tunnel::RecoverySuggestion> decode_suggestion(std::span<const std::byte> bytes) {
+std::optional<failover::RecoverySuggestion> decode_suggestion(std::span<const std::byte> bytes) {
   ByteReader r(bytes);
   if (r.u8() != kSuggestionFormat) return std::nullopt;
   auto ns = r.u16(), nr = r.u16(), answered_at = r.u16(), limit = r.u16();
   auto from = get_address(r), to = get_address(r);
   if (!ns || !nr || !answered_at || !limit || !from || !to || !r.empty()) return std::nullopt;
-  return tunnel::RecoverySuggestion{{*ns, *nr}, *answered_at, *limit, *from, *to};
+  return failover::RecoverySuggestion{{*ns, *nr}, *answered_at, *limit, *from, *to};
 }
 
 Bytes encode_path(const PeerAddress& peer, const PeerAddress& local) {

@@ -21,8 +21,8 @@ std::optional<tunnel::SessionEstablished> decode_session(std::span<const std::by
 
 // A reset the non-failed end suggested (RecoverySuggested), and a tunnel's path after it moved
 // (TunnelMoved): the peer's address and ours.
-Bytes encode_suggestion(const tunnel::RecoverySuggestion& suggestion);
-std::optional<tunnel::RecoverySuggestion> decode_suggestion(std::span<const std::byte> bytes);
+Bytes encode_suggestion(const failover::RecoverySuggestion& suggestion);
+std::optional<failover::RecoverySuggestion> decode_suggestion(std::span<const std::byte> bytes);
 Bytes encode_path(const PeerAddress& peer, const PeerAddress& local);
 std::optional<std::pair<PeerAddress, PeerAddress>> decode_path(std::span<const std::byte> bytes);
 

@@ -14,7 +14,7 @@ struct StoredTunnel {
   std::map<std::uint16_t, tunnel::SessionEstablished> sessions;  // by our session ID
   bool closing = false;  // our StopCCN is in the channel's queue, not yet acknowledged
   // A reset we suggested to the recovering peer, not yet taken up or withdrawn.
-  std::optional<tunnel::RecoverySuggestion> suggestion;
+  std::optional<failover::RecoverySuggestion> suggestion;
 };
 
 struct Snapshot {

@@ -11,9 +11,9 @@
 
 #include "base/peer_address.hpp"
 #include "channel/channel_state.hpp"
+#include "failover/failover_negotiation.hpp"
+#include "failover/recovery_suggestion.hpp"
 #include "session/session.hpp"
-#include "tunnel/failover_negotiation.hpp"
-#include "tunnel/recovery_suggestion.hpp"
 #include "wire/avp_value.hpp"
 
 namespace hl2tp::tunnel {
@@ -26,7 +26,7 @@ struct TunnelEstablished {
   std::string peer_host_name;
   std::uint16_t peer_window = 4;
   std::optional<wire::FailoverCapability> peer_capability;  // the peer's AVP, if it sent one
-  ResyncMethod resync_method = ResyncMethod::none;          // decided at establishment
+  failover::ResyncMethod resync_method = failover::ResyncMethod::none;  // decided at establishment
   channel::ChannelState channel;  // the control channel as it stood at establishment
   // Session IDs up to (not including) this one may have been handed out: a restarted tunnel
   // allocates from here on, so that no ID the peer may know is given to another call.
@@ -79,7 +79,7 @@ struct TunnelRemoved {
 // durable before the SCCRP that carries it leaves. A ChannelReset takes it up and clears it.
 struct RecoverySuggested {
   std::uint16_t tunnel_id = 0;
-  RecoverySuggestion suggestion;
+  failover::RecoverySuggestion suggestion;
 };
 
 struct RecoverySuggestionWithdrawn {  // the peer went on with the old numbering

@@ -16,12 +16,12 @@
 #include "base/random_source.hpp"
 #include "base/result.hpp"
 #include "channel/control_channel.hpp"
+#include "failover/recovery_link.hpp"
+#include "failover/tunnel_recovery.hpp"
 #include "session/session.hpp"
 #include "tunnel/checkpoint.hpp"
 #include "tunnel/peer_session_index.hpp"
-#include "tunnel/recovery_status.hpp"
-#include "tunnel/recovery_suggestion.hpp"
-#include "tunnel/tunnel_event.hpp"
+#include "tunnel/tunnel_output.hpp"
 #include "tunnel/tunnel_settings.hpp"
 
 namespace hl2tp::tunnel {
@@ -38,34 +38,12 @@ enum class State : std::uint8_t {
 
 std::string_view name(State state);
 
-// Engine-wide things a tunnel uses while it works.
+// What a tunnel is given for one call: the engine's random source, the output every call appends
+// to, and how many sessions it may hold now (the engine's limit less the other tunnels' sessions).
 struct TunnelContext {
   RandomSource& random;
-  TunnelOutputs& outputs;
-  std::size_t& total_sessions;  // across all tunnels of the endpoint
-  std::size_t max_total_sessions;
-  std::uint64_t& refused_sessions;  // peer call requests refused at a limit
-  std::uint64_t& disowned_calls;    // replies/connects for calls we do not hold, answered with CDN
-  std::uint64_t& failover_messages_ignored;  // FSQ/FSR from a peer without failover capability
-};
-
-// What ties an RFC 4951 recovery tunnel (§3.2.1) to the old tunnel it recovers.
-struct RecoveryLink {
-  std::uint16_t old_tunnel_id = 0;  // ours
-  wire::TunnelRecovery ids;         // as carried in the SCCRQ's Tunnel Recovery AVP
-  // The sequence the remote end suggested (SCS AVP) or will suggest; none in the SCCRP means 0/0.
-  std::optional<wire::SuggestedControlSequence> suggested;
-  bool established = false;  // the recovery tunnel's set-up finished (SCCRP taken / SCCCN valid)
-  bool completed = false;    // the old tunnel was reset through this recovery tunnel
-  bool superseded = false;   // gave way to another recovery tunnel for the same old tunnel
-  // Our recovery tunnel: the Tie Breakers of the peer's requests it beat (Appendix B), so that a
-  // copy of one still in flight once we completed is told from the peer's next round. Bounded:
-  // each is one request of one incarnation of the peer.
-  std::vector<wire::TieBreakerValue> beaten{};
-  static constexpr std::size_t kBeatenKept = 4;
-  bool beat(const wire::TieBreakerValue& theirs) const {
-    return std::find(beaten.begin(), beaten.end(), theirs) != beaten.end();
-  }
+  TunnelOutput& out;
+  std::size_t session_cap;
 };
 
 class Tunnel {
@@ -74,74 +52,69 @@ class Tunnel {
 
   // A restarted endpoint's tunnel, rebuilt from its stored record and established sessions: the
   // control channel resumes exactly as stored, timers restart with full periods (docs/failover.md
-  // §3 step 5), and nothing is announced: the peer sees retransmissions, not a new tunnel. With
-  // `await_recovery_tunnel` (RFC 4951 method) the channel stays paused until the reset. A reset we
+  // §3 step 5), and nothing is announced: the peer sees retransmissions, not a new tunnel. Its
+  // recovery (failover/tunnel_recovery.hpp) begins in the phase its stored method gives. A reset we
   // had suggested to a recovering peer and not yet seen taken up comes back with it.
   static Tunnel restored(Time now, TunnelContext& ctx,
                          std::shared_ptr<const TunnelSettings> settings,
                          const TunnelEstablished& record, std::vector<SessionEstablished> sessions,
-                         bool await_recovery_tunnel,
-                         const std::optional<RecoverySuggestion>& suggestion);
+                         const std::optional<failover::RecoverySuggestion>& suggestion);
   // A tunnel whose StopCCN had not been acknowledged when we failed: it is sent again, and the
   // tunnel goes once the peer acknowledges it (docs/failover.md §3 step 1).
   static Tunnel restored_closing(Time now, TunnelContext& ctx,
                                  std::shared_ptr<const TunnelSettings> settings,
                                  const TunnelEstablished& record);
 
-  // --- Failover (RFC 4951, docs/failover.md §3–4) ---
-  // Failed end, silent method (or the protocol's fall-back): the restored channel resumes as the
-  // store left it; the first message the peer acknowledges proves both ends agree on Ns/Nr. With
-  // nothing to resend, a HELLO at the next Ns is the probe (docs/peer-behaviour.md §4 point 4).
+  // --- Recovery (docs/failover.md §3–4): the tunnel's recovery machine decides, the tunnel acts
+  // --- Failed end: silent failover, or the fall-back to it
+  // (failover::TunnelRecovery::begin_silent).
   void begin_silent_recovery(Time now, TunnelContext& ctx, std::string fallback_reason);
-  // A recovery tunnel, as originator: SCCRQ with Tunnel Recovery AVP and Tie Breaker, challenge
-  // with the old tunnel's secret, no Failover Capability AVP (§3.2.1).
-  void open_recovery(Time now, TunnelContext& ctx, wire::TieBreakerValue tie_breaker,
-                     RecoveryLink link);
-  // A recovery tunnel, as recipient: its SCCRP carries the Suggested Control Sequence.
-  void answer_recovery(RecoveryLink link) { recovery_link_ = std::move(link); }
-  // Non-failed end, old tunnel (RFC 4951 §3.2.1–3.2.2; recovery_suggestion.hpp): a recovery
-  // request was answered with `suggestion` (failover/suggested_reset.hpp chooses it). Nothing of
-  // the live tunnel changes but that it transmits no Ns from the suggestion's limit on: it goes on
-  // taking in, acknowledging and sending until the reset is taken up or withdrawn.
-  void await_suggested_reset(Time now, TunnelContext& ctx, RecoverySuggestion suggestion);
-  // The peer reset to our suggestion (a valid SCCCN, or its use of the suggested Nr): our channel
-  // resets to it and the sessions are reconciled (§3.3). The peer's path is `from`/`to` from now
-  // on: a restarted peer may come back on another port.
+  // Failed end: the protocol recovery failed and no fall-back is allowed: cleared without a word.
+  void clear_silently(Time now, TunnelContext& ctx, std::string reason);
+  // Failed end: the recovery tunnel set the numbers; reset and reconcile.
+  void reset_after_recovery(Time now, TunnelContext& ctx, std::uint16_t ns, std::uint16_t nr);
+  // Helping end (failover/recovery_suggestion.hpp): a recovery request was answered with
+  // `suggestion`; nothing of the live tunnel changes but what it may transmit.
+  void await_suggested_reset(Time now, TunnelContext& ctx, failover::RecoverySuggestion suggestion);
+  // Helping end: the peer reset to our suggestion (a valid SCCCN, or its use of the suggested Nr).
+  // The peer's path is `from`/`to` from now on: a restarted peer may come back on another port.
   void take_up_suggested_reset(Time now, TunnelContext& ctx, const PeerAddress& from,
                                const PeerAddress& to);
+  // Helping end: the peer goes on with the old numbering.
+  void withdraw_suggested_reset(Time now, TunnelContext& ctx, std::string reason);
+  const std::optional<failover::RecoverySuggestion>& suggestion() const {
+    return recovery_.suggestion();
+  }
   // A recovery that came over another path (RFC 4951 asks no address match; we ask the same host,
   // docs/failover.md §5): the tunnel uses it from now on, durably. The failed end takes its
   // recovery tunnel's path too: it may itself have come back on another port.
   void follow_path(TunnelContext& ctx, const PeerAddress& peer, const PeerAddress& local);
-  // The peer goes on with the old numbering: the suggestion is dropped.
-  void withdraw_suggested_reset(Time now, TunnelContext& ctx, std::string reason);
-  const std::optional<RecoverySuggestion>& suggestion() const { return suggestion_; }
-  // Both ends: the control channel reset (§3.2.2) and the session reconciliation that follows
-  // (§3.3): Step I, what the flushed messages carried, FSQ for what cannot be proven consistent.
-  void reset_after_recovery(Time now, TunnelContext& ctx, std::uint16_t ns, std::uint16_t nr);
-  // The reconciliation alone, given what the reset flushed.
-  void reconcile_after_reset(Time now, TunnelContext& ctx, const std::vector<Bytes>& flushed);
-  // The protocol recovery failed and no fall-back is allowed: cleared without a word (§3.2.1).
-  void clear_silently(Time now, TunnelContext& ctx, std::string reason);
-  // A recovery tunnel's link once it reached established and was not yet acted on; marks it.
-  std::optional<RecoveryLink> take_recovery_completion();
-  const std::optional<RecoveryLink>& recovery_link() const { return recovery_link_; }
+  const failover::RecoveryStatus& recovery() const { return recovery_.status(); }
+  // The failed end's recovery is under way (no Hello, no new call until it is done).
+  bool recovering() const { return recovery_.recovering(); }
+  failover::TunnelRecovery::Phase recovery_phase() const { return recovery_.phase(); }
+
+  // --- A recovery tunnel (RFC 4951 §3.2.1): set-up only, tied to the old tunnel by its link ---
+  // As originator: SCCRQ with the Tunnel Recovery AVP and a Tie Breaker, challenge with the old
+  // tunnel's secret, no Failover Capability AVP. Its set-up finishing, or its end before that, is
+  // a request to the engine (tunnel_output.hpp).
+  void open_recovery(Time now, TunnelContext& ctx, wire::TieBreakerValue tie_breaker,
+                     failover::RecoveryLink link);
+  // As recipient: its SCCRP carries the Suggested Control Sequence.
+  void answer_recovery(failover::RecoveryLink link) { recovery_link_ = std::move(link); }
+  const std::optional<failover::RecoveryLink>& recovery_link() const { return recovery_link_; }
+  void complete_recovery_link() {
+    HL2TP_INVARIANT(recovery_link_);
+    recovery_link_->complete();
+  }
   void supersede_recovery() {
-    if (recovery_link_) recovery_link_->superseded = true;
+    if (recovery_link_ && recovery_link_->at_work()) recovery_link_->supersede();
   }
   void note_beaten_request(const wire::TieBreakerValue& theirs) {
     HL2TP_INVARIANT(recovery_link_ && originator_);
-    if (recovery_link_->beat(theirs)) return;
-    auto& beaten = recovery_link_->beaten;
-    if (beaten.size() == RecoveryLink::kBeatenKept) beaten.erase(beaten.begin());
-    beaten.push_back(theirs);
+    recovery_link_->note_beaten(theirs);
   }
   const TunnelSettings& settings() const { return *settings_; }
-  const RecoveryStatus& recovery() const { return recovery_; }
-  // The failed end's recovery (docs/failover.md §3 step 2: no Hello, no new call until it is done).
-  // Helping a peer (RecoveryState::helping) holds nothing back: a request that is not the peer's
-  // must not delay anything (issue 13, point 2).
-  bool recovering() const { return recovery_.state == RecoveryState::recovering; }
 
   // Originator whose SCCRQ waits its turn (the engine opens tunnels to one peer one at a time,
   // engine/opening_queue.hpp): it stays idle — RFC 2661 §7.2.1's "local open request" not yet
@@ -192,7 +165,7 @@ class Tunnel {
   const std::optional<wire::FailoverCapability>& peer_capability() const {
     return peer_capability_;
   }
-  ResyncMethod resync_method() const { return resync_method_; }
+  failover::ResyncMethod resync_method() const { return resync_method_; }
 
   // The originator learns the port the peer answers from with its SCCRP (RFC 2661 §8.1: the
   // responder may answer from any port; from then on neither side's port changes), and the address
@@ -205,8 +178,10 @@ class Tunnel {
   // A recipient's tunnel is made with the SCCRQ's destination as its local address.
   void set_local(const PeerAddress& to) { local_ = to; }
 
-  // The engine's timer bookkeeping: the deadline under which this tunnel is filed.
+  // The engine's bookkeeping: the deadline under which this tunnel is filed, and how many of its
+  // sessions the engine's total counts.
   std::optional<Time> filed_deadline;
+  std::size_t filed_sessions = 0;
 
  private:
   // A tunnel of a previous incarnation, as its record describes it, in `state`.
@@ -226,16 +201,18 @@ class Tunnel {
   void on_stopccn(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
   void on_session_message(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
   void on_call_request(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
-  // RFC 4951 §3.3: FSQ answered with FSR; FSR clears what the peer does not hold.
-  void on_fsq(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
-  void on_fsr(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
-  void query_sessions(Time now, TunnelContext& ctx, const std::vector<std::uint16_t>& ids);
+  // FSQ/FSR (RFC 4951 §3.3), for the recovery machine to answer.
+  void on_session_query(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
+  // Carries out what the recovery machine asked, in order.
+  void act(Time now, TunnelContext& ctx, failover::RecoveryActions actions);
   // A session cleared by reconciliation: no CDN (the peer does not hold it).
   void drop_session(TunnelContext& ctx, std::uint16_t session_id, const std::string& reason);
-  // A message flushed by the reset: sent again, queried about, or dropped (reset_after_recovery).
-  void reconcile_flushed(Time now, TunnelContext& ctx, const Bytes& bytes,
-                         std::vector<std::uint16_t>& to_query);
-  void check_recovered(Time now, TunnelContext& ctx);
+  // Every state change: a recovery tunnel that ends before its work is done tells the engine.
+  void enter(TunnelContext& ctx, State next);
+  // The channel's journal as records (once the tunnel is in the store) and its datagrams.
+  void flush(TunnelContext& ctx);
+  // A record of the tunnel's own, after whatever the channel recorded before it.
+  void record(TunnelContext& ctx, Checkpoint r);
   void announce(TunnelContext& ctx, Event e);  // no tunnel events for recovery tunnels
   Event session_event(EventKind kind, const session::Session& s,
                       std::optional<wire::ResultCode> result, std::string reason) const;
@@ -250,7 +227,6 @@ class Tunnel {
   // keeps it (without sessions) until our StopCCN is acknowledged.
   void end_sessions(TunnelContext& ctx, const std::string& reason, bool stopccn_pending = false);
   void finish(TunnelContext& ctx, std::string reason);  // dead, with the event
-  void flush(TunnelContext& ctx);
   std::optional<Bytes> take_challenge(TunnelContext& ctx);
   bool response_is_valid(const wire::ControlMessage& m, wire::MessageType carried_in) const;
   std::uint16_t allocate_session_id(TunnelContext& ctx);
@@ -270,7 +246,7 @@ class Tunnel {
   std::uint16_t peer_window_ = 4;
   std::string peer_host_name_;
   std::optional<wire::FailoverCapability> peer_capability_;
-  ResyncMethod resync_method_ = ResyncMethod::none;
+  failover::ResyncMethod resync_method_ = failover::ResyncMethod::none;
   std::optional<wire::TieBreakerValue> tie_breaker_;
   std::optional<Bytes> challenge_sent_;
   std::optional<Time> hello_due_;
@@ -288,17 +264,13 @@ class Tunnel {
   // ID comes back only after 65535 others: a late CDN for a cleared call cannot hit a new call that
   // took its ID (found by the randomized simulation, seed 23074; RFC 4951 §3.3 advises the same).
   std::optional<std::uint16_t> next_session_id_;
-  std::optional<std::uint16_t> session_id_limit_;  // end of the durably reserved block
-  std::optional<RecoveryLink> recovery_link_;      // set on recovery tunnels only
+  std::optional<std::uint16_t> session_id_limit_;        // end of the durably reserved block
+  std::optional<failover::RecoveryLink> recovery_link_;  // set on recovery tunnels only
   // Peer session ID -> ours, for every established session: RFC 4951 §3.3's collision rule
   // without a scan per call request. forget_session() keeps it in step with sessions_.
   PeerSessionIndex established_by_peer_;
   void forget_session(std::uint16_t id);
-  RecoveryStatus recovery_;
-  std::set<std::uint16_t> queried_;     // sessions asked about with FSQ, not yet answered
-  std::uint16_t silent_target_ns_ = 0;  // silent recovery: everything before it must be acked
-  std::optional<RecoverySuggestion> suggestion_;  // non-failed end: a reset we suggested
-  RecoveryStatus before_helping_;  // what recovery() said before the suggestion, for a withdrawal
+  failover::TunnelRecovery recovery_;
 };
 
 }  // namespace hl2tp::tunnel

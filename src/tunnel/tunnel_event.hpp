@@ -56,13 +56,4 @@ struct Datagram {
   PeerAddress local{};
 };
 
-// Where a tunnel puts what it produces; the engine queues both in production order.
-class TunnelOutputs {
- public:
-  virtual ~TunnelOutputs() = default;
-  virtual void transmit(const PeerAddress& peer, const PeerAddress& local, Bytes bytes) = 0;
-  virtual void event(Event event) = 0;
-  virtual void checkpoint(Checkpoint record) = 0;
-};
-
 }  // namespace hl2tp::tunnel

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "channel/channel_config.hpp"
-#include "tunnel/failover_negotiation.hpp"
+#include "failover/failover_negotiation.hpp"
 #include "tunnel/message_type_rule.hpp"
 #include "wire/avp_value.hpp"
 #include "wire/result_codes.hpp"
@@ -22,7 +22,7 @@ struct TunnelSettings {
   Bytes secret;            // tunnel authentication and AVP hiding; empty: neither
   bool hide_avps = false;  // hide what may be hidden (RFC 2661 §4.3); needs a secret
   channel::ChannelConfig channel;
-  FailoverSettings failover;
+  failover::FailoverSettings failover;
   Duration hello_interval = std::chrono::seconds(60);  // §5.5, after this long without a message
   // A call not established this long after it began is cleared (CDN result 10, §4.4.2).
   Duration session_setup_timeout = std::chrono::seconds(60);

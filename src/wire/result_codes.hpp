@@ -1,6 +1,10 @@
 #pragma once
 // Result and Error Code values (RFC 2661 §4.4.2), and the capability bits of §4.4.3/§4.4.5.
 #include <cstdint>
+#include <optional>
+#include <string>
+
+#include "wire/avp_value.hpp"
 
 namespace hl2tp::wire {
 
@@ -49,5 +53,17 @@ inline constexpr std::uint32_t kFramingAsync = 0x2;
 // Bearer Capabilities / Bearer Type bits.
 inline constexpr std::uint32_t kBearerDigital = 0x1;
 inline constexpr std::uint32_t kBearerAnalog = 0x2;
+
+// A Result Code AVP value (§4.4.2) from one of the enums above: an error code is written whenever
+// there is one or a message.
+template <typename Result>
+ResultCode result_code(Result result, std::string message = {},
+                       std::optional<GeneralError> error = std::nullopt) {
+  ResultCode r{static_cast<std::uint16_t>(result), std::nullopt, std::move(message)};
+  if (error || !r.message.empty()) {
+    r.error = static_cast<std::uint16_t>(error.value_or(GeneralError::none));
+  }
+  return r;
+}
 
 }  // namespace hl2tp::wire

@@ -8,8 +8,8 @@ namespace hl2tp::test {
 namespace {
 
 using namespace std::chrono_literals;
-using tunnel::FailoverResync;
-using tunnel::ResyncMethod;
+using failover::FailoverResync;
+using failover::ResyncMethod;
 
 EndpointConfig with_failover(EndpointConfig c, FailoverResync mode, std::uint32_t recovery_ms) {
   c.tunnel.failover.resync = mode;

@@ -15,10 +15,10 @@ namespace hl2tp::test {
 namespace {
 
 using namespace std::chrono_literals;
+using failover::FailoverResync;
+using failover::RecoveryState;
+using failover::ResyncMethod;
 using session::Direction;
-using tunnel::FailoverResync;
-using tunnel::RecoveryState;
-using tunnel::ResyncMethod;
 
 EndpointConfig with_setting(EndpointConfig c, FailoverResync setting) {
   c.tunnel.failover.resync = setting;

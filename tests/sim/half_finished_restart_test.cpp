@@ -16,7 +16,7 @@ using namespace std::chrono_literals;
 using session::Direction;
 
 EndpointConfig silent(EndpointConfig c) {
-  c.tunnel.failover.resync = tunnel::FailoverResync::silent;
+  c.tunnel.failover.resync = failover::FailoverResync::silent;
   return c;
 }
 

@@ -40,17 +40,17 @@ struct Outcome {
 };
 
 // One end's `failover-resync` setting, drawn: mostly the default, each other one often enough.
-tunnel::FailoverResync draw_setting(int roll) {
-  if (roll < 5) return tunnel::FailoverResync::protocol_then_silent;
-  if (roll < 7) return tunnel::FailoverResync::silent;
-  if (roll < 9) return tunnel::FailoverResync::protocol;
-  return tunnel::FailoverResync::none;
+failover::FailoverResync draw_setting(int roll) {
+  if (roll < 5) return failover::FailoverResync::protocol_then_silent;
+  if (roll < 7) return failover::FailoverResync::silent;
+  if (roll < 9) return failover::FailoverResync::protocol;
+  return failover::FailoverResync::none;
 }
 
 // The method each tunnel a crashed `node` will have to recover negotiated, by its ID: what its
 // store holds (a tunnel whose StopCCN was pending is only closed again).
-std::map<std::uint16_t, tunnel::ResyncMethod> negotiated(const LacLnsPair& p, sim::NodeId node) {
-  std::map<std::uint16_t, tunnel::ResyncMethod> out;
+std::map<std::uint16_t, failover::ResyncMethod> negotiated(const LacLnsPair& p, sim::NodeId node) {
+  std::map<std::uint16_t, failover::ResyncMethod> out;
   for (const auto& [id, t] : p.sim.store_view(node).load().tunnels) {
     if (!t.closing) out[id] = t.tunnel.resync_method;
   }
@@ -95,9 +95,9 @@ std::string run_seed(std::uint64_t seed, Outcome& outcome, bool with_crash = fal
   // HL2TP_SIM_TRACE=N keeps the last N datagrams for the report (default 200).
   LacLnsPair p(seed, lac, lns, env_or("HL2TP_SIM_TRACE", 200));
   outcome.scenario = "LAC: " + std::string(sim::name(lac_model)) + ", " +
-                     std::string(tunnel::name(lac.tunnel.failover.resync)) +
+                     std::string(failover::name(lac.tunnel.failover.resync)) +
                      "; LNS: " + std::string(sim::name(lns_model)) + ", " +
-                     std::string(tunnel::name(lns.tunnel.failover.resync));
+                     std::string(failover::name(lns.tunnel.failover.resync));
   for (auto [from, to] : {std::pair(p.lac, p.lns), std::pair(p.lns, p.lac)}) {
     sim::LinkConfig link;
     link.latency = Duration(static_cast<std::int64_t>(uniform(1e3, 30e3)));
@@ -117,7 +117,7 @@ std::string run_seed(std::uint64_t seed, Outcome& outcome, bool with_crash = fal
   std::vector<sim::NodeId> failed;
   std::set<SessionKey> before_crash;  // established on both ends when the crash came
   std::set<std::pair<std::uint16_t, std::uint16_t>> forgotten;  // LAC calls pending at its crash
-  std::map<sim::NodeId, std::map<std::uint16_t, tunnel::ResyncMethod>> methods;
+  std::map<sim::NodeId, std::map<std::uint16_t, failover::ResyncMethod>> methods;
   // (node, tunnel, session) hung up by a command, or (node, tunnel, 0) cleared by one.
   std::set<std::tuple<sim::NodeId, std::uint16_t, std::uint16_t>> closed_by_command;
   for (int i = 0; i < total_calls; ++i) {
@@ -258,14 +258,14 @@ std::string run_seed(std::uint64_t seed, Outcome& outcome, bool with_crash = fal
     const auto setting = (node == p.lac ? lac : lns).tunnel.failover.resync;
     for (const auto& [tid, method] : methods[node]) {
       const bool failed_here = unrecoverable.contains({node, tid});
-      if (method == tunnel::ResyncMethod::none) {
+      if (method == failover::ResyncMethod::none) {
         if (!failed_here)
           return "a tunnel without a failover method did not report it\n" + p.report();
         ++outcome.documented_failures;
         continue;
       }
       if (failed_here) {
-        if (setting != tunnel::FailoverResync::protocol) {
+        if (setting != failover::FailoverResync::protocol) {
           return "tunnel " + std::to_string(tid) + " failed to recover\n" + p.report();
         }
         ++outcome.documented_failures;
@@ -274,14 +274,14 @@ std::string run_seed(std::uint64_t seed, Outcome& outcome, bool with_crash = fal
       const tunnel::Tunnel* t = p.sim.endpoint_view(node).find_tunnel(tid);
       if (t == nullptr) continue;  // cleared later by either end, with its sessions told
       const auto& r = t->recovery();
-      if (r.state == tunnel::RecoveryState::recovering) {
+      if (r.state == failover::RecoveryState::recovering) {
         return "tunnel " + std::to_string(tid) + " never finished recovering\n" + p.report();
       }
-      if (r.state != tunnel::RecoveryState::recovered) continue;  // helping its peer since
+      if (r.state != failover::RecoveryState::recovered) continue;  // helping its peer since
       if (r.method != method) {
-        const bool fell_back = method == tunnel::ResyncMethod::failover_protocol &&
-                               r.method == tunnel::ResyncMethod::silent &&
-                               setting == tunnel::FailoverResync::protocol_then_silent;
+        const bool fell_back = method == failover::ResyncMethod::failover_protocol &&
+                               r.method == failover::ResyncMethod::silent &&
+                               setting == failover::FailoverResync::protocol_then_silent;
         if (!fell_back) return "recovered with a method it did not negotiate\n" + p.report();
         ++outcome.fallbacks;
       }
@@ -291,9 +291,9 @@ std::string run_seed(std::uint64_t seed, Outcome& outcome, bool with_crash = fal
       if (r.duration() > std::chrono::seconds(100)) {
         return "recovery took longer than its bound\n" + p.report();
       }
-      ++(r.method == tunnel::ResyncMethod::silent ? outcome.recovered_silent
-                                                  : outcome.recovered_protocol);
-      (r.method == tunnel::ResyncMethod::silent ? outcome.silent_ms : outcome.protocol_ms)
+      ++(r.method == failover::ResyncMethod::silent ? outcome.recovered_silent
+                                                    : outcome.recovered_protocol);
+      (r.method == failover::ResyncMethod::silent ? outcome.silent_ms : outcome.protocol_ms)
           .push_back(std::chrono::duration<double, std::milli>(*r.duration()).count());
     }
   }

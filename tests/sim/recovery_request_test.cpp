@@ -13,8 +13,8 @@ namespace hl2tp::test {
 namespace {
 
 using namespace std::chrono_literals;
+using failover::RecoveryState;
 using session::Direction;
-using tunnel::RecoveryState;
 
 EndpointConfig with_secret(EndpointConfig c, const std::string& secret) {
   c.tunnel.secret.assign(reinterpret_cast<const std::byte*>(secret.data()),

@@ -152,7 +152,7 @@ class RecoveryAsRead : public ::testing::TestWithParam<bool> {};  // true: failo
 TEST_P(RecoveryAsRead, each_tunnels_recovery_is_out_before_the_next_tunnel_is_read) {
   const bool protocol = GetParam();
   EndpointConfig lac = lac_config(), lns = lns_config();
-  if (!protocol) lns.tunnel.failover.resync = tunnel::FailoverResync::silent;
+  if (!protocol) lns.tunnel.failover.resync = failover::FailoverResync::silent;
   LacLnsPair p(43, lac, lns);
   build_up(p);
   p.sim.crash(p.lns);
@@ -236,7 +236,7 @@ TEST(RestartRecoverySilent, silent_failover_carries_the_pending_call_request_thr
   // 31 s cycle but past its last retransmission (at +15 s): the restarted LNS's probe makes the
   // LAC resend its overdue ICRQ at once, and both calls end up established.
   EndpointConfig lns = lns_config();
-  lns.tunnel.failover.resync = tunnel::FailoverResync::silent;
+  lns.tunnel.failover.resync = failover::FailoverResync::silent;
   LacLnsPair p(43, lac_config(), lns);
   outage_during_a_call_request(p, lns, 20s);
   EXPECT_EQ(established_sessions(p.sim.endpoint(p.lac)).size(), 2u) << p.report();
@@ -247,7 +247,7 @@ TEST(RestartRecoverySilent, silent_failover_carries_the_pending_call_request_thr
 TEST(RestartRecoveryNone,
      without_failover_the_restarted_end_clears_its_tunnels_and_the_peer_follows) {
   EndpointConfig lns = lns_config();
-  lns.tunnel.failover.resync = tunnel::FailoverResync::none;
+  lns.tunnel.failover.resync = failover::FailoverResync::none;
   LacLnsPair p(44, lac_config(), lns);
   build_up(p);
   p.sim.crash(p.lns);

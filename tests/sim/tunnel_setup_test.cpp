@@ -238,7 +238,7 @@ TEST(Teardown, stopccn_from_either_end_clears_both_and_state_is_kept_for_a_full_
 TEST(Retransmission, unanswered_message_is_resent_at_1_3_7_15_s_and_the_tunnel_cleared_at_31_s) {
   // A peer that advertises no failover capability: the plain RFC 2661 cycle applies.
   EndpointConfig lns = lns_config();
-  lns.tunnel.failover.resync = tunnel::FailoverResync::silent;
+  lns.tunnel.failover.resync = failover::FailoverResync::silent;
   LacLnsPair p(10, lac_config(), lns);
   const auto tid = p.open_tunnel(p.lac, p.lns);
   p.sim.run_for(2s);

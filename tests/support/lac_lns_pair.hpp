@@ -198,8 +198,8 @@ struct LacLnsPair {
         s += std::string(who) + (t.recovery_link() ? " recovery tunnel " : " tunnel ") +
              std::to_string(tid) + "->" + std::to_string(t.peer_id()) + " " +
              std::string(tunnel::name(t.state())) + " (" +
-             std::string(tunnel::name(t.recovery().state)) + " " +
-             std::string(tunnel::name(t.recovery().method)) +
+             std::string(failover::name(t.recovery().state)) + " " +
+             std::string(failover::name(t.recovery().method)) +
              (t.recovery().duration()
                   ? " in " + std::to_string(t.recovery().duration()->count() / 1000) + " ms"
                   : std::string()) +

@@ -18,7 +18,7 @@ TEST(Config, an_empty_file_gives_the_defaults) {
   EXPECT_EQ(c->store_path, "/var/lib/hl2tp/hl2tpd.db");
   EXPECT_EQ(c->durability, StoreDurability::process_crash);
   EXPECT_EQ(c->metrics, PeerAddress::ipv4(0x7F000001, 9701));
-  EXPECT_EQ(c->endpoint.tunnel.failover.resync, tunnel::FailoverResync::protocol_then_silent);
+  EXPECT_EQ(c->endpoint.tunnel.failover.resync, failover::FailoverResync::protocol_then_silent);
   EXPECT_TRUE(c->endpoint.tunnel.place_incoming_calls);
   EXPECT_TRUE(c->endpoint.tunnel.accept_incoming_calls);
 }
@@ -64,7 +64,7 @@ TEST(Config, the_packaged_configuration_accepts_no_peer_until_one_is_listed) {
 TEST(Config, disable_failover_protocol_means_silent_failover_only) {
   auto c = parse_config("[failover]\ndisable-failover-protocol = true\n", "f.toml");
   ASSERT_TRUE(c) << c.error();
-  EXPECT_EQ(c->endpoint.tunnel.failover.resync, tunnel::FailoverResync::silent);
+  EXPECT_EQ(c->endpoint.tunnel.failover.resync, failover::FailoverResync::silent);
 }
 
 TEST(Config, durability_none_is_said_in_so_many_words_and_keeps_no_store) {

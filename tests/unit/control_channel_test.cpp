@@ -149,7 +149,7 @@ TEST(ControlChannel, a_paused_channel_is_silent_and_a_reset_flushes_both_windows
 }
 
 // While a reset it suggested to a recovering peer may still come, the non-failed end transmits
-// nothing at or past the limit (tunnel/recovery_suggestion.hpp): what waits goes once the limit
+// nothing at or past the limit (failover/recovery_suggestion.hpp): what waits goes once the limit
 // is lifted, and a reset flushes it with the rest.
 TEST(ControlChannel, nothing_at_or_past_the_transmission_limit_leaves_until_it_is_lifted) {
   ControlChannel c({});

@@ -12,7 +12,7 @@ tunnel::TunnelEstablished tunnel_record(std::uint16_t id) {
   t.tunnel_id = id;
   t.peer_tunnel_id = static_cast<std::uint16_t>(id + 1000);
   t.peer = PeerAddress::ipv4(0x7F000002, 1701);
-  t.resync_method = tunnel::ResyncMethod::silent;
+  t.resync_method = failover::ResyncMethod::silent;
   return t;
 }
 
@@ -34,7 +34,7 @@ TEST(MemoryStore, a_batch_is_durable_only_once_committed) {
   ASSERT_EQ(s.tunnels.size(), 1u);
   EXPECT_EQ(s.session_count(), 1u);
   EXPECT_EQ(s.tunnels.at(1).sessions.at(7).peer_session_id, 507);
-  EXPECT_EQ(s.tunnels.at(1).tunnel.resync_method, tunnel::ResyncMethod::silent);
+  EXPECT_EQ(s.tunnels.at(1).tunnel.resync_method, failover::ResyncMethod::silent);
 }
 
 TEST(MemoryStore, a_crash_loses_exactly_the_open_batch) {

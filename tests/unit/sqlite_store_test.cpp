@@ -235,7 +235,7 @@ TEST(SqliteStore, records_round_trip_through_the_codec_field_for_field) {
   t.peer_host_name = "lns-7.example.net";
   t.peer_window = 16;
   t.peer_capability = wire::FailoverCapability{true, true, 90'000};
-  t.resync_method = tunnel::ResyncMethod::silent;
+  t.resync_method = failover::ResyncMethod::silent;
   const auto back = store::decode_tunnel(store::encode_tunnel(t));
   ASSERT_TRUE(back);
   EXPECT_EQ(back->tunnel_id, t.tunnel_id);
@@ -351,7 +351,7 @@ TEST(SqliteStore, a_store_of_the_first_schema_is_upgraded_and_keeps_its_tunnels)
   t.peer_tunnel_id = 78;
   t.peer = PeerAddress::ipv4(0x7F000001, 1701);
   t.peer_host_name = "lac";
-  t.resync_method = tunnel::ResyncMethod::failover_protocol;
+  t.resync_method = failover::ResyncMethod::failover_protocol;
   // The first tunnel format is the second without the trailing local address.
   auto blob = store::encode_tunnel(t);
   blob.resize(blob.size() - (1 + 16 + 2));
@@ -383,7 +383,7 @@ TEST(SqliteStore, a_store_of_the_first_schema_is_upgraded_and_keeps_its_tunnels)
   EXPECT_EQ(loaded.tunnels[77].tunnel.channel.expected_ns, 34u);
   EXPECT_FALSE(loaded.tunnels[77].suggestion);
   // The new records work on the upgraded file.
-  const tunnel::RecoverySuggestion s{
+  const failover::RecoverySuggestion s{
       {100, 200}, 12, 199, t.peer, PeerAddress::ipv4(0x7F000002, 1701)};
   (*opened)->append(tunnel::RecoverySuggested{77, s});
   (*opened)->append(tunnel::TunnelMoved{77, PeerAddress::ipv4(0x7F000001, 4000), s.to});

@@ -1,14 +1,14 @@
 #pragma once
-// Failover capability negotiation (RFC 4951 §3.1, docs/failover.md §2). It sits in the tunnel
-// layer because it happens during tunnel set-up and its outcome is part of the tunnel's durable
-// state; the recovery procedures (src/failover) read that outcome.
+// Failover capability negotiation (RFC 4951 §3.1, docs/failover.md §2): what we advertise in a
+// tunnel's set-up, and the method the tunnel then recovers with, stored with it.
 #include <cstdint>
 #include <optional>
 #include <string_view>
 
 #include "wire/avp_value.hpp"
+#include "wire/control_message.hpp"
 
-namespace hl2tp::tunnel {
+namespace hl2tp::failover {
 
 // The `failover-resync` setting.
 enum class FailoverResync : std::uint8_t {
@@ -44,9 +44,18 @@ struct FailoverSettings {
   bool operator==(const FailoverSettings&) const = default;
 };
 
+// Whether a recovery whose RFC 4951 recovery tunnel failed falls back to silent failover; without
+// it the tunnel is cleared silently (RFC 4951 §3.2.1).
+bool falls_back_to_silent(FailoverResync mode);
+
 // The Failover Capability AVP we put in SCCRQ/SCCRP, or nothing (RFC 4951 §3.1: only when we can
 // recover with the protocol; C=1 with our Recovery Time).
 std::optional<wire::FailoverCapability> advertised_capability(const FailoverSettings& settings);
+
+// RFC 4951 §3.1: the capability goes in the SCCRQ/SCCRP of a normal tunnel, with M=0.
+void advertise(wire::ControlMessage& m, const FailoverSettings& settings);
+// What the peer advertised in its SCCRQ/SCCRP, if anything.
+std::optional<wire::FailoverCapability> advertised_by(const wire::ControlMessage& m);
 
 // The method for a tunnel given our setting and what the peer advertised (nullopt: no AVP).
 ResyncMethod effective_method(FailoverResync mode,
@@ -58,4 +67,4 @@ ResyncMethod effective_method(FailoverResync mode,
 std::uint32_t recovery_hold_ms(const FailoverSettings& settings,
                                const std::optional<wire::FailoverCapability>& peer);
 
-}  // namespace hl2tp::tunnel
+}  // namespace hl2tp::failover

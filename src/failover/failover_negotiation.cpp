@@ -1,8 +1,8 @@
-#include "tunnel/failover_negotiation.hpp"
+#include "failover/failover_negotiation.hpp"
 
 #include <algorithm>
 
-namespace hl2tp::tunnel {
+namespace hl2tp::failover {
 namespace {
 
 bool can_recover_with_protocol(FailoverResync mode) {
@@ -49,9 +49,24 @@ std::optional<FailoverResync> parse_failover_resync(std::string_view text) {
   return std::nullopt;
 }
 
+bool falls_back_to_silent(FailoverResync mode) {
+  return mode != FailoverResync::protocol;
+}
+
 std::optional<wire::FailoverCapability> advertised_capability(const FailoverSettings& settings) {
   if (!can_recover_with_protocol(settings.resync)) return std::nullopt;
   return wire::FailoverCapability{true, settings.data_channel_reset, settings.recovery_time_ms};
+}
+
+void advertise(wire::ControlMessage& m, const FailoverSettings& settings) {
+  if (auto capability = advertised_capability(settings)) {
+    m.add<wire::AvpType::FailoverCapability>(*capability);
+  }
+}
+
+std::optional<wire::FailoverCapability> advertised_by(const wire::ControlMessage& m) {
+  const auto* capability = m.get<wire::AvpType::FailoverCapability>();
+  return capability ? std::optional(*capability) : std::nullopt;
 }
 
 ResyncMethod effective_method(FailoverResync mode,
@@ -80,4 +95,4 @@ std::uint32_t recovery_hold_ms(const FailoverSettings& settings,
   return std::min(peer->recovery_time_ms, settings.recovery_time_ms);
 }
 
-}  // namespace hl2tp::tunnel
+}  // namespace hl2tp::failover

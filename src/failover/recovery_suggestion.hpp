@@ -26,7 +26,7 @@
 #include "base/peer_address.hpp"
 #include "wire/avp_value.hpp"
 
-namespace hl2tp::tunnel {
+namespace hl2tp::failover {
 
 struct RecoverySuggestion {
   // As sent in our SCCRP: `ns` is the failed end's next Ns (our Nr after the reset), `nr` the
@@ -41,4 +41,4 @@ struct RecoverySuggestion {
   bool operator==(const RecoverySuggestion&) const = default;
 };
 
-}  // namespace hl2tp::tunnel
+}  // namespace hl2tp::failover

@@ -8,9 +8,9 @@
 #include <string_view>
 
 #include "base/time.hpp"
-#include "tunnel/failover_negotiation.hpp"
+#include "failover/failover_negotiation.hpp"
 
-namespace hl2tp::tunnel {
+namespace hl2tp::failover {
 
 enum class RecoveryState : std::uint8_t {
   none,        // never failed over
@@ -39,4 +39,4 @@ struct RecoveryStatus {
   }
 };
 
-}  // namespace hl2tp::tunnel
+}  // namespace hl2tp::failover

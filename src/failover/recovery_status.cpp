@@ -1,6 +1,6 @@
-#include "tunnel/recovery_status.hpp"
+#include "failover/recovery_status.hpp"
 
-namespace hl2tp::tunnel {
+namespace hl2tp::failover {
 
 std::string_view name(RecoveryState state) {
   switch (state) {
@@ -18,4 +18,4 @@ std::string_view name(RecoveryState state) {
   return "?";
 }
 
-}  // namespace hl2tp::tunnel
+}  // namespace hl2tp::failover

@@ -26,6 +26,10 @@ enum class State : std::uint8_t {
 
 std::string_view name(State state);
 
+// The rows of the RFC's tables (call_table.hpp).
+enum class Event : std::uint8_t;
+enum class Action : std::uint8_t;
+
 // The call's parameters as carried by ICRQ/ICCN/OCRQ/OCCN (RFC 2661 §6.6–6.11).
 struct CallParameters {
   std::uint32_t call_serial_number = 0;
@@ -92,9 +96,14 @@ class Session {
   Step accept_request(const wire::ControlMessage& request);
 
  private:
-  Step cdn(wire::ResultCode result);
+  struct Input;
+  // The row of this call's table for its state and `event` (call_table.hpp): its action, then
+  // its new state.
+  Step perform(Event event, Input input);
+  void act(Action action, Input& input, Step& step);
+  void check_invariants() const;
   wire::ControlMessage connected_message(wire::MessageType type) const;  // ICCN or OCCN
-  Step fsm_error(std::string_view what);
+  void take_connect_facts(const wire::ControlMessage& connected);        // of ICCN or OCCN
 
   std::uint16_t local_id_;
   std::uint16_t peer_id_ = 0;

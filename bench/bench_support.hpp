@@ -1,17 +1,20 @@
 #pragma once
-// What the engine benchmarks share: a LAC and an LNS on loopback addresses, their configuration,
-// process CPU time, and whether every control channel is quiet.
+// What the engine benchmarks share: a LAC and an LNS at the simulator pair's addresses
+// (sim/lac_lns_pair.hpp) with a configuration of their own, process CPU time, and tunnels opened
+// until every control channel is quiet (sim::channels_quiet).
 #include <time.h>
 
 #include <algorithm>
 #include <vector>
 
+#include "sim/invariants.hpp"
+#include "sim/lac_lns_pair.hpp"
 #include "sim/simulation.hpp"
 
 namespace hl2tp::bench {
 
-inline const PeerAddress kLac = PeerAddress::ipv4(0x7F000001, 1701);
-inline const PeerAddress kLns = PeerAddress::ipv4(0x7F000002, 1701);
+inline const PeerAddress& kLac = sim::kLacAddress;
+inline const PeerAddress& kLns = sim::kLnsAddress;
 
 inline engine::EndpointConfig config(bool lac) {
   engine::EndpointConfig c;
@@ -28,15 +31,6 @@ inline double cpu_seconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
-inline bool quiet(const sim::Simulation& s, sim::NodeId a, sim::NodeId b) {
-  for (auto node : {a, b}) {
-    for (const auto& [id, t] : s.endpoint_view(node).tunnels()) {
-      if (!t.channel().quiet()) return false;
-    }
-  }
-  return true;
-}
-
 // Opens `count` tunnels from the LAC to the LNS and runs until all are established and quiet.
 inline std::vector<std::uint16_t> open_tunnels(sim::Simulation& s, sim::NodeId lac, sim::NodeId lns,
                                                int count) {
@@ -46,8 +40,11 @@ inline std::vector<std::uint16_t> open_tunnels(sim::Simulation& s, sim::NodeId l
     ids.push_back(
         *s.command(lac, [&](engine::Endpoint& e, Time now) { return e.open_tunnel(now, kLns); }));
   }
-  s.run_until([&] { return s.endpoint(lns).tunnels().size() == ids.size() && quiet(s, lac, lns); },
-              60s);
+  s.run_until(
+      [&] {
+        return s.endpoint(lns).tunnels().size() == ids.size() && sim::channels_quiet(s, lac, lns);
+      },
+      60s);
   return ids;
 }
 

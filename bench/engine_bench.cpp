@@ -21,7 +21,7 @@ using bench::cpu_seconds;
 using bench::kLac;
 using bench::kLns;
 using bench::median;
-using bench::quiet;
+using sim::channels_quiet;
 
 std::size_t heap_in_use() {
   return mallinfo2().uordblks;
@@ -60,8 +60,9 @@ Measurement run(std::uint64_t seed, int tunnels, int sessions_per_tunnel) {
       }
     }
     const std::size_t total = ids.size() * static_cast<std::size_t>(sessions_per_tunnel);
-    s.run_until([&] { return s.endpoint(lns).session_count() == total && quiet(s, lac, lns); },
-                120s);
+    s.run_until(
+        [&] { return s.endpoint(lns).session_count() == total && channels_quiet(s, lac, lns); },
+        120s);
     const double cpu = cpu_seconds() - cpu_start;
     // Past the set-up timeout, so that per-call set-up bookkeeping is gone, as it is in service.
     s.run_for(70s);

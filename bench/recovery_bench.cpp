@@ -25,7 +25,7 @@ using bench::cpu_seconds;
 using bench::kLac;
 using bench::kLns;
 using bench::median;
-using bench::quiet;
+using sim::channels_quiet;
 
 struct Measurement {
   double restart_cpu_ms, recovery_virtual_ms, recovery_cpu_ms, records_per_setup, bytes_per_setup;
@@ -77,7 +77,9 @@ Measurement run(std::uint64_t seed, const Scenario& sc) {
   for (int j = 0; j < kPerTunnel; ++j)
     call_on_every_tunnel();
   const std::size_t total = static_cast<std::size_t>(kTunnels) * kPerTunnel;
-  s.run_until([&] { return s.endpoint(lns).session_count() == total && quiet(s, lac, lns); }, 120s);
+  s.run_until(
+      [&] { return s.endpoint(lns).session_count() == total && channels_quiet(s, lac, lns); },
+      120s);
   const double setups = static_cast<double>(total);
   const double records_per_setup =
       static_cast<double>(s.store(lns).records_committed() - records_before) / setups;
@@ -96,7 +98,7 @@ Measurement run(std::uint64_t seed, const Scenario& sc) {
   s.run_until(
       [&] {
         return s.endpoint(failed).recoveries_completed() == static_cast<std::uint64_t>(kTunnels) &&
-               quiet(s, lac, lns);
+               channels_quiet(s, lac, lns);
       },
       120s);
   const double virtual_ms = std::chrono::duration<double, std::milli>(s.now() - restarted).count();

@@ -43,6 +43,11 @@ class RecoveryLink {
   // §5.2–5.3: the recovery tunnel's SCCRQ names the old tunnel (Tunnel Recovery AVP), its SCCRP
   // suggests the control sequence; neither carries the Failover Capability AVP (§5.1).
   void add_setup_avps(wire::ControlMessage& m) const;
+  // Once set up, a recovery tunnel carries nothing but Hello and StopCCN (§3.2.1): anything else
+  // is acknowledged and ignored.
+  static bool ignores(wire::MessageType type) {
+    return type != wire::MessageType::HELLO && type != wire::MessageType::StopCCN;
+  }
   // The failed end reads the helping end's suggestion from the SCCRP (§3.2.2): the old tunnel
   // restarts at the suggested numbers, or at 0/0 without an SCS AVP.
   void read_reply(const wire::ControlMessage& sccrp);

@@ -8,6 +8,7 @@
 #include <span>
 #include <string_view>
 
+#include "base/enum_set.hpp"
 #include "base/invariant.hpp"
 #include "session/session.hpp"
 
@@ -59,28 +60,7 @@ enum class Action : std::uint8_t {
 
 // A set of states or events: the RFC writes several in one cell where the rest of a row is shared.
 template <typename E>
-class Set {
- public:
-  constexpr Set() = default;
-  // Implicit, so that a cell of one state or one event is written as just that.
-  constexpr Set(E member) : bits_(bit(member)) {}
-  constexpr Set(std::initializer_list<E> members) {
-    for (E e : members)
-      bits_ |= bit(e);
-  }
-  constexpr bool contains(E e) const { return (bits_ & bit(e)) != 0; }
-  constexpr Set operator|(Set other) const { return Set(bits_ | other.bits_); }
-  constexpr bool operator==(const Set&) const = default;
-
-  static constexpr unsigned kCapacity = 32;
-  // The members by their underlying value, for the checks below that go through every one.
-  constexpr bool contains_value(unsigned value) const { return ((bits_ >> value) & 1) != 0; }
-
- private:
-  constexpr explicit Set(std::uint32_t bits) : bits_(bits) {}
-  static constexpr std::uint32_t bit(E e) { return std::uint32_t{1} << static_cast<unsigned>(e); }
-  std::uint32_t bits_ = 0;
-};
+using Set = EnumSet<E>;
 
 // Every call message the peer can send: in each state it can be in while the peer knows it, a
 // call answers each of them, because peer input is refused, never asserted (base/invariant.hpp).

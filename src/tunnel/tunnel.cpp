@@ -20,26 +20,6 @@ constexpr std::size_t kChallengeLength = 16;
 
 }  // namespace
 
-std::string_view name(State state) {
-  switch (state) {
-    case State::idle:
-      return "idle";
-    case State::wait_ctl_reply:
-      return "wait-ctl-reply";
-    case State::wait_ctl_conn:
-      return "wait-ctl-conn";
-    case State::established:
-      return "established";
-    case State::closing:
-      return "closing";
-    case State::stopped:
-      return "stopped";
-    case State::dead:
-      return "dead";
-  }
-  return "?";
-}
-
 Tunnel::Tunnel(std::shared_ptr<const TunnelSettings> settings, std::uint16_t local_id,
                PeerAddress peer)
     : settings_(std::move(settings)),
@@ -145,7 +125,7 @@ ControlMessage Tunnel::start_control_message(MessageType type) const {
   return m;
 }
 
-bool Tunnel::learn_peer(Time now, TunnelContext& ctx, const ControlMessage& m) {
+void Tunnel::learn_peer(const ControlMessage& m) {
   peer_id_ = *m.get<AvpType::AssignedTunnelId>();
   channel_.set_peer_tunnel_id(peer_id_);
   // §4.4.3: a peer that sends no Receive Window Size can take 4.
@@ -153,27 +133,32 @@ bool Tunnel::learn_peer(Time now, TunnelContext& ctx, const ControlMessage& m) {
   channel_.set_peer_window(peer_window_);
   peer_host_name_ = *m.get<AvpType::HostName>();
   if (auto capability = failover::advertised_by(m)) peer_capability_ = capability;
-  if (*m.get<AvpType::ProtocolVersion>() != wire::ProtocolVersion{1, 0}) {
-    close(now, ctx,
-          result_code(wire::StopCcnResult::unsupported_version, "L2TPv2 only",
-                      wire::GeneralError::none));
-    return false;
-  }
-  return true;
 }
 
-bool Tunnel::answer_challenge(Time now, TunnelContext& ctx, const ControlMessage& m,
-                              MessageType carried_in, ControlMessage& reply) {
-  const auto* challenge = m.get<AvpType::Challenge>();
-  if (challenge == nullptr) return true;
-  if (settings_->secret.empty()) {
-    // We cannot answer a challenge without a secret (§5.1.1): refuse.
-    close(now, ctx, result_code(wire::StopCcnResult::not_authorized, "no secret for this peer"));
-    return false;
+void Tunnel::answer_challenge(const ControlMessage& m, MessageType carried_in,
+                              ControlMessage& reply) const {
+  if (const auto* challenge = m.get<AvpType::Challenge>()) {
+    reply.add<AvpType::ChallengeResponse>(
+        wire::challenge_response(carried_in, settings_->secret, *challenge));
   }
-  reply.add<AvpType::ChallengeResponse>(
-      wire::challenge_response(carried_in, settings_->secret, *challenge));
-  return true;
+}
+
+std::optional<ResultCode> Tunnel::refusal_of(const ControlMessage& m, MessageType type) const {
+  // §7.2.1's "acceptable", in the order the checks are made: the version we speak (§4.4.3), the
+  // answer to our Challenge, and a secret to answer theirs with (§5.1.1).
+  if ((type == MessageType::SCCRQ || type == MessageType::SCCRP) &&
+      *m.get<AvpType::ProtocolVersion>() != wire::ProtocolVersion{1, 0}) {
+    return result_code(wire::StopCcnResult::unsupported_version, "L2TPv2 only",
+                       wire::GeneralError::none);
+  }
+  if ((type == MessageType::SCCRP || type == MessageType::SCCCN) && !response_is_valid(m, type)) {
+    return result_code(wire::StopCcnResult::not_authorized, "challenge response mismatch");
+  }
+  if ((type == MessageType::SCCRQ || type == MessageType::SCCRP) &&
+      m.get<AvpType::Challenge>() != nullptr && settings_->secret.empty()) {
+    return result_code(wire::StopCcnResult::not_authorized, "no secret for this peer");
+  }
+  return std::nullopt;
 }
 
 Tunnel Tunnel::from_record(std::shared_ptr<const TunnelSettings> settings,
@@ -228,13 +213,12 @@ Tunnel Tunnel::restored_closing(Time now, TunnelContext& ctx,
 void Tunnel::open(Time now, TunnelContext& ctx, std::optional<wire::TieBreakerValue> tie_breaker) {
   originator_ = true;
   tie_breaker_ = tie_breaker;
-  ControlMessage sccrq = start_control_message(MessageType::SCCRQ);
-  if (tie_breaker) sccrq.add<AvpType::TieBreaker>(*tie_breaker);
-  if (auto challenge = take_challenge(ctx)) sccrq.add<AvpType::Challenge>(std::move(*challenge));
-  enter(ctx, State::wait_ctl_reply);
-  setup_deadline_ = now + setup_timeout();
-  send(now, ctx, std::move(sccrq));
+  perform(now, ctx, ConnectionEvent::local_open_request, {});
   flush(ctx);
+}
+
+void Tunnel::close(Time now, TunnelContext& ctx, ResultCode result) {
+  perform(now, ctx, ConnectionEvent::admin_tunnel_close, {.result = std::move(result)});
 }
 
 void Tunnel::receive(Time now, TunnelContext& ctx, ControlMessage message) {
@@ -261,14 +245,14 @@ void Tunnel::process(Time now, TunnelContext& ctx, const ControlMessage& m) {
   const auto type = m.type();
   if (!type) return;
   if (settings_->message_types && settings_->message_types->clears_tunnel(*type)) {
-    return close(now, ctx, result_code(wire::StopCcnResult::general_error, "unknown message type"));
+    return stop(now, ctx, result_code(wire::StopCcnResult::general_error, "unknown message type"));
   }
   if (!wire::is_known(*type)) {
     // §4.4.1: an unknown message type with M=1 clears the tunnel; with M=0 it is ignored.
     if (m.avps.front().mandatory) {
-      close(now, ctx,
-            result_code(wire::StopCcnResult::general_error, "unknown mandatory message type",
-                        wire::GeneralError::unknown_mandatory_avp));
+      stop(now, ctx,
+           result_code(wire::StopCcnResult::general_error, "unknown mandatory message type",
+                       wire::GeneralError::unknown_mandatory_avp));
     }
     return;
   }
@@ -283,54 +267,102 @@ void Tunnel::process(Time now, TunnelContext& ctx, const ControlMessage& m) {
       }
       return;
     }
-    close(now, ctx,
-          result_code(wire::StopCcnResult::general_error, what,
-                      wire::GeneralError::unknown_mandatory_avp));
+    stop(now, ctx,
+         result_code(wire::StopCcnResult::general_error, what,
+                     wire::GeneralError::unknown_mandatory_avp));
     return;
   }
-  if (*type == MessageType::StopCCN) return on_stopccn(now, ctx, m);
-
-  switch (state_) {
-    case State::idle:
-      if (*type == MessageType::SCCRQ) return on_sccrq(now, ctx, m);
-      break;
-    case State::wait_ctl_reply:
-      if (*type == MessageType::SCCRP) return on_sccrp(now, ctx, m);
-      break;
-    case State::wait_ctl_conn:
-      if (*type == MessageType::SCCCN) return on_scccn(now, ctx, m);
-      break;
-    case State::established:
-      if (*type == MessageType::HELLO) return;  // it only needs its ack
-      // RFC 4951 §3.2.1: a recovery tunnel carries nothing but set-up, Hello and StopCCN.
-      if (recovery_link_) return;
-      if (*type == MessageType::FSQ || *type == MessageType::FSR) {
-        // RFC 4951 §3.3 between ends that advertised failover capability only: a peer that did not
-        // cannot expect an answer, and one that is xl2tpd-like would clear the tunnel on an FSR
-        // (docs/peer-behaviour.md §1.4). Acknowledged by the channel, not answered.
-        if (!peer_capability_) {
-          ++ctx.out.counts.failover_messages_ignored;
-          return;
-        }
-        return on_session_query(now, ctx, m);
-      }
-      if (wire::is_session_scoped(*type)) return on_session_message(now, ctx, m);
-      break;
-    case State::closing:
-    case State::stopped:
-    case State::dead:
-      return;  // only the channel's acks matter now
-  }
-  // §7.2.1: a message the state table does not allow clears the tunnel.
-  close(now, ctx,
-        result_code(wire::StopCcnResult::fsm_error,
-                    std::string(wire::name(*type)) + " in state " + std::string(name(state_))));
+  auto [event, refusal] = classify(m, *type);
+  perform(now, ctx, event, {.message = &m, .result = std::move(refusal)});
 }
 
-void Tunnel::on_sccrq(Time now, TunnelContext& ctx, const ControlMessage& m) {
-  if (!learn_peer(now, ctx, m)) return;
+std::pair<ConnectionEvent, std::optional<ResultCode>> Tunnel::classify(const ControlMessage& m,
+                                                                       MessageType type) const {
+  using enum ConnectionEvent;
+  std::optional<ResultCode> refusal = refusal_of(m, type);
+  switch (type) {
+    case MessageType::SCCRQ:
+      return {refusal ? receive_sccrq_not_acceptable : receive_sccrq_acceptable, refusal};
+    case MessageType::SCCRP:
+      return {refusal ? receive_sccrp_not_acceptable : receive_sccrp_acceptable, refusal};
+    case MessageType::SCCCN:
+      return {refusal ? receive_scccn_not_acceptable : receive_scccn_acceptable, refusal};
+    case MessageType::StopCCN:
+      return {receive_stopccn, std::nullopt};
+    default:
+      break;
+  }
+  // Once set up, a recovery tunnel carries nothing but Hello and StopCCN (RFC 4951 §3.2.1).
+  if (recovery_link_ && state_ == State::established && recovery_link_->ignores(type)) {
+    return {receive_beyond_recovery, std::nullopt};
+  }
+  if (type == MessageType::HELLO) return {receive_hello, std::nullopt};
+  if (type == MessageType::FSQ || type == MessageType::FSR) {
+    return {receive_session_query, std::nullopt};
+  }
+  HL2TP_INVARIANT(wire::is_session_scoped(type));  // every known type is one of the above
+  return {receive_call_message, std::nullopt};
+}
+
+void Tunnel::perform(Time now, TunnelContext& ctx, ConnectionEvent event, ConnectionInput in) {
+  const ConnectionRow& row = connection_row(state_, event);
+  switch (row.action) {
+    case ConnectionAction::none:
+      break;
+    case ConnectionAction::send_sccrq:
+      send_sccrq(now, ctx);
+      break;
+    case ConnectionAction::send_sccrp:
+      send_sccrp(now, ctx, *in.message);
+      break;
+    case ConnectionAction::send_scccn_open_calls:
+      send_scccn(now, ctx, *in.message);
+      established(now, ctx);
+      break;
+    case ConnectionAction::open_calls:
+      established(now, ctx);
+      break;
+    case ConnectionAction::refuse:
+      // The peer's tunnel ID, from its SCCRQ or SCCRP, is where our StopCCN goes.
+      if (in.message->type() != MessageType::SCCCN) learn_peer(*in.message);
+      stop(now, ctx, std::move(*in.result));
+      break;
+    case ConnectionAction::stop:
+      stop(now, ctx, std::move(*in.result));
+      break;
+    case ConnectionAction::refuse_out_of_place:
+      stop(now, ctx,
+           result_code(wire::StopCcnResult::fsm_error,
+                       std::string(wire::name(*in.message->type())) + " in state " +
+                           std::string(name(state_))));
+      break;
+    case ConnectionAction::clean_up:
+      on_stopccn(now, ctx, *in.message);
+      break;
+    case ConnectionAction::to_call:
+      on_session_message(now, ctx, *in.message);
+      break;
+    case ConnectionAction::to_recovery:
+      on_session_query(now, ctx, *in.message);
+      break;
+  }
+  // The row's new state; the RFC's clean-up is `dead` at once when no StopCCN can reach the peer.
+  HL2TP_INVARIANT(state_ == row.next || (row.next == State::closing && state_ == State::dead));
+}
+
+void Tunnel::send_sccrq(Time now, TunnelContext& ctx) {
+  ControlMessage sccrq = start_control_message(MessageType::SCCRQ);
+  if (tie_breaker_) sccrq.add<AvpType::TieBreaker>(*tie_breaker_);
+  if (auto challenge = take_challenge(ctx)) sccrq.add<AvpType::Challenge>(std::move(*challenge));
+  enter(ctx, State::wait_ctl_reply);
+  setup_deadline_ = now + setup_timeout();
+  send(now, ctx, std::move(sccrq));
+}
+
+void Tunnel::send_sccrp(Time now, TunnelContext& ctx, const ControlMessage& sccrq) {
+  learn_peer(sccrq);
   ControlMessage sccrp = start_control_message(MessageType::SCCRP);
-  if (!answer_challenge(now, ctx, m, MessageType::SCCRP, sccrp)) return;
+  answer_challenge(sccrq, MessageType::SCCRP, sccrp);
   if (auto challenge = take_challenge(ctx)) sccrp.add<AvpType::Challenge>(std::move(*challenge));
   enter(ctx, State::wait_ctl_conn);
   // A recovery tunnel we answer waits for its SCCCN no longer than the failed end waits for our
@@ -343,25 +375,12 @@ void Tunnel::on_sccrq(Time now, TunnelContext& ctx, const ControlMessage& m) {
   send(now, ctx, std::move(sccrp));
 }
 
-void Tunnel::on_sccrp(Time now, TunnelContext& ctx, const ControlMessage& m) {
-  if (!learn_peer(now, ctx, m)) return;
-  if (!response_is_valid(m, MessageType::SCCRP)) {
-    return close(now, ctx,
-                 result_code(wire::StopCcnResult::not_authorized, "challenge response mismatch"));
-  }
-  if (recovery_link_) recovery_link_->read_reply(m);
+void Tunnel::send_scccn(Time now, TunnelContext& ctx, const ControlMessage& sccrp) {
+  learn_peer(sccrp);
+  if (recovery_link_) recovery_link_->read_reply(sccrp);
   ControlMessage scccn = wire::make_scccn();
-  if (!answer_challenge(now, ctx, m, MessageType::SCCCN, scccn)) return;
+  answer_challenge(sccrp, MessageType::SCCCN, scccn);
   send(now, ctx, std::move(scccn));
-  established(now, ctx);
-}
-
-void Tunnel::on_scccn(Time now, TunnelContext& ctx, const ControlMessage& m) {
-  if (!response_is_valid(m, MessageType::SCCCN)) {
-    return close(now, ctx,
-                 result_code(wire::StopCcnResult::not_authorized, "challenge response mismatch"));
-  }
-  established(now, ctx);
 }
 
 void Tunnel::established(Time now, TunnelContext& ctx) {
@@ -414,7 +433,7 @@ void Tunnel::end_sessions(TunnelContext& ctx, const std::string& reason, bool st
   setup_deadlines_.clear();
 }
 
-void Tunnel::close(Time now, TunnelContext& ctx, ResultCode result) {
+void Tunnel::stop(Time now, TunnelContext& ctx, ResultCode result) {
   if (state_ == State::closing || state_ == State::stopped || state_ == State::dead) return;
   end_sessions(ctx, "tunnel closed", /*stopccn_pending=*/peer_id_ != 0);
   announce(ctx, {EventKind::tunnel_closed, local_id_, 0, result, "closed by us"});
@@ -477,7 +496,7 @@ void Tunnel::handle_timeout(Time now, TunnelContext& ctx) {
   if (state_ == State::stopped && hold_until_ && *hold_until_ <= now) enter(ctx, State::dead);
   if ((state_ == State::wait_ctl_reply || state_ == State::wait_ctl_conn) && setup_deadline_ &&
       *setup_deadline_ <= now) {
-    close(now, ctx, result_code(wire::StopCcnResult::general_error, "tunnel set-up timed out"));
+    stop(now, ctx, result_code(wire::StopCcnResult::general_error, "tunnel set-up timed out"));
   }
   if (state_ == State::established) expire_setups(now, ctx);
   if (state_ == State::established && hello_due_ && *hello_due_ <= now) {

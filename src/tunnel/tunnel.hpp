@@ -20,23 +20,12 @@
 #include "failover/tunnel_recovery.hpp"
 #include "session/session.hpp"
 #include "tunnel/checkpoint.hpp"
+#include "tunnel/connection_table.hpp"
 #include "tunnel/peer_session_index.hpp"
 #include "tunnel/tunnel_output.hpp"
 #include "tunnel/tunnel_settings.hpp"
 
 namespace hl2tp::tunnel {
-
-enum class State : std::uint8_t {
-  idle,            // recipient, before its SCCRQ is processed
-  wait_ctl_reply,  // originator: SCCRQ sent
-  wait_ctl_conn,   // recipient: SCCRP sent
-  established,
-  closing,  // our StopCCN is on its way
-  stopped,  // StopCCN exchanged: kept only to re-ack retransmissions (§5.7)
-  dead,     // to be removed
-};
-
-std::string_view name(State state);
 
 // What a tunnel is given for one call: the engine's random source, the output every call appends
 // to, and how many sessions it may hold now (the engine's limit less the other tunnels' sessions).
@@ -140,7 +129,7 @@ class Tunnel {
   // WEN (§6.14, LAC to LNS) or SLI (§6.15, LNS to LAC) on an established session.
   bool send_call_info(Time now, TunnelContext& ctx, std::uint16_t session_id,
                       wire::ControlMessage message);
-  // StopCCN (§5.7): every session goes with the tunnel.
+  // A local close (§7.2.1 "Admin Tunnel Close"): StopCCN (§5.7), every session going with it.
   void close(Time now, TunnelContext& ctx, wire::ResultCode result);
   // Gone without a word (a lost tie breaker, §7.2): sessions still waiting are returned to the
   // caller so that they can ride on the winning tunnel.
@@ -187,17 +176,30 @@ class Tunnel {
   // A tunnel of a previous incarnation, as its record describes it, in `state`.
   static Tunnel from_record(std::shared_ptr<const TunnelSettings> settings,
                             const TunnelEstablished& record, State state);
+  // A message the channel delivered: the checks of §4.1 and §4.4.1, then its row of §7.2.1.
   void process(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
+  // The §7.2.1 event a message is, and why it is not acceptable, if it is not.
+  std::pair<ConnectionEvent, std::optional<wire::ResultCode>> classify(
+      const wire::ControlMessage& m, wire::MessageType type) const;
+  std::optional<wire::ResultCode> refusal_of(const wire::ControlMessage& m,
+                                             wire::MessageType type) const;
+  struct ConnectionInput {
+    const wire::ControlMessage* message = nullptr;  // for the receive events
+    std::optional<wire::ResultCode> result;         // a refusal's, or a local close's
+  };
+  // Looks up the row for the state and the event (connection_table.hpp) and carries it out.
+  void perform(Time now, TunnelContext& ctx, ConnectionEvent event, ConnectionInput in);
   wire::ControlMessage start_control_message(wire::MessageType type) const;  // SCCRQ or SCCRP
-  // Takes the peer's tunnel ID, window and host name from its SCCRQ/SCCRP; false if refused.
-  bool learn_peer(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
-  // Adds the Challenge Response the peer's Challenge asks for; false (tunnel refused) without a
-  // secret.
-  bool answer_challenge(Time now, TunnelContext& ctx, const wire::ControlMessage& m,
-                        wire::MessageType carried_in, wire::ControlMessage& reply);
-  void on_sccrq(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
-  void on_sccrp(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
-  void on_scccn(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
+  // Takes the peer's tunnel ID, window and host name from its SCCRQ/SCCRP.
+  void learn_peer(const wire::ControlMessage& m);
+  // Adds the Challenge Response the peer's Challenge asks for, if it sent one.
+  void answer_challenge(const wire::ControlMessage& m, wire::MessageType carried_in,
+                        wire::ControlMessage& reply) const;
+  void send_sccrq(Time now, TunnelContext& ctx);
+  void send_sccrp(Time now, TunnelContext& ctx, const wire::ControlMessage& sccrq);
+  void send_scccn(Time now, TunnelContext& ctx, const wire::ControlMessage& sccrp);
+  // "Send StopCCN, Clean up" (§5.7): every session goes with the tunnel.
+  void stop(Time now, TunnelContext& ctx, wire::ResultCode result);
   void on_stopccn(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
   void on_session_message(Time now, TunnelContext& ctx, const wire::ControlMessage& m);
   void on_call_request(Time now, TunnelContext& ctx, const wire::ControlMessage& m);

@@ -14,6 +14,8 @@ template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
 };
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;  // clang 14 deduces no aggregate's arguments without it
 
 EventKind event_kind(failover::Notice notice) {
   switch (notice) {
@@ -123,6 +125,13 @@ void Tunnel::open_recovery(Time now, TunnelContext& ctx, wire::TieBreakerValue t
 }
 
 void Tunnel::on_session_query(Time now, TunnelContext& ctx, const wire::ControlMessage& m) {
+  // RFC 4951 §3.3 between ends that advertised failover capability only: a peer that did not
+  // cannot expect an answer, and one that is xl2tpd-like would clear the tunnel on an FSR
+  // (docs/peer-behaviour.md §1.4). Acknowledged by the channel, not answered.
+  if (!peer_capability_) {
+    ++ctx.out.counts.failover_messages_ignored;
+    return;
+  }
   if (m.type() == wire::MessageType::FSQ) return act(now, ctx, recovery_.on_fsq(m, sessions_));
   act(now, ctx, recovery_.on_fsr(m, sessions_));
   act(now, ctx, recovery_.check(now, channel_));

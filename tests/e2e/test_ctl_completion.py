@@ -6,8 +6,8 @@ For every command of hl2tpctl, what completion/hl2tpctl.bash offers is checked a
 subcommands, each positional's choices, and the options (the completion also offers the options
 that every command passes through to the top level, and nothing else). The states offered after
 --state are checked against the names the engine gives its states (name(State) in
-src/tunnel/tunnel.cpp and src/session/session.cpp). Tunnel and session IDs are completed from a
-stand-in daemon (test_ctl_output.StandIn).
+src/tunnel/connection_table.cpp and src/session/session.cpp). Tunnel and session IDs are
+completed from a stand-in daemon (test_ctl_output.StandIn).
 """
 import os
 import re
@@ -103,7 +103,7 @@ def main():
         path = os.path.join(workdir, "standin.sock")
         standin = out.StandIn(path)
         standin.start()
-        for command, source in ((("show", "tunnel"), "src/tunnel/tunnel.cpp"),
+        for command, source in ((("show", "tunnel"), "src/tunnel/connection_table.cpp"),
                                 (("show", "session"), "src/session/session.cpp")):
             offered, states = complete([*command, "--state", ""]), state_names(source)
             check(len(states) > 3 and offered == states,

@@ -9,6 +9,7 @@
 #include "base/invariant.hpp"
 #include "engine/endpoint.hpp"
 #include "engine/unsent_calls.hpp"
+#include "failover/recovery_race.hpp"
 #include "failover/recovery_request.hpp"
 #include "failover/suggested_reset.hpp"
 
@@ -272,41 +273,30 @@ void Endpoint::on_recovery_request(Time now, const PeerAddress& from, const Peer
   if (auto why = failover::refusal(named, from, ids)) return refuse(std::move(*why));
   const std::uint16_t old_id = it->first;
 
-  // Recovery tunnels for the same old tunnel: ours (both ends failed, Appendix B) is decided by the
-  // Tie Breaker, the lower value winning; the peer's earlier attempt gives way to this one.
+  // Recovery tunnels for the same old tunnel (Appendix B): failover/recovery_race.hpp decides.
   const auto* theirs = sccrq.get<AvpType::TieBreaker>();
-  std::vector<std::uint16_t> superseded;
+  std::vector<failover::RacingTunnel> racing;
   for (auto [linked, last] = recovery_tunnels_.equal_range(old_id); linked != last; ++linked) {
-    const std::uint16_t id = linked->second;
-    tunnel::Tunnel& t = tunnels_.at(id);
-    const auto& link = t.recovery_link();
-    HL2TP_INVARIANT(link && link->old_tunnel_id() == old_id);
+    const tunnel::Tunnel& t = tunnels_.at(linked->second);
+    HL2TP_INVARIANT(t.recovery_link() && t.recovery_link()->old_tunnel_id() == old_id);
     if (t.state() == tunnel::State::dead) continue;
-    const bool we_win =
-        t.originator() && t.tie_breaker() && (theirs == nullptr || *t.tie_breaker() < *theirs);
-    if (link->stage() == failover::RecoveryLink::Stage::completed) {
-      // Our recovery tunnel for this tunnel is done (it lingers for its StopCCN hold). A request
-      // it beat in its round is the peer's own attempt, which the peer discarded on our SCCRQ: a
-      // copy still in flight. Answering it would suggest a second reset the peer never takes
-      // (found by the campaign, seed 30370); the peer has discarded that tunnel and needs no
-      // answer. Any other request is a new round: the peer failed again, perhaps in its turn just
-      // after helping us, and whichever Tie Breaker wins, it is answered. (Refusing those that
-      // lost to the lingering tunnel sent a helper that fails in its turn to silent failover,
-      // after its recovery tunnel's 10 s once the refusals' rate limit was reached.)
-      if (theirs && link->beat(*theirs)) {
-        ++stats_.stale_recovery_requests;
-        return;
-      }
-      continue;
-    }
-    if (we_win && t.state() == tunnel::State::wait_ctl_reply) {
-      ++stats_.tie_breaker_won;  // the peer discards its recovery tunnel and answers ours
-      if (theirs) t.note_beaten_request(*theirs);
-      return;
-    }
-    if (t.originator()) ++stats_.tie_breaker_lost;
-    superseded.push_back(id);
+    racing.push_back({linked->second, t.originator(), t.tie_breaker(),
+                      t.state() == tunnel::State::wait_ctl_reply, &*t.recovery_link()});
   }
+  const failover::RaceVerdict race = failover::weigh_request(racing, theirs);
+  stats_.tie_breaker_lost += race.ours_lost;
+  switch (race.kind) {
+    case failover::RaceVerdict::Kind::stale_copy:
+      ++stats_.stale_recovery_requests;
+      return;
+    case failover::RaceVerdict::Kind::ours_wins:
+      ++stats_.tie_breaker_won;  // the peer discards its recovery tunnel and answers ours
+      if (theirs) tunnels_.at(*race.winner).note_beaten_request(*theirs);
+      return;
+    case failover::RaceVerdict::Kind::answer:
+      break;
+  }
+  const std::vector<std::uint16_t>& superseded = race.superseded;
   tunnel::Tunnel& old = tunnels_.at(old_id);
   auto suggestion = failover::suggest_reset(old.channel(), old.settings().channel.receive_window,
                                             old.peer_window(), old.suggestion(), from, to);

@@ -35,6 +35,7 @@ const tunnel::Tunnel& only_tunnel(const engine::Endpoint& endpoint) {
 LacLnsPair::LacLnsPair(std::uint64_t seed, engine::EndpointConfig lac_cfg,
                        engine::EndpointConfig lns_cfg, std::size_t trace_capacity)
     : sim(seed, trace_capacity) {
+  sim.check_engines_after_each_step(true);
   lac = sim.add_endpoint(kLacAddress, std::move(lac_cfg));
   lns = sim.add_endpoint(kLnsAddress, std::move(lns_cfg));
 }

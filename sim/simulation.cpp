@@ -147,8 +147,16 @@ bool Simulation::step(Time limit) {
   } else {
     n.endpoint->handle_datagram(now_, s.from, n.address, s.bytes);
   }
+  if (check_engines_) check_engine(*n.endpoint);
   pump(s.node);
   return true;
+}
+
+void Simulation::check_engine(const engine::Endpoint& endpoint) {
+  const std::size_t size = endpoint.tunnels().size() + endpoint.session_count();
+  if (++steps_since_check_ < 1 + size / kCheckEvery) return;
+  steps_since_check_ = 0;
+  endpoint.check_invariants();
 }
 
 void Simulation::run_for(Duration d) {

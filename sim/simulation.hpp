@@ -48,6 +48,14 @@ class Simulation {
     }
   }
 
+  // An endpoint's check_invariants() after the steps it takes: a violation throws
+  // InvariantViolation out of the step, which the campaign reports with its seed. A check costs
+  // O(tunnels + sessions): after every step while an endpoint holds up to kCheckEvery of them, and
+  // past that after every (size / kCheckEvery)th step, so that a run of a hundred thousand
+  // sessions stays linear. The tests and campaigns turn it on, benchmarks do not.
+  void check_engines_after_each_step(bool on) { check_engines_ = on; }
+  static constexpr std::size_t kCheckEvery = 256;
+
   // The node's process dies now: its endpoint is gone, what its store had not committed is lost,
   // and datagrams that reach it are dropped until restart().
   void crash(NodeId node);
@@ -81,6 +89,7 @@ class Simulation {
   template <typename F>
   auto command(NodeId node, F&& f) {
     auto result = f(*nodes_.at(node).endpoint, now_);
+    if (check_engines_) check_engine(*nodes_.at(node).endpoint);
     pump(node);
     return result;
   }
@@ -125,6 +134,9 @@ class Simulation {
   std::uint64_t seed_;
   bool with_store_;
   bool keep_checkpoint_log_;
+  bool check_engines_ = false;
+  std::size_t steps_since_check_ = 0;
+  void check_engine(const engine::Endpoint& endpoint);
   std::mt19937_64 rng_;
   Time now_{};
   std::uint64_t sequence_ = 0;

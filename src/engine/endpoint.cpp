@@ -509,4 +509,35 @@ EndpointStats Endpoint::stats() const {
   return s;
 }
 
+void Endpoint::check_invariants() const {
+  std::size_t sessions = 0;
+  std::size_t filed = 0;
+  for (const auto& [id, t] : tunnels_) {
+    HL2TP_INVARIANT(id == t.local_id() && id != 0 && t.state() != tunnel::State::dead);
+    t.check_invariants();
+    HL2TP_INVARIANT(t.filed_sessions == t.sessions().size());  // settled after every call
+    sessions += t.sessions().size();
+    if (t.filed_deadline) {
+      HL2TP_INVARIANT(timers_.contains({*t.filed_deadline, id}));
+      ++filed;
+    }
+    if (const auto& link = t.recovery_link()) {
+      auto [first, last] = recovery_tunnels_.equal_range(link->old_tunnel_id());
+      HL2TP_INVARIANT(std::any_of(first, last, [&](const auto& e) { return e.second == id; }));
+    }
+  }
+  HL2TP_INVARIANT(sessions == total_sessions_);
+  HL2TP_INVARIANT(filed == timers_.size());
+  for (const auto& [key, id] : by_remote_) {
+    auto it = tunnels_.find(id);
+    HL2TP_INVARIANT(it != tunnels_.end() && !it->second.originator() &&
+                    it->second.peer_id() == key.peer_tunnel_id);
+  }
+  for (std::uint16_t id : awaiting_reply_) {
+    auto it = tunnels_.find(id);
+    HL2TP_INVARIANT(it != tunnels_.end() && it->second.state() == tunnel::State::wait_ctl_reply);
+  }
+  HL2TP_INVARIANT(recovery_tunnels_.size() <= tunnels_.size());
+}
+
 }  // namespace hl2tp::engine

@@ -87,6 +87,10 @@ class Endpoint {
   const tunnel::Tunnel* find_tunnel(std::uint16_t tunnel_id) const;
   const std::unordered_map<std::uint16_t, tunnel::Tunnel>& tunnels() const { return tunnels_; }
   std::size_t session_count() const { return total_sessions_; }
+  // The engine's tables agree with each other and with every tunnel (base/invariant.hpp): its
+  // session count, the timers, the indexes by peer and of recovery tunnels, and each tunnel's own.
+  // O(tunnels + sessions), for the simulator to call between steps; throws InvariantViolation.
+  void check_invariants() const;
   EndpointStats stats() const;  // O(tunnels): sums the channels' and recoveries' counters
   std::uint64_t recoveries_completed() const {  // O(1)
     return output_.counts.recoveries_completed;

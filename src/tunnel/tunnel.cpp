@@ -429,6 +429,7 @@ void Tunnel::end_sessions(TunnelContext& ctx, const std::string& reason, bool st
   for (auto& [id, s] : sessions_)
     ctx.out.event(session_event(EventKind::session_closed, s, std::nullopt, reason));
   sessions_.clear();
+  waiting_.clear();
   established_by_peer_.clear();
   setup_deadlines_.clear();
 }

@@ -167,6 +167,11 @@ class Tunnel {
   // A recipient's tunnel is made with the SCCRQ's destination as its local address.
   void set_local(const PeerAddress& to) { local_ = to; }
 
+  // The tunnel's own consistency (base/invariant.hpp): its sessions under their own IDs, the
+  // index of established ones by peer ID exact (one owner per peer session ID), nothing held by a
+  // tunnel that can no longer carry calls. O(sessions): the simulator checks it after every step.
+  void check_invariants() const;
+
   // The engine's bookkeeping: the deadline under which this tunnel is filed, and how many of its
   // sessions the engine's total counts.
   std::optional<Time> filed_deadline;

@@ -274,4 +274,27 @@ bool Tunnel::send_call_info(Time now, TunnelContext& ctx, std::uint16_t session_
   return true;
 }
 
+void Tunnel::check_invariants() const {
+  std::size_t established = 0;
+  for (const auto& [id, s] : sessions_) {
+    HL2TP_INVARIANT(id == s.local_id() && id != 0);  // §5.3: 0 is never a session's ID
+    if (s.state() != session::State::established) continue;
+    ++established;
+    HL2TP_INVARIANT(established_by_peer_.find(s.peer_id()) == std::optional(id));
+  }
+  HL2TP_INVARIANT(established_by_peer_.size() == established);
+  HL2TP_INVARIANT(sessions_.size() <= 0xFFFF);
+  // A tunnel that has sent or taken its StopCCN, or a recovery tunnel, carries no call.
+  if (state_ == State::closing || state_ == State::stopped || state_ == State::dead ||
+      recovery_link_) {
+    HL2TP_INVARIANT(sessions_.empty());
+    HL2TP_INVARIANT(waiting_.empty());
+  }
+  // Only an established tunnel with a peer can be in the store.
+  if (checkpointed_) HL2TP_INVARIANT(peer_id_ != 0 && !recovery_link_);
+  // The failed end's recovery concerns tunnels rebuilt from the store, the helping end's suggestion
+  // established ones.
+  if (recovery_.recovering() || recovery_.suggestion()) HL2TP_INVARIANT(!recovery_link_);
+}
+
 }  // namespace hl2tp::tunnel

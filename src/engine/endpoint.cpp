@@ -523,7 +523,8 @@ void Endpoint::check_invariants() const {
     }
     if (const auto& link = t.recovery_link()) {
       auto [first, last] = recovery_tunnels_.equal_range(link->old_tunnel_id());
-      HL2TP_INVARIANT(std::any_of(first, last, [&](const auto& e) { return e.second == id; }));
+      const std::uint16_t linked = id;  // clang 14 captures no structured binding
+      HL2TP_INVARIANT(std::any_of(first, last, [&](const auto& e) { return e.second == linked; }));
     }
   }
   HL2TP_INVARIANT(sessions == total_sessions_);

@@ -117,8 +117,9 @@ class Endpoint {
   void on_recovery_request(Time now, const PeerAddress& from, const PeerAddress& to,
                            wire::ControlMessage sccrq,
                            std::shared_ptr<const tunnel::TunnelSettings> settings);
-  void take_up_suggested_reset(Time now, tunnel::Tunnel& t, const PeerAddress& from,
-                               const PeerAddress& to);
+  void take_up_suggested_reset(
+      Time now, tunnel::Tunnel& t, const PeerAddress& from, const PeerAddress& to,
+      std::optional<wire::SuggestedControlSequence> replaced = std::nullopt);
   // A recovery tunnel still working for the old tunnel (not done, not superseded, not closing):
   // of either end, or only one we opened.
   std::optional<std::uint16_t> recovery_tunnel_for(std::uint16_t old_tunnel_id,

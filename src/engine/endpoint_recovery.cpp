@@ -348,11 +348,12 @@ std::optional<std::uint16_t> Endpoint::recovery_tunnel_for(std::uint16_t old_tun
 }
 
 void Endpoint::take_up_suggested_reset(Time now, tunnel::Tunnel& t, const PeerAddress& from,
-                                       const PeerAddress& to) {
+                                       const PeerAddress& to,
+                                       std::optional<wire::SuggestedControlSequence> replaced) {
   ++stats_.peer_recoveries_completed;
   const PeerAddress before = t.peer();
   auto ctx = context(&t);
-  t.take_up_suggested_reset(now, ctx, from, to.unspecified() ? t.local() : to);
+  t.take_up_suggested_reset(now, ctx, from, to.unspecified() ? t.local() : to, replaced);
   if (t.peer() == before || t.originator()) return;
   // It moved (the peer recovered from another port): a retransmitted SCCRQ of the peer's now
   // comes from the new address.
@@ -383,6 +384,14 @@ void Endpoint::judge_suggestion(Time now, tunnel::Tunnel& t, const wire::Control
       break;
     }
     case failover::SuggestionVerdict::undecided:
+      // Or the peer reset to a suggestion this one replaced, and its request for this one came
+      // to nothing (its recovery fell back to silent failover on the numbering it had stored).
+      if (recovery_tunnel_for(t.local_id(), false)) break;
+      if (auto replaced =
+              failover::replaced_taken_up(t.replaced_suggestions(), message.header.nr)) {
+        ++stats_.replaced_suggestions_taken_up;
+        take_up_suggested_reset(now, t, from, to, *replaced);
+      }
       break;
   }
 }

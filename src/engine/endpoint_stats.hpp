@@ -44,6 +44,8 @@ struct EndpointStats {
   std::uint64_t recovery_requests_abandoned = 0;
   std::uint64_t recovery_suggestions_withdrawn = 0;
   std::uint64_t late_recovery_completions = 0;
+  // The peer came back on the numbering of a suggestion a newer request had replaced: reset to it.
+  std::uint64_t replaced_suggestions_taken_up = 0;
   // Calls that were being set up when we failed, found in the restored channels: gone.
   std::uint64_t calls_dropped_at_restart = 0;
   // Of their messages, the call requests (ICRQ/OCRQ) replaced by a HELLO (unsent_calls.hpp).

@@ -71,4 +71,12 @@ SuggestionVerdict judge(const failover::RecoverySuggestion& s, std::uint16_t nr,
   return SuggestionVerdict::undecided;
 }
 
+std::optional<wire::SuggestedControlSequence> replaced_taken_up(
+    const std::vector<wire::SuggestedControlSequence>& replaced, std::uint16_t nr) {
+  for (auto it = replaced.rbegin(); it != replaced.rend(); ++it) {
+    if (it->nr == nr) return *it;
+  }
+  return std::nullopt;
+}
+
 }  // namespace hl2tp::failover

@@ -5,6 +5,7 @@
 // procedure).
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "channel/control_channel.hpp"
 #include "failover/recovery_suggestion.hpp"
@@ -37,5 +38,12 @@ enum class SuggestionVerdict : std::uint8_t {
 // `expected_ns` before the message.
 SuggestionVerdict judge(const failover::RecoverySuggestion& suggestion, std::uint16_t nr,
                         std::uint16_t expected_ns);
+
+// A message that says nothing of the latest suggestion may still show the peer reset to one it
+// replaced: its Nr is that one's (only an end that reset to it can send it, as for the latest).
+// Asked only once no request of the peer's is open: while one is, the peer's live incarnation is
+// paused on this tunnel (RFC 4951 §3.2.1), and such an Nr can come only from a dead one.
+std::optional<wire::SuggestedControlSequence> replaced_taken_up(
+    const std::vector<wire::SuggestedControlSequence>& replaced, std::uint16_t nr);
 
 }  // namespace hl2tp::failover

@@ -116,6 +116,7 @@ RecoveryActions TunnelRecovery::reset(Time now, channel::ControlChannel& channel
   // ours must not reset the channel a second time (campaign, seed 65222). The reset's record
   // clears it in the store likewise.
   suggestion_.reset();
+  replaced_.clear();
   const std::vector<Bytes> flushed = channel.reset(now, ns, nr);
   RecoveryActions out = reconcile(now, flushed, sessions, secret, peer_capable);
   std::ranges::move(check(now, channel), std::back_inserter(out));
@@ -132,6 +133,10 @@ void TunnelRecovery::restore_suggestion(Time now, channel::ControlChannel& chann
 RecoveryActions TunnelRecovery::suggest(Time now, channel::ControlChannel& channel,
                                         RecoverySuggestion s) {
   if (!suggestion_) before_helping_ = status_;
+  if (suggestion_) {
+    if (replaced_.size() == kReplacedKept) replaced_.erase(replaced_.begin());
+    replaced_.push_back(suggestion_->scs);
+  }
   suggestion_ = s;
   channel.limit_transmission(now, s.transmit_limit);
   if (!recovering()) {
@@ -145,14 +150,17 @@ RecoveryActions TunnelRecovery::suggest(Time now, channel::ControlChannel& chann
 
 RecoveryActions TunnelRecovery::take_up(Time now, channel::ControlChannel& channel,
                                         const Sessions& sessions, const Bytes& secret,
-                                        bool peer_capable) {
+                                        bool peer_capable,
+                                        std::optional<wire::SuggestedControlSequence> earlier) {
   HL2TP_INVARIANT(suggestion_);
-  const RecoverySuggestion s = *suggestion_;
+  HL2TP_INVARIANT(!earlier || std::ranges::find(replaced_, *earlier) != replaced_.end());
+  const wire::SuggestedControlSequence scs = earlier.value_or(suggestion_->scs);
   suggestion_.reset();
+  replaced_.clear();
   const bool helped = status_.state == RecoveryState::helping;
   // §3.2.2: our next Ns is the failed end's Nr, our Nr its next Ns. The reset's record also
   // clears the suggestion in the store.
-  const std::vector<Bytes> flushed = channel.reset(now, s.scs.nr, s.scs.ns);
+  const std::vector<Bytes> flushed = channel.reset(now, scs.nr, scs.ns);
   RecoveryActions out = reconcile(now, flushed, sessions, secret, peer_capable);
   std::ranges::move(check(now, channel), std::back_inserter(out));
   if (helped && status_.duration()) {
@@ -167,6 +175,7 @@ RecoveryActions TunnelRecovery::withdraw(Time now, channel::ControlChannel& chan
                                          std::string reason) {
   HL2TP_INVARIANT(suggestion_);
   suggestion_.reset();
+  replaced_.clear();
   channel.limit_transmission(now, std::nullopt);
   if (status_.state == RecoveryState::helping) status_ = before_helping_;
   RecoveryActions out;

@@ -73,12 +73,21 @@ class TunnelRecovery {
   void restore_suggestion(Time now, channel::ControlChannel& channel, RecoverySuggestion s);
   // A recovery request was answered with `s`: the live tunnel transmits no Ns from its limit on.
   RecoveryActions suggest(Time now, channel::ControlChannel& channel, RecoverySuggestion s);
-  // The peer reset to our suggestion: so do we, then reconcile.
+  // The peer reset to our suggestion, or to `earlier`, one the suggestion replaced: so do we,
+  // then reconcile.
   RecoveryActions take_up(Time now, channel::ControlChannel& channel, const Sessions& sessions,
-                          const Bytes& secret, bool peer_capable);
+                          const Bytes& secret, bool peer_capable,
+                          std::optional<wire::SuggestedControlSequence> earlier = std::nullopt);
   // The peer goes on with the old numbering.
   RecoveryActions withdraw(Time now, channel::ControlChannel& channel, std::string reason);
   const std::optional<RecoverySuggestion>& suggestion() const { return suggestion_; }
+  // The suggestions a newer request of the peer's replaced, oldest first. An incarnation of the
+  // peer that reset to one of them durably, then failed again, comes back on that numbering if
+  // its next recovery falls back to silent failover (campaign, seed 5459821). Kept in memory
+  // only, and bounded: a restart of ours forgets them (the store keeps the latest suggestion).
+  const std::vector<wire::SuggestedControlSequence>& replaced_suggestions() const {
+    return replaced_;
+  }
 
   // --- Both ends: session reconciliation (§3.3) ---
   RecoveryActions on_fsq(const wire::ControlMessage& fsq, const Sessions& sessions);
@@ -124,6 +133,8 @@ class TunnelRecovery {
   std::uint16_t silent_target_ns_ = 0;            // probing: everything before it must be acked
   std::optional<RecoverySuggestion> suggestion_;  // helping end: a reset we suggested
   RecoveryStatus before_helping_;  // what status() said before the suggestion, for a withdrawal
+  std::vector<wire::SuggestedControlSequence> replaced_;
+  static constexpr std::size_t kReplacedKept = 4;
 };
 
 std::string_view name(TunnelRecovery::Phase phase);

@@ -67,8 +67,12 @@ class Tunnel {
   void await_suggested_reset(Time now, TunnelContext& ctx, failover::RecoverySuggestion suggestion);
   // Helping end: the peer reset to our suggestion (a valid SCCCN, or its use of the suggested Nr).
   // The peer's path is `from`/`to` from now on: a restarted peer may come back on another port.
-  void take_up_suggested_reset(Time now, TunnelContext& ctx, const PeerAddress& from,
-                               const PeerAddress& to);
+  void take_up_suggested_reset(
+      Time now, TunnelContext& ctx, const PeerAddress& from, const PeerAddress& to,
+      std::optional<wire::SuggestedControlSequence> replaced = std::nullopt);
+  const std::vector<wire::SuggestedControlSequence>& replaced_suggestions() const {
+    return recovery_.replaced_suggestions();
+  }
   // Helping end: the peer goes on with the old numbering.
   void withdraw_suggested_reset(Time now, TunnelContext& ctx, std::string reason);
   const std::optional<failover::RecoverySuggestion>& suggestion() const {

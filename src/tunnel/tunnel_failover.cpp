@@ -91,10 +91,12 @@ void Tunnel::await_suggested_reset(Time now, TunnelContext& ctx,
 }
 
 void Tunnel::take_up_suggested_reset(Time now, TunnelContext& ctx, const PeerAddress& from,
-                                     const PeerAddress& to) {
+                                     const PeerAddress& to,
+                                     std::optional<wire::SuggestedControlSequence> replaced) {
   follow_path(ctx, from, to);
   act(now, ctx,
-      recovery_.take_up(now, channel_, sessions_, settings_->secret, peer_capability_.has_value()));
+      recovery_.take_up(now, channel_, sessions_, settings_->secret, peer_capability_.has_value(),
+                        replaced));
   hello_due_ = now + settings_->hello_interval;
   flush(ctx);
 }

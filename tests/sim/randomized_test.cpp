@@ -125,6 +125,12 @@ TEST(CrashRunsRegression, seeds_that_once_failed) {
       {408148,
        "with SCCCN/ICCN/OCCN acked at once: a tunnel that died of loss was said to have its "
        "numbers apart (the peer's answers counted per message, not per back-off interval)"},
+      {5459821,
+       "the failed end reset to a suggestion, failed again, and fell back to silent failover on "
+       "it; the helper had replaced that suggestion with one for the newer request"},
+      {2083522, "the same, both ends failed"},
+      {7322419, "the same"},
+      {8373968, "the same"},
   };
   for (const auto& [seed, why] : seeds) {
     const sim::SeedRun run = run_seed(seed, /*with_crash=*/true);

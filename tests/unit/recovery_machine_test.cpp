@@ -6,6 +6,7 @@
 
 #include "base/invariant.hpp"
 #include "failover/recovery_race.hpp"
+#include "failover/suggested_reset.hpp"
 #include "failover/tunnel_recovery.hpp"
 #include "wire/message_builders.hpp"
 
@@ -97,6 +98,28 @@ TEST(TunnelRecovery, the_helping_end_records_its_suggestion_and_its_withdrawal) 
   EXPECT_EQ(count<RecordWithdrawal>(withdrawn), 1u);
   EXPECT_FALSE(channel.transmission_limit());
   EXPECT_EQ(r.status().state, RecoveryState::none);
+}
+
+TEST(TunnelRecovery, a_suggestion_replaced_by_a_newer_request_can_still_be_taken_up) {
+  channel::ControlChannel channel{channel::ChannelConfig{}};
+  TunnelRecovery r;
+  RecoverySuggestion first, second;
+  first.scs = {67, 74};
+  first.transmit_limit = 73;
+  second.scs = {131, 75};
+  second.transmit_limit = 73;
+  r.suggest(at(0), channel, first);
+  r.suggest(at(10), channel, second);  // the peer failed again and asked anew
+  ASSERT_EQ(r.replaced_suggestions().size(), 1u);
+  // A message with the first one's Nr: the peer reset to it.
+  const auto replaced = replaced_taken_up(r.replaced_suggestions(), 74);
+  ASSERT_TRUE(replaced);
+  EXPECT_FALSE(replaced_taken_up(r.replaced_suggestions(), 75));  // the latest: judge() says so
+  r.take_up(at(20), channel, {}, {}, true, *replaced);
+  EXPECT_EQ(channel.next_ns(), 74);  // our next Ns is the Nr the peer expects
+  EXPECT_EQ(channel.expected_ns(), 67);
+  EXPECT_FALSE(r.suggestion());
+  EXPECT_TRUE(r.replaced_suggestions().empty());
 }
 
 wire::TieBreakerValue tie_breaker(std::uint8_t first) {

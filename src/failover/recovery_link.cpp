@@ -16,18 +16,4 @@ void RecoveryLink::read_reply(const wire::ControlMessage& sccrp) {
   suggested_ = scs ? *scs : wire::SuggestedControlSequence{};
 }
 
-std::string_view name(RecoveryLink::Stage stage) {
-  switch (stage) {
-    case RecoveryLink::Stage::opening:
-      return "opening";
-    case RecoveryLink::Stage::established:
-      return "established";
-    case RecoveryLink::Stage::completed:
-      return "completed";
-    case RecoveryLink::Stage::superseded:
-      return "superseded";
-  }
-  return "?";
-}
-
 }  // namespace hl2tp::failover

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
-#include <string_view>
 #include <vector>
 
 #include "base/invariant.hpp"
@@ -84,7 +83,5 @@ class RecoveryLink {
   Stage stage_ = Stage::opening;
   std::vector<wire::TieBreakerValue> beaten_;
 };
-
-std::string_view name(RecoveryLink::Stage stage);
 
 }  // namespace hl2tp::failover

@@ -37,26 +37,6 @@ constexpr std::size_t kPairsPerMessage = 64;  // 64 × 16 octets: well inside an
 
 }  // namespace
 
-std::string_view name(TunnelRecovery::Phase phase) {
-  switch (phase) {
-    case Phase::none:
-      return "none";
-    case Phase::restored:
-      return "restored";
-    case Phase::awaiting_recovery_tunnel:
-      return "awaiting-recovery-tunnel";
-    case Phase::reconciling:
-      return "reconciling";
-    case Phase::probing:
-      return "probing";
-    case Phase::recovered:
-      return "recovered";
-    case Phase::failed:
-      return "failed";
-  }
-  return "?";
-}
-
 void TunnelRecovery::enter(Phase next) {
   HL2TP_INVARIANT(std::find(kTransitions.begin(), kTransitions.end(), std::pair{phase_, next}) !=
                   kTransitions.end());

@@ -137,6 +137,4 @@ class TunnelRecovery {
   static constexpr std::size_t kReplacedKept = 4;
 };
 
-std::string_view name(TunnelRecovery::Phase phase);
-
 }  // namespace hl2tp::failover

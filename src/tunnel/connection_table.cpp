@@ -125,8 +125,6 @@ static_assert(actions_match_new_states());
 
 }  // namespace
 
-const std::span<const ConnectionRow> kConnectionTable{kRows};
-
 const ConnectionRow& connection_row(State state, ConnectionEvent event) {
   for (const ConnectionRow& row : kRows) {
     if (row.state.contains(state) && row.event.contains(event)) return row;
@@ -151,35 +149,6 @@ std::string_view name(State state) {
       return "stopped";
     case State::dead:
       return "dead";
-  }
-  return "?";
-}
-
-std::string_view name(ConnectionEvent event) {
-  switch (event) {
-    case local_open_request:
-      return "local open request";
-    case admin_tunnel_close:
-      return "admin tunnel close";
-    case receive_sccrq_acceptable:
-    case receive_sccrq_not_acceptable:
-      return "SCCRQ";
-    case receive_sccrp_acceptable:
-    case receive_sccrp_not_acceptable:
-      return "SCCRP";
-    case receive_scccn_acceptable:
-    case receive_scccn_not_acceptable:
-      return "SCCCN";
-    case receive_stopccn:
-      return "StopCCN";
-    case receive_hello:
-      return "HELLO";
-    case receive_call_message:
-      return "call message";
-    case receive_session_query:
-      return "FSQ/FSR";
-    case receive_beyond_recovery:
-      return "message on a recovery tunnel";
   }
   return "?";
 }

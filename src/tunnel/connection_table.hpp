@@ -7,7 +7,6 @@
 // StopCCN is on its way), `stopped` (StopCCN exchanged, the state kept a full retransmission cycle
 // to acknowledge the peer's copies, §5.7) and `dead` (to be removed).
 #include <cstdint>
-#include <span>
 #include <string_view>
 
 #include "base/enum_set.hpp"
@@ -71,11 +70,7 @@ struct ConnectionRow {
   State next;
 };
 
-extern const std::span<const ConnectionRow> kConnectionTable;
-
 // The row for a state and an event; every pair has one (checked when the table is compiled).
 const ConnectionRow& connection_row(State state, ConnectionEvent event);
-
-std::string_view name(ConnectionEvent event);
 
 }  // namespace hl2tp::tunnel

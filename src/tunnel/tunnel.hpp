@@ -242,6 +242,8 @@ class Tunnel {
   bool response_is_valid(const wire::ControlMessage& m, wire::MessageType carried_in) const;
   std::uint16_t allocate_session_id(TunnelContext& ctx);
   void track_setup(Time now, std::uint16_t session_id);
+  // A call we placed or adopted: started now, or queued until the tunnel can carry it.
+  void start_or_wait(Time now, TunnelContext& ctx, session::Session& s);
   void expire_setups(Time now, TunnelContext& ctx);
   Duration stop_hold() const;
   Duration setup_timeout() const;

@@ -227,14 +227,20 @@ Result<std::uint16_t, std::string> Tunnel::open_session(Time now, TunnelContext&
   auto [it, inserted] =
       sessions_.emplace(id, session::Session(id, incoming ? session::Role::lac : session::Role::lns,
                                              direction, std::move(parameters)));
-  track_setup(now, id);
-  if (state_ == State::established && !recovering()) {
-    apply(now, ctx, it->second, it->second.start());
-  } else {
-    waiting_.push_back(id);
-  }
+  start_or_wait(now, ctx, it->second);
   flush(ctx);
   return id;
+}
+
+void Tunnel::start_or_wait(Time now, TunnelContext& ctx, session::Session& s) {
+  // §7.4.1/§7.5.2: a call goes out once the tunnel is established and not being recovered
+  // (docs/failover.md §3 step 2); until then it waits, in the order placed.
+  track_setup(now, s.local_id());
+  if (state_ == State::established && !recovering()) {
+    apply(now, ctx, s, s.start());
+  } else {
+    waiting_.push_back(s.local_id());
+  }
 }
 
 void Tunnel::adopt_waiting_session(Time now, TunnelContext& ctx, session::Session s) {
@@ -243,12 +249,7 @@ void Tunnel::adopt_waiting_session(Time now, TunnelContext& ctx, session::Sessio
       sessions_.contains(s.local_id()) ? allocate_session_id(ctx) : s.local_id();
   session::Session moved(id, s.role(), s.direction(), s.parameters());
   auto [it, inserted] = sessions_.emplace(id, std::move(moved));
-  track_setup(now, id);
-  if (state_ == State::established && !recovering()) {
-    apply(now, ctx, it->second, it->second.start());
-  } else {
-    waiting_.push_back(id);
-  }
+  start_or_wait(now, ctx, it->second);
   flush(ctx);
 }
 

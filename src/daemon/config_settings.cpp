@@ -41,7 +41,7 @@ constexpr Setting kSettings[] = {
      .min = 1, .max = 60'000},
     {.table = "limits", .key = "max-sessions", .type = T::integer, .default_value = "262144",
      .min = 1, .max = 100'000'000},
-    // Below 65535 so that a free session ID always exists within one lap (tunnel.cpp).
+    // Below 65535 so that a free session ID always exists within one lap (tunnel/call_set.cpp).
     {.table = "limits", .key = "max-sessions-per-tunnel", .type = T::integer,
      .default_value = "8192", .min = 1, .max = 65'000},
 

@@ -260,10 +260,10 @@ void Tunnel::process(Time now, TunnelContext& ctx, const ControlMessage& m) {
     // §4.1: an unrecognised M=1 AVP ends the session, or the tunnel for a tunnel message.
     const std::string what = "unknown mandatory AVP " + std::to_string(unknown->attribute_type);
     if (wire::is_session_scoped(*type) && m.header.session_id != 0) {
-      if (auto it = sessions_.find(m.header.session_id); it != sessions_.end()) {
-        apply(now, ctx, it->second,
-              it->second.close(result_code(wire::CdnResult::general_error, what,
-                                           wire::GeneralError::unknown_mandatory_avp)));
+      if (session::Session* s = calls_.find(m.header.session_id)) {
+        apply(now, ctx, *s,
+              s->close(result_code(wire::CdnResult::general_error, what,
+                                   wire::GeneralError::unknown_mandatory_avp)));
       }
       return;
     }
@@ -399,7 +399,7 @@ void Tunnel::established(Time now, TunnelContext& ctx) {
   channel_.journal().clear();  // what it held is in the state below
   record(ctx, TunnelEstablished{local_id_, peer_id_, peer_, originator_, peer_host_name_,
                                 peer_window_, peer_capability_, resync_method_, channel_.state(),
-                                session_id_limit_.value_or(next_session_id_.value_or(0)), local_});
+                                calls_.reserved_limit(), local_});
   hello_due_ = now + settings_->hello_interval;
   announce(ctx, {EventKind::tunnel_established, local_id_, 0, std::nullopt, peer_host_name_});
   start_waiting_calls(now, ctx);
@@ -426,12 +426,9 @@ void Tunnel::end_sessions(TunnelContext& ctx, const std::string& reason, bool st
     record(ctx, TunnelRemoved{local_id_});
     checkpointed_ = false;
   }
-  for (auto& [id, s] : sessions_)
+  for (const auto& [id, s] : calls_.sessions())
     ctx.out.event(session_event(EventKind::session_closed, s, std::nullopt, reason));
-  sessions_.clear();
-  waiting_.clear();
-  established_by_peer_.clear();
-  setup_deadlines_.clear();
+  calls_.clear();
 }
 
 void Tunnel::stop(Time now, TunnelContext& ctx, ResultCode result) {
@@ -452,17 +449,7 @@ void Tunnel::stop(Time now, TunnelContext& ctx, ResultCode result) {
 
 std::vector<session::Session> Tunnel::discard(TunnelContext& ctx) {
   // In the order they were placed, so that they go out so on the tunnel that takes them.
-  std::vector<session::Session> waiting;
-  for (std::uint16_t id : waiting_) {
-    if (auto it = sessions_.find(id); it != sessions_.end()) waiting.push_back(it->second);
-  }
-  for (auto& [id, s] : sessions_) {
-    if (std::find(waiting_.begin(), waiting_.end(), id) == waiting_.end()) waiting.push_back(s);
-  }
-  waiting_.clear();
-  sessions_.clear();
-  established_by_peer_.clear();
-  setup_deadlines_.clear();
+  std::vector<session::Session> waiting = calls_.take_all();
   enter(ctx, State::dead);
   return waiting;
 }
@@ -505,7 +492,7 @@ void Tunnel::handle_timeout(Time now, TunnelContext& ctx) {
     // A recovery under way holds it back for a while (failover/tunnel_recovery.hpp).
     if (recovery_.allows_hello(now, settings_->hello_interval)) send(now, ctx, wire::make_hello());
     act(now, ctx,
-        recovery_.on_hello_due(now, settings_->hello_interval, sessions_,
+        recovery_.on_hello_due(now, settings_->hello_interval, calls_.sessions(),
                                peer_capability_.has_value()));
     hello_due_ = now + settings_->hello_interval;
   }
@@ -520,18 +507,11 @@ std::optional<Time> Tunnel::next_deadline() const {
     if (t && (!next || *t < *next)) next = t;
   };
   if (state_ == State::established) consider(hello_due_);
-  if (state_ == State::established && !setup_deadlines_.empty()) {
-    consider(setup_deadlines_.begin()->first);
-  }
+  if (state_ == State::established) consider(calls_.next_setup_deadline());
   if (state_ == State::wait_ctl_reply || state_ == State::wait_ctl_conn) consider(setup_deadline_);
   if (state_ == State::stopped) consider(hold_until_);
   if (state_ == State::closing && channel_.quiet()) consider(Time{});  // move on to stopped now
   return next;
-}
-
-const session::Session* Tunnel::find_session(std::uint16_t session_id) const {
-  auto it = sessions_.find(session_id);
-  return it == sessions_.end() ? nullptr : &it->second;
 }
 
 }  // namespace hl2tp::tunnel

@@ -6,9 +6,7 @@
 #include <algorithm>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "base/invariant.hpp"
@@ -19,9 +17,9 @@
 #include "failover/recovery_link.hpp"
 #include "failover/tunnel_recovery.hpp"
 #include "session/session.hpp"
+#include "tunnel/call_set.hpp"
 #include "tunnel/checkpoint.hpp"
 #include "tunnel/connection_table.hpp"
-#include "tunnel/peer_session_index.hpp"
 #include "tunnel/tunnel_output.hpp"
 #include "tunnel/tunnel_settings.hpp"
 
@@ -151,8 +149,10 @@ class Tunnel {
   bool originator() const { return originator_; }
   const std::optional<wire::TieBreakerValue>& tie_breaker() const { return tie_breaker_; }
   const std::string& peer_host_name() const { return peer_host_name_; }
-  const std::unordered_map<std::uint16_t, session::Session>& sessions() const { return sessions_; }
-  const session::Session* find_session(std::uint16_t session_id) const;
+  const CallSet::Sessions& sessions() const { return calls_.sessions(); }
+  const session::Session* find_session(std::uint16_t session_id) const {
+    return calls_.find(session_id);
+  }
   const channel::ControlChannel& channel() const { return channel_; }
   std::uint16_t peer_window() const { return peer_window_; }
   const std::optional<wire::FailoverCapability>& peer_capability() const {
@@ -240,8 +240,8 @@ class Tunnel {
   void finish(TunnelContext& ctx, std::string reason);  // dead, with the event
   std::optional<Bytes> take_challenge(TunnelContext& ctx);
   bool response_is_valid(const wire::ControlMessage& m, wire::MessageType carried_in) const;
+  // A free session ID; a new block of them is recorded before any can reach the peer.
   std::uint16_t allocate_session_id(TunnelContext& ctx);
-  void track_setup(Time now, std::uint16_t session_id);
   // A call we placed or adopted: started now, or queued until the tunnel can carry it.
   void start_or_wait(Time now, TunnelContext& ctx, session::Session& s);
   void expire_setups(Time now, TunnelContext& ctx);
@@ -269,20 +269,8 @@ class Tunnel {
   std::optional<Time> hold_until_;
   std::optional<wire::ResultCode> close_result_;
   bool checkpointed_ = false;  // a TunnelEstablished record was emitted
-  std::unordered_map<std::uint16_t, session::Session> sessions_;
-  std::vector<std::uint16_t> waiting_;  // calls placed before the tunnel could carry them, in order
-  // Calls still being set up, by the time they must be established.
-  std::set<std::pair<Time, std::uint16_t>> setup_deadlines_;
-  // Session IDs are handed out in sequence from a random start, skipping those in use, so that an
-  // ID comes back only after 65535 others: a late CDN for a cleared call cannot hit a new call that
-  // took its ID (found by the randomized simulation, seed 23074; RFC 4951 §3.3 advises the same).
-  std::optional<std::uint16_t> next_session_id_;
-  std::optional<std::uint16_t> session_id_limit_;        // end of the durably reserved block
+  CallSet calls_;  // the calls it carries, their IDs, set-up deadlines and the waiting list
   std::optional<failover::RecoveryLink> recovery_link_;  // set on recovery tunnels only
-  // Peer session ID -> ours, for every established session: RFC 4951 §3.3's collision rule
-  // without a scan per call request. forget_session() keeps it in step with sessions_.
-  PeerSessionIndex established_by_peer_;
-  void forget_session(std::uint16_t id);
   failover::TunnelRecovery recovery_;
 };
 

@@ -16,8 +16,6 @@ using wire::MessageType;
 using wire::result_code;
 using wire::ResultCode;
 
-constexpr std::uint16_t kSessionIdBlock = 256;  // session IDs reserved durably at a time
-
 }  // namespace
 
 Event Tunnel::session_event(EventKind kind, const session::Session& s,
@@ -33,13 +31,9 @@ Event Tunnel::session_event(EventKind kind, const session::Session& s,
 void Tunnel::start_waiting_calls(Time now, TunnelContext& ctx) {
   // §7.4.1/§7.5.2: "tunnel-open" to the sessions waiting for it, in the order they were placed
   // (issue 13, point 13: the map's order sent them shuffled).
-  const std::vector<std::uint16_t> waiting = std::move(waiting_);
-  waiting_.clear();
-  for (std::uint16_t id : waiting) {
-    auto it = sessions_.find(id);
-    if (it != sessions_.end() && it->second.state() == session::State::wait_tunnel) {
-      apply(now, ctx, it->second, it->second.start());
-    }
+  for (std::uint16_t id : calls_.take_waiting()) {
+    session::Session* s = calls_.find(id);
+    if (s != nullptr && s->state() == session::State::wait_tunnel) apply(now, ctx, *s, s->start());
   }
 }
 
@@ -50,7 +44,7 @@ void Tunnel::on_call_request(Time now, TunnelContext& ctx, const ControlMessage&
                        result_code(wire::CdnResult::no_facilities_permanent,
                                    incoming ? "not an LNS" : "not a LAC"));
   }
-  if (sessions_.size() >= std::min<std::size_t>(settings_->max_sessions, ctx.session_cap)) {
+  if (calls_.size() >= std::min<std::size_t>(settings_->max_sessions, ctx.session_cap)) {
     ++ctx.out.counts.refused_sessions;
     return refuse_call(now, ctx, m,
                        result_code(wire::CdnResult::no_facilities_temporary, "session limit",
@@ -62,23 +56,21 @@ void Tunnel::on_call_request(Time now, TunnelContext& ctx, const ControlMessage&
   const std::uint16_t requested = *m.get<AvpType::AssignedSessionId>();
   // Looked up in an index: a scan of the tunnel's sessions per request made set-up quadratic
   // (100,000 calls over 16 tunnels: 5,500/s against 30,000/s for 10,000; issue 7's profile).
-  if (const std::optional<std::uint16_t> old = established_by_peer_.find(requested)) {
-    const std::uint16_t ours = *old;
-    auto held = sessions_.find(ours);
-    if (held != sessions_.end() && held->second.peer_id() == requested &&
-        held->second.state() == session::State::established) {
-      return act(now, ctx, recovery_.on_colliding_call(ours, requested));
-    }
+  if (const std::optional<std::uint16_t> ours = calls_.established_with_peer_id(requested)) {
+    return act(now, ctx, recovery_.on_colliding_call(*ours, requested));
   }
   const std::uint16_t id = allocate_session_id(ctx);
-  auto [it, inserted] = sessions_.emplace(
-      id,
+  session::Session& s = calls_.add(
       session::Session(id, incoming ? session::Role::lns : session::Role::lac,
                        incoming ? session::Direction::incoming : session::Direction::outgoing, {}));
-  track_setup(now, id);
-  apply(now, ctx, it->second, it->second.accept_request(m));
+  calls_.track_setup(now + settings_->session_setup_timeout, id);
+  apply(now, ctx, s, s.accept_request(m));
   // Our bearer is virtual: an outgoing call is answered at once (§7.5.1 wait-cs-answer → OCCN).
-  if (!incoming) apply(now, ctx, it->second, it->second.answer());
+  // (The first step may have ended the call: it is looked up again.)
+  if (!incoming) {
+    if (session::Session* answered = calls_.find(id))
+      apply(now, ctx, *answered, answered->answer());
+  }
 }
 
 void Tunnel::refuse_call(Time now, TunnelContext& ctx, const ControlMessage& request,
@@ -92,30 +84,25 @@ void Tunnel::refuse_call(Time now, TunnelContext& ctx, const ControlMessage& req
 void Tunnel::on_session_message(Time now, TunnelContext& ctx, const ControlMessage& m) {
   const MessageType type = *m.type();
   if (type == MessageType::ICRQ || type == MessageType::OCRQ) return on_call_request(now, ctx, m);
-  auto it = sessions_.find(m.header.session_id);
-  if (it == sessions_.end() && type == MessageType::CDN && m.header.session_id == 0) {
+  session::Session* s = calls_.find(m.header.session_id);
+  if (s == nullptr && type == MessageType::CDN && m.header.session_id == 0) {
     // §6.12: the peer may not know our ID yet; its Assigned Session ID names the call.
-    const std::uint16_t peer_session = *m.get<AvpType::AssignedSessionId>();
-    for (auto s = sessions_.begin(); s != sessions_.end(); ++s) {
-      if (s->second.peer_id() == peer_session) it = s;
-    }
+    s = calls_.find_by_peer_id(*m.get<AvpType::AssignedSessionId>());
   }
-  if (it == sessions_.end()) return disown_call(now, ctx, m);
+  if (s == nullptr) return disown_call(now, ctx, m);
   if (type == MessageType::CDN) {
     // §6.12: the CDN's Assigned Session ID is the sender's ID for the call. Once we know it, a CDN
     // naming another is about an earlier call that had this ID: stale, and only acked.
     const std::uint16_t peer_session = *m.get<AvpType::AssignedSessionId>();
-    if (it->second.peer_id() != 0 && peer_session != 0 && peer_session != it->second.peer_id()) {
-      return;
-    }
+    if (s->peer_id() != 0 && peer_session != 0 && peer_session != s->peer_id()) return;
   }
   if (type == MessageType::WEN || type == MessageType::SLI) {
     ctx.out.event(
         {type == MessageType::WEN ? EventKind::wan_error_notify : EventKind::set_link_info,
-         local_id_, it->first, std::nullopt, ""});
+         local_id_, s->local_id(), std::nullopt, ""});
     return;
   }
-  apply(now, ctx, it->second, it->second.receive(m));
+  apply(now, ctx, *s, s->receive(m));
 }
 
 void Tunnel::disown_call(Time now, TunnelContext& ctx, const ControlMessage& m) {
@@ -147,57 +134,27 @@ void Tunnel::apply(Time now, TunnelContext& ctx, session::Session& s, session::S
     record(ctx, SessionEstablished{local_id_, id, s.peer_id(), s.role(), s.direction(),
                                    s.parameters(), now});
     ctx.out.event(session_event(EventKind::session_established, s, std::nullopt, ""));
-    established_by_peer_.assign(s.peer_id(), id);
+    calls_.established(s);
   }
   if (step.ended) {
     if (s.was_established()) record(ctx, SessionRemoved{local_id_, id});
     ctx.out.event(session_event(EventKind::session_closed, s, step.ended, ""));
-    // Its set-up deadline, if any, is dropped lazily by expire_setups().
-    forget_session(id);
+    calls_.forget(id);
     recovery_.forget_session(id);  // nothing left to reconcile
   }
 }
 
-void Tunnel::forget_session(std::uint16_t id) {
-  auto it = sessions_.find(id);
-  if (it == sessions_.end()) return;
-  established_by_peer_.erase(it->second.peer_id(), id);
-  sessions_.erase(it);
-}
-
 std::uint16_t Tunnel::allocate_session_id(TunnelContext& ctx) {
-  if (!next_session_id_) {
-    std::byte raw[2];
-    ctx.random.fill(raw);
-    next_session_id_ = static_cast<std::uint16_t>((std::to_integer<unsigned>(raw[0]) << 8) |
-                                                  std::to_integer<unsigned>(raw[1]));
+  const CallSet::IdAllocation allocation = calls_.allocate_id(ctx.random);
+  if (allocation.reserved_up_to && checkpointed_) {
+    record(ctx, SessionIdsReserved{local_id_, *allocation.reserved_up_to});
   }
-  // §5.3: 0 is never assigned. max_sessions < 65535 guarantees a free ID within one lap.
-  for (std::uint32_t tries = 0; tries <= 0xFFFF; ++tries) {
-    if (!session_id_limit_ || *next_session_id_ == *session_id_limit_) {
-      // Reserve the next block durably before any ID of it can reach the peer (write-ahead):
-      // one record per block keeps this off the per-call cost.
-      session_id_limit_ = static_cast<std::uint16_t>(*next_session_id_ + kSessionIdBlock);
-      if (checkpointed_) record(ctx, SessionIdsReserved{local_id_, *session_id_limit_});
-    }
-    const std::uint16_t id = (*next_session_id_)++;
-    if (id != 0 && !sessions_.contains(id)) return id;
-  }
-  return 0;
-}
-
-void Tunnel::track_setup(Time now, std::uint16_t session_id) {
-  setup_deadlines_.insert({now + settings_->session_setup_timeout, session_id});
+  return allocation.id;
 }
 
 void Tunnel::expire_setups(Time now, TunnelContext& ctx) {
-  while (!setup_deadlines_.empty() && setup_deadlines_.begin()->first <= now) {
-    const std::uint16_t id = setup_deadlines_.begin()->second;
-    setup_deadlines_.erase(setup_deadlines_.begin());
-    auto it = sessions_.find(id);
-    if (it == sessions_.end() || it->second.state() == session::State::established) continue;
-    apply(now, ctx, it->second,
-          it->second.close(result_code(wire::CdnResult::timeout, "call set-up timed out")));
+  while (session::Session* s = calls_.take_expired_setup(now)) {
+    apply(now, ctx, *s, s->close(result_code(wire::CdnResult::timeout, "call set-up timed out")));
   }
 }
 
@@ -217,17 +174,16 @@ Result<std::uint16_t, std::string> Tunnel::open_session(Time now, TunnelContext&
   // recovered; the request waits (as before the tunnel's set-up) until the recovery completes,
   // bounded by the call set-up timeout.
   if (recovery_link_) return unexpected(std::string("not on a recovery tunnel"));
-  if (sessions_.size() >= std::min<std::size_t>(settings_->max_sessions, ctx.session_cap)) {
+  if (calls_.size() >= std::min<std::size_t>(settings_->max_sessions, ctx.session_cap)) {
     return unexpected(std::string("session limit"));
   }
   if (channel_.queued() >= settings_->channel.max_queued) {
     return unexpected(std::string("control queue full"));
   }
   const std::uint16_t id = allocate_session_id(ctx);
-  auto [it, inserted] =
-      sessions_.emplace(id, session::Session(id, incoming ? session::Role::lac : session::Role::lns,
-                                             direction, std::move(parameters)));
-  start_or_wait(now, ctx, it->second);
+  start_or_wait(now, ctx,
+                calls_.add(session::Session(id, incoming ? session::Role::lac : session::Role::lns,
+                                            direction, std::move(parameters))));
   flush(ctx);
   return id;
 }
@@ -235,61 +191,50 @@ Result<std::uint16_t, std::string> Tunnel::open_session(Time now, TunnelContext&
 void Tunnel::start_or_wait(Time now, TunnelContext& ctx, session::Session& s) {
   // §7.4.1/§7.5.2: a call goes out once the tunnel is established and not being recovered
   // (docs/failover.md §3 step 2); until then it waits, in the order placed.
-  track_setup(now, s.local_id());
+  calls_.track_setup(now + settings_->session_setup_timeout, s.local_id());
   if (state_ == State::established && !recovering()) {
     apply(now, ctx, s, s.start());
   } else {
-    waiting_.push_back(s.local_id());
+    calls_.wait(s.local_id());
   }
 }
 
 void Tunnel::adopt_waiting_session(Time now, TunnelContext& ctx, session::Session s) {
   // The session keeps its ID if free here, so the operator's handle stays valid where possible.
   const std::uint16_t id =
-      sessions_.contains(s.local_id()) ? allocate_session_id(ctx) : s.local_id();
-  session::Session moved(id, s.role(), s.direction(), s.parameters());
-  auto [it, inserted] = sessions_.emplace(id, std::move(moved));
-  start_or_wait(now, ctx, it->second);
+      calls_.find(s.local_id()) != nullptr ? allocate_session_id(ctx) : s.local_id();
+  start_or_wait(now, ctx,
+                calls_.add(session::Session(id, s.role(), s.direction(), s.parameters())));
   flush(ctx);
 }
 
 bool Tunnel::close_session(Time now, TunnelContext& ctx, std::uint16_t session_id,
                            ResultCode result) {
-  auto it = sessions_.find(session_id);
-  if (it == sessions_.end()) return false;
-  apply(now, ctx, it->second, it->second.close(std::move(result)));
+  session::Session* s = calls_.find(session_id);
+  if (s == nullptr) return false;
+  apply(now, ctx, *s, s->close(std::move(result)));
   flush(ctx);
   return true;
 }
 
 bool Tunnel::send_call_info(Time now, TunnelContext& ctx, std::uint16_t session_id,
                             ControlMessage message) {
-  auto it = sessions_.find(session_id);
-  if (state_ != State::established || it == sessions_.end() ||
-      it->second.state() != session::State::established) {
+  const session::Session* s = calls_.find(session_id);
+  if (state_ != State::established || s == nullptr || s->state() != session::State::established) {
     return false;
   }
-  message.header.session_id = it->second.peer_id();
+  message.header.session_id = s->peer_id();
   send(now, ctx, std::move(message));
   flush(ctx);
   return true;
 }
 
 void Tunnel::check_invariants() const {
-  std::size_t established = 0;
-  for (const auto& [id, s] : sessions_) {
-    HL2TP_INVARIANT(id == s.local_id() && id != 0);  // §5.3: 0 is never a session's ID
-    if (s.state() != session::State::established) continue;
-    ++established;
-    HL2TP_INVARIANT(established_by_peer_.find(s.peer_id()) == std::optional(id));
-  }
-  HL2TP_INVARIANT(established_by_peer_.size() == established);
-  HL2TP_INVARIANT(sessions_.size() <= 0xFFFF);
+  calls_.check_invariants();
   // A tunnel that has sent or taken its StopCCN, or a recovery tunnel, carries no call.
   if (state_ == State::closing || state_ == State::stopped || state_ == State::dead ||
       recovery_link_) {
-    HL2TP_INVARIANT(sessions_.empty());
-    HL2TP_INVARIANT(waiting_.empty());
+    HL2TP_INVARIANT(calls_.holds_nothing());
   }
   // Only an established tunnel with a peer can be in the store.
   if (checkpointed_) HL2TP_INVARIANT(peer_id_ != 0 && !recovery_link_);

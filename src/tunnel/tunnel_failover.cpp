@@ -43,20 +43,14 @@ Tunnel Tunnel::restored(Time now, TunnelContext& ctx,
   if (suggestion) t.recovery_.restore_suggestion(now, t.channel_, *suggestion);
   t.channel_.set_recovery_hold(std::chrono::milliseconds(
       failover::recovery_hold_ms(t.settings_->failover, t.peer_capability_)));
-  t.sessions_.reserve(sessions.size());
-  t.established_by_peer_.reserve(sessions.size());
+  t.calls_.reserve(sessions.size());
   for (SessionEstablished& s : sessions) {
-    t.sessions_.emplace(s.session_id, session::Session::restored(
-                                          s.session_id, s.peer_session_id, s.role, s.direction,
-                                          std::move(s.parameters), s.established_at));
-    t.established_by_peer_.assign(s.peer_session_id, s.session_id);
+    t.calls_.add(session::Session::restored(s.session_id, s.peer_session_id, s.role, s.direction,
+                                            std::move(s.parameters), s.established_at));
   }
-  // Session IDs resume past every one the previous incarnation may have handed out: the peer may
-  // still hold a call on one of them (found by the crash campaign, seed 10).
-  t.next_session_id_ = record.session_id_limit;
-  t.session_id_limit_.reset();
+  t.calls_.resume_ids_at(record.session_id_limit);
   t.recovery_.restore(now, t.channel_, record.resync_method,
-                      static_cast<std::uint32_t>(t.sessions_.size()));
+                      static_cast<std::uint32_t>(t.calls_.size()));
   t.channel_.restore(now, record.channel);
   t.hello_due_ = now + t.settings_->hello_interval;
   t.channel_.journal().clear();  // restoring changes nothing durable
@@ -77,7 +71,7 @@ void Tunnel::clear_silently(Time now, TunnelContext& ctx, std::string reason) {
 void Tunnel::reset_after_recovery(Time now, TunnelContext& ctx, std::uint16_t ns,
                                   std::uint16_t nr) {
   act(now, ctx,
-      recovery_.reset(now, channel_, ns, nr, sessions_, settings_->secret,
+      recovery_.reset(now, channel_, ns, nr, calls_.sessions(), settings_->secret,
                       peer_capability_.has_value()));
   hello_due_ = now + settings_->hello_interval;
   flush(ctx);
@@ -95,8 +89,8 @@ void Tunnel::take_up_suggested_reset(Time now, TunnelContext& ctx, const PeerAdd
                                      std::optional<wire::SuggestedControlSequence> replaced) {
   follow_path(ctx, from, to);
   act(now, ctx,
-      recovery_.take_up(now, channel_, sessions_, settings_->secret, peer_capability_.has_value(),
-                        replaced));
+      recovery_.take_up(now, channel_, calls_.sessions(), settings_->secret,
+                        peer_capability_.has_value(), replaced));
   hello_due_ = now + settings_->hello_interval;
   flush(ctx);
 }
@@ -134,8 +128,9 @@ void Tunnel::on_session_query(Time now, TunnelContext& ctx, const wire::ControlM
     ++ctx.out.counts.failover_messages_ignored;
     return;
   }
-  if (m.type() == wire::MessageType::FSQ) return act(now, ctx, recovery_.on_fsq(m, sessions_));
-  act(now, ctx, recovery_.on_fsr(m, sessions_));
+  if (m.type() == wire::MessageType::FSQ)
+    return act(now, ctx, recovery_.on_fsq(m, calls_.sessions()));
+  act(now, ctx, recovery_.on_fsr(m, calls_.sessions()));
   act(now, ctx, recovery_.check(now, channel_));
 }
 
@@ -161,11 +156,11 @@ void Tunnel::act(Time now, TunnelContext& ctx, failover::RecoveryActions actions
 }
 
 void Tunnel::drop_session(TunnelContext& ctx, std::uint16_t session_id, const std::string& reason) {
-  auto it = sessions_.find(session_id);
-  HL2TP_INVARIANT(it != sessions_.end());  // the recovery clears only sessions the tunnel holds
-  if (it->second.was_established()) record(ctx, SessionRemoved{local_id_, session_id});
-  ctx.out.event(session_event(EventKind::session_closed, it->second, std::nullopt, reason));
-  forget_session(session_id);
+  const session::Session* s = calls_.find(session_id);
+  HL2TP_INVARIANT(s != nullptr);  // the recovery clears only sessions the tunnel holds
+  if (s->was_established()) record(ctx, SessionRemoved{local_id_, session_id});
+  ctx.out.event(session_event(EventKind::session_closed, *s, std::nullopt, reason));
+  calls_.forget(session_id);
 }
 
 }  // namespace hl2tp::tunnel

@@ -16,6 +16,8 @@ Real processes on loopback, on addresses no test uses (127.0.0.5-9, port 1801 un
             its store on disk and on tmpfs, at 4 calls in flight on each of 16 tunnels and at 512 in
             all; with --reference BUILD_DIR, another build's hl2tpd in the same alternating runs.
             Disk against tmpfs (sessions_per_s_to_tmpfs): the ratio of each round's two runs.
+            With --pin-loop, hl2tpd's loop thread has CPU 0 to itself and its other threads and
+            the load generator share CPU 1, as an operator gives the loop a core of its own.
 The load generator is bench/l2tp_loadgen (a LAC on our engine without a store); every figure
 carries the CPU time of each process involved, from /proc.
 """
@@ -141,14 +143,16 @@ class Hl2tpd:
                    if os.path.exists(self.store + s))
 
 
-def loadgen(build, peer, tunnels, sessions, hold_s=0, wait=True, in_flight=512, per_tunnel=0):
+def loadgen(build, peer, tunnels, sessions, hold_s=0, wait=True, in_flight=512, per_tunnel=0,
+            cpus=None):
     cmd = [os.path.join(build, "bench/l2tp_loadgen"), "--peer", peer, "--local",
            f"{LAC_ADDR}:{PORT}", "--tunnels", str(tunnels), "--sessions", str(sessions),
            "--hold-s", str(hold_s), "--timeout-s", "300", "--in-flight", str(in_flight)]
     if per_tunnel:
         cmd += ["--in-flight-per-tunnel", str(per_tunnel)]
+    pin = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
     if wait:
-        r = subprocess.run(cmd, capture_output=True, text=True)
+        r = subprocess.run(cmd, capture_output=True, text=True, preexec_fn=pin)
         if not r.stdout:
             raise RuntimeError(f"l2tp_loadgen: {r.stderr}")
         return json.loads(r.stdout)
@@ -227,17 +231,26 @@ def loop_thread_waits(pid):
     return waited_ns / 1e6, counts["voluntary_ctxt_switches"], counts["nonvoluntary_ctxt_switches"]
 
 
-def latency_run(build, lns_build, store_dir, durability, tunnels, sessions, in_flight, per_tunnel):
+def pin_loop(pid):
+    """The loop (the main thread) alone on CPU 0; every other thread of the process on CPU 1."""
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        os.sched_setaffinity(int(tid), {0} if int(tid) == pid else {1})
+
+
+def latency_run(build, lns_build, store_dir, durability, tunnels, sessions, in_flight, per_tunnel,
+                pinned=False):
     """One fresh hl2tpd LNS (of `lns_build`) with its store in `store_dir`; one load."""
     metrics = f"{LNS_ADDR}:9801"
     lns = Hl2tpd(lns_build, "lns", LNS_ADDR, store_dir=store_dir, metrics=metrics,
                  durability=durability)
     lns.start()
     try:
+        if pinned:
+            pin_loop(lns.proc.pid)
         cpu0 = cpu_s(lns.proc.pid)
         waits0 = loop_thread_waits(lns.proc.pid)
         r = loadgen(build, f"{LNS_ADDR}:{PORT}", tunnels, sessions, in_flight=in_flight,
-                    per_tunnel=per_tunnel)
+                    per_tunnel=per_tunnel, cpus={1} if pinned else None)
         r["lns_cpu_s"] = cpu_s(lns.proc.pid) - cpu0
         waited_ms, voluntary, involuntary = (
             a - b for a, b in zip(loop_thread_waits(lns.proc.pid), waits0))
@@ -254,7 +267,7 @@ def latency_run(build, lns_build, store_dir, durability, tunnels, sessions, in_f
         lns.stop()
 
 
-def bench_latency(build, runs, reference=None):
+def bench_latency(build, runs, reference=None, pinned=False):
     disk = tempfile.mkdtemp(prefix="hl2tp-bench-disk-", dir="/var/tmp")
     shm = tempfile.mkdtemp(prefix="hl2tp-bench-tmpfs-", dir="/dev/shm")
     builds = [("this", build)] + ([("reference", reference)] if reference else [])
@@ -267,7 +280,8 @@ def bench_latency(build, runs, reference=None):
         # Alternating: every case once per round, so that the machine's drift hits all alike.
         for _ in range(runs):
             for i, ((_, lns_build), (_, store_dir, durability), load) in enumerate(cases):
-                got[i].append(latency_run(build, lns_build, store_dir, durability, *load))
+                got[i].append(latency_run(build, lns_build, store_dir, durability, *load,
+                                          pinned=pinned))
     finally:
         shutil.rmtree(disk, ignore_errors=True)
         shutil.rmtree(shm, ignore_errors=True)
@@ -278,7 +292,8 @@ def bench_latency(build, runs, reference=None):
         turns = [r["longest_loop_turn_ms"] for r in rs if r["longest_loop_turn_ms"] is not None]
         cpu_turns = [r["longest_loop_turn_cpu_ms"] for r in rs
                      if r.get("longest_loop_turn_cpu_ms") is not None]
-        out.append({"hl2tpd": name, "store": store, "tunnels": tunnels, "sessions": sessions,
+        out.append({"hl2tpd": name, "store": store, "loop_pinned": pinned,
+                    "tunnels": tunnels, "sessions": sessions,
                     "in_flight": f"{per_tunnel} per tunnel" if per_tunnel else in_flight,
                     "complete_runs": sum(r["sessions_established"] == sessions for r in rs),
                     "sessions_per_s": summary([r["sessions_per_s"] for r in rs]),
@@ -510,6 +525,8 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--only", default="setup,latency,tunnels,memory,recovery,baseline")
     ap.add_argument("--reference", help="another build whose hl2tpd runs beside (latency)")
+    ap.add_argument("--pin-loop", action="store_true",
+                    help="latency: hl2tpd's loop alone on CPU 0, the rest on CPU 1")
     ap.add_argument("--recovery-sizes", default="100/10000,1000/100000",
                     help="TUNNELS/SESSIONS,... for the recovery benchmark (1000/1000000 takes "
                          "about a minute to set up)")
@@ -524,7 +541,8 @@ def main():
             results["setup"] = bench_setup(build, args.runs)
         elif name == "latency":
             results["latency"] = bench_latency(
-                build, args.runs, os.path.abspath(args.reference) if args.reference else None)
+                build, args.runs, os.path.abspath(args.reference) if args.reference else None,
+                pinned=args.pin_loop)
         elif name == "tunnels":
             results["tunnels"] = bench_tunnels(build, args.runs)
         elif name == "memory":

@@ -78,9 +78,11 @@ enum class Footnote : std::uint8_t {
   // without This-Layer-Finished. Taken when NegotiationConfig::passive is set; off by default, as
   // the RFC advises for switched circuits, which an L2TP session is.
   passive,
-  // [x] Crossed connection (§4.3 RCA): an Ack or Nak for a request already answered. Performed as
-  // written; but a reply to a request already answered is a duplicate and is discarded before the
-  // table (negotiation.cpp), so these cells are reached only through a genuinely crossed request.
+  // [x] Crossed connection (§4.3 RCA): an Ack or Nak arriving in Ack-Rcvd or Opened, where our
+  // request was already answered. Kept in the table as written, but not reached: §4.3 has invalid
+  // replies discarded, and a second reply to a request already answered is taken as a duplicate
+  // (negotiation.cpp), which on a lossy link it nearly always is; a duplicated Ack must not tear
+  // down an Opened link.
   crossed,
 };
 

@@ -255,7 +255,6 @@ void Negotiation::apply(Time now, Event event, const Received& received, Negotia
     out.discarded = Discard::illegal_event;
     return;
   }
-  if (cell.note() == Footnote::crossed) out.crossed_connection = true;
   const State from = state_;
   const State next = cell.next();
   if (!kConfiguring.contains(from) && from != State::opened && kConfiguring.contains(next)) {

@@ -42,7 +42,8 @@ enum class Discard : std::uint8_t {
   malformed,         // a length that does not fit (§5, §6), or a packet too short for its code
   lower_layer_down,  // a packet in Initial or Starting, where the table has '-'
   illegal_event,     // Up or Down where the table has '-': no transition (§4.4 Illegal-Event)
-  stale_reply,       // an Ack, Nak or Reject not for our outstanding request (§5.2–§5.4)
+  stale_reply,       // an Ack, Nak or Reject not for our outstanding request, or a second reply
+                     // to it: a duplicate (§5.2–§5.4; the [x] cells, automaton_table.hpp)
   reply_mismatch,    // an Ack not exactly our request, a Reject not a subset of it (§5.2, §5.4)
   not_opened,        // a Protocol-Reject outside Opened (§5.7)
 };
@@ -57,8 +58,6 @@ struct NegotiationOutput {
   std::optional<DecodeError> decode_error;  // when discarded as malformed by the codec
   // The policy gave up on an option the peer refused, and the layer was closed (Continuation).
   bool gave_up = false;
-  // A cell of footnote [x] was taken: logged, as §4.3 RCA asks.
-  bool crossed_connection = false;
 };
 
 class Negotiation {

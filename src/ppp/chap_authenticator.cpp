@@ -4,6 +4,7 @@
 #include "ppp/chap_authenticator.hpp"
 
 #include <limits>
+#include <utility>
 
 #include "base/byte_reader.hpp"
 #include "base/byte_writer.hpp"

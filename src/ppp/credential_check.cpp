@@ -51,9 +51,7 @@ bool chap_response_matches(const ChapCredentials& credentials, std::string_view 
   if (secret.empty() || credentials.response.size() != sizeof(ChapMd5Digest)) return false;
   const ChapMd5Digest expected =
       chap_md5_response(credentials.identifier, secret, credentials.challenge);
-  const bool equal =
-      CRYPTO_memcmp(expected.data(), credentials.response.data(), expected.size()) == 0;
-  return equal;
+  return CRYPTO_memcmp(expected.data(), credentials.response.data(), expected.size()) == 0;
 }
 
 bool pap_password_matches(const PapCredentials& credentials, std::string_view password) {

@@ -5,6 +5,8 @@
 
 #include <openssl/crypto.h>
 
+#include <utility>
+
 #include "base/byte_reader.hpp"
 #include "base/byte_writer.hpp"
 #include "base/invariant.hpp"

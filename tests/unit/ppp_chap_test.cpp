@@ -118,6 +118,14 @@ TEST(PppChap, TheResponseIsMd5OfIdentifierSecretAndChallenge) {
       ChapCredentials{"alice", 0x2a, challenge, Bytes(digest.begin(), digest.end())}, "secret"));
   EXPECT_FALSE(chap_response_matches(
       ChapCredentials{"alice", 0x2b, challenge, Bytes(digest.begin(), digest.end())}, "secret"));
+  // Every octet counts, the first and the last among them.
+  for (const std::size_t at : {std::size_t{0}, digest.size() - 1}) {
+    Bytes altered(digest.begin(), digest.end());
+    altered[at] ^= std::byte{0x01};
+    EXPECT_FALSE(
+        chap_response_matches(ChapCredentials{"alice", 0x2a, challenge, altered}, "secret"))
+        << at;
+  }
   EXPECT_FALSE(chap_response_matches(
       ChapCredentials{"alice", 0x2a, challenge, md5_of_id_secret_challenge(0x2a, "", challenge)},
       ""));  // §2.3: a secret of at least one octet

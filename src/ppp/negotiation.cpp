@@ -98,6 +98,12 @@ NegotiationOutput Negotiation::receive(Time now, std::span<const std::byte> info
   std::vector<ConfigOption> options;
   const auto event = classify(*decoded, received, verdict, options, policy, out);
   if (event) apply(now, *event, received, policy, out);
+  // The policy judged that no request of the peer's can be agreed: its answer is out, and the
+  // layer closes as it does when the policy gives up on a refusal of our request (Close, §4.3).
+  if (received.verdict && received.verdict->continuation == Continuation::give_up) {
+    out.gave_up = true;
+    apply(now, Event::close, {}, policy, out);
+  }
   return finished(std::move(out));
 }
 

@@ -56,7 +56,8 @@ struct NegotiationOutput {
   std::optional<std::uint16_t> rejected_protocol;
   Discard discarded = Discard::none;
   std::optional<DecodeError> decode_error;  // when discarded as malformed by the codec
-  // The policy gave up on an option the peer refused, and the layer was closed (Continuation).
+  // The policy gave up on an option the peer refused, or on the peer's request after answering
+  // it, and the layer was closed (Continuation).
   bool gave_up = false;
 };
 

@@ -11,6 +11,15 @@
 
 namespace hl2tp::ppp {
 
+// Whether the negotiation can go on after the peer refused some of our request, or after the
+// peer's request was judged.
+enum class Continuation : std::uint8_t {
+  go_on,
+  // The peer refused an option we cannot do without (for LCP, the Authentication-Protocol the LNS
+  // requires): the layer is closed rather than asking again and again (§4.5 Loop Avoidance).
+  give_up,
+};
+
 // The answer to a peer's Configure-Request (§5.2–§5.4).
 struct RequestVerdict {
   enum class Kind : std::uint8_t {
@@ -23,14 +32,10 @@ struct RequestVerdict {
   // rejected, as received and in their order (§5.4); for an Ack, nothing (the Ack repeats the
   // request as received, §5.2).
   std::vector<ConfigOption> options;
-};
-
-// Whether the negotiation can go on after the peer refused some of our request.
-enum class Continuation : std::uint8_t {
-  go_on,
-  // The peer refused an option we cannot do without (for LCP, the Authentication-Protocol the LNS
-  // requires): the layer is closed rather than asking again and again (§4.5 Loop Avoidance).
-  give_up,
+  // give_up: this request shows the negotiation cannot succeed, whatever the peer sends next (for
+  // IPCP, no address to give the peer, RFC 1332 §3.3): the answer is sent, so the peer learns what
+  // was refused, and the layer is then closed rather than left to loop (§4.5 Loop Avoidance).
+  Continuation continuation = Continuation::go_on;
 };
 
 class NegotiationPolicy {

@@ -18,6 +18,7 @@ class ScriptedPolicy : public NegotiationPolicy {
   std::vector<ConfigOption> request{{1, from_hex("05dc")}};
   RequestVerdict::Kind answer = RequestVerdict::Kind::ack;
   Continuation on_refusal = Continuation::go_on;
+  Continuation on_judging = Continuation::go_on;
   unsigned begins = 0;
   std::vector<bool> may_nak_seen;
   unsigned naks_taken = 0;
@@ -29,10 +30,13 @@ class ScriptedPolicy : public NegotiationPolicy {
   std::vector<ConfigOption> request_options() override { return request; }
   RequestVerdict judge_request(std::span<const ConfigOption> options, bool may_nak) override {
     may_nak_seen.push_back(may_nak);
-    if (answer == RequestVerdict::Kind::ack) return {};
-    const std::vector<ConfigOption> all(options.begin(), options.end());
-    if (answer == RequestVerdict::Kind::nak && may_nak) return {RequestVerdict::Kind::nak, all};
-    return {RequestVerdict::Kind::reject, all};
+    RequestVerdict verdict;
+    verdict.continuation = on_judging;
+    if (answer == RequestVerdict::Kind::ack) return verdict;
+    verdict.options.assign(options.begin(), options.end());
+    const bool nak = answer == RequestVerdict::Kind::nak && may_nak;
+    verdict.kind = nak ? RequestVerdict::Kind::nak : RequestVerdict::Kind::reject;
+    return verdict;
   }
   void peer_request_acked(std::span<const ConfigOption>) override { ++peer_acks; }
   void request_acked(std::span<const ConfigOption>) override {}
@@ -333,6 +337,23 @@ TEST(PppNegotiation, APolicyThatGivesUpClosesTheLayer) {
   ASSERT_EQ(out.send.size(), 1u);
   EXPECT_EQ(code_of(out.send[0]), Code::terminate_request);
   EXPECT_EQ(f.n.state(), State::closing);
+}
+
+TEST(PppNegotiation, APolicyThatGivesUpOnTheRequestAnswersItThenClosesTheLayer) {
+  Fixture f;
+  f.policy.answer = RequestVerdict::Kind::reject;
+  f.policy.on_judging = Continuation::give_up;
+  f.start();
+  const auto out =
+      f.n.receive({}, packet(Code::configure_request, 7, from_hex("0306 00000000")), f.policy);
+  EXPECT_TRUE(out.gave_up);
+  ASSERT_EQ(out.send.size(), 2u);
+  // The peer is told what was refused, then the layer closes (§4.3 Close from Req-Sent).
+  EXPECT_EQ(decoded(out.send[0]), (ControlPacket{static_cast<std::uint8_t>(Code::configure_reject),
+                                                 7, from_hex("0306 00000000")}));
+  EXPECT_EQ(code_of(out.send[1]), Code::terminate_request);
+  EXPECT_EQ(f.n.state(), State::closing);
+  EXPECT_TRUE(out.layer_events.empty());
 }
 
 TEST(PppNegotiation, ANegotiationBeginsOnlyFromOutsideTheConfiguringStates) {

@@ -1,0 +1,37 @@
+#pragma once
+// The addresses the NCPs negotiate, as plain values: an IPv4 address (IPCP, RFC 1332 §3.3 and
+// RFC 1877) and an IPv6 interface identifier (IPv6CP, RFC 5072 §4.1). Each is kept as the octets
+// it travels in, most significant first: that is how the option carries it, how the TUN device and
+// the kernel's routing messages will take it, and how it is written (a.b.c.d), so no byte order
+// has to be remembered between the wire and the device, and equality and "all zero" (which both
+// RFCs give a meaning) are plain comparisons. base::PeerAddress is a UDP endpoint (address, port
+// and family) for the tunnels, not an address handed to a subscriber, so it is not reused here.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+namespace hl2tp::ppp {
+
+struct Ipv4Address {
+  std::array<std::byte, 4> octets{};
+
+  // a.b.c.d
+  static constexpr Ipv4Address of(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
+    return {{std::byte{a}, std::byte{b}, std::byte{c}, std::byte{d}}};
+  }
+  // 0.0.0.0: in a request, "the peer is to provide it" (RFC 1332 §3.3, RFC 1877 §1.1).
+  constexpr bool is_zero() const { return octets == std::array<std::byte, 4>{}; }
+
+  bool operator==(const Ipv4Address&) const = default;
+};
+
+struct InterfaceIdentifier {
+  std::array<std::byte, 8> octets{};
+
+  // Zero: "no good source of uniqueness" (RFC 5072 §4.1); never agreed for either end.
+  constexpr bool is_zero() const { return octets == std::array<std::byte, 8>{}; }
+
+  bool operator==(const InterfaceIdentifier&) const = default;
+};
+
+}  // namespace hl2tp::ppp

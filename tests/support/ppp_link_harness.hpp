@@ -28,6 +28,7 @@ class LinkHarness {
   // What the Link produced, with when.
   std::vector<std::pair<Time, ppp::LinkEvent>> events;
   std::vector<std::pair<Time, ppp::LinkFrame>> sent_by_link;
+  std::vector<ppp::LinkFrame> sent_by_subscriber;
   std::vector<ppp::LinkOutput> outputs;
 
   Time now() const { return now_; }
@@ -60,8 +61,10 @@ class LinkHarness {
     outputs.push_back(std::move(out));
   }
   void take_subscriber(PppSubscriber::Frames frames) {
-    for (ppp::LinkFrame& frame : frames)
+    for (ppp::LinkFrame& frame : frames) {
+      sent_by_subscriber.push_back(frame);
       send(0, std::move(frame));
+    }
   }
 
   std::optional<Time> next_time() const {

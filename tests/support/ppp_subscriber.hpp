@@ -108,6 +108,7 @@ class PppSubscriber {
     return earliest;
   }
 
+  ppp::State ipcp_state() const { return ipcp_.state(); }
   bool ipcp_opened() const { return ipcp_.state() == ppp::State::opened; }
   bool ipv6cp_opened() const { return ipv6cp_.state() == ppp::State::opened; }
   ppp::State lcp_state() const { return lcp_.state(); }

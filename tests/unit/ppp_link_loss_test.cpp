@@ -56,7 +56,7 @@ TEST(PppLinkLoss, EverySeedReachesTheNetworkPhaseOrEndsInACountedFailure) {
       ASSERT_TRUE(pair.link->state().has_value());
       // Every durable change was checkpointed: the last checkpoint is the state, but for the
       // Identifiers of what is not Opened, which a resume does not use (link_network.cpp).
-      const auto durable = [&pair](std::optional<LinkState> state) {
+      const auto durable = [](std::optional<LinkState> state) {
         if (!state) return state;
         state->echo_identifier = 0;
         if (!state->ipcp) state->ipcp_identifier = 0;

@@ -39,6 +39,11 @@ IpcpOptions::IpcpOptions(IpcpConfig config) : config_(config) {
   begin();
 }
 
+IpcpOptions::IpcpOptions(IpcpConfig config, const IpcpAgreement& agreed) : IpcpOptions(config) {
+  request_address_ = agreed.our_address.has_value();
+  agreement_ = agreed;
+}
+
 void IpcpOptions::begin() {
   request_address_ = true;
   agreement_ = IpcpAgreement{};

@@ -42,6 +42,9 @@ struct IpcpConfig {
 class IpcpOptions final : public NegotiationPolicy {
  public:
   explicit IpcpOptions(IpcpConfig config);
+  // The policy of a negotiation that reached `agreed`, for IPCP resumed Opened from a checkpoint:
+  // its agreement is `agreed`, and a renegotiation asks our address only if it was agreed.
+  IpcpOptions(IpcpConfig config, const IpcpAgreement& agreed);
 
   // What was agreed; complete once the Negotiation reports LayerEvent::up.
   const IpcpAgreement& agreement() const { return agreement_; }

@@ -37,6 +37,19 @@ Ipv6cpOptions::Ipv6cpOptions(Ipv6cpConfig config, RandomSource& random) : random
   begin();
 }
 
+Ipv6cpOptions::Ipv6cpOptions(Ipv6cpConfig config, RandomSource& random,
+                             const Ipv6cpAgreement& agreed)
+    : Ipv6cpOptions(Ipv6cpConfig{config.identifier ? config.identifier : agreed.our_identifier},
+                    random) {
+  HL2TP_INVARIANT(!agreed.our_identifier || !agreed.our_identifier->is_zero());
+  // A renegotiation from Opened sends first what was agreed; a rejected identifier stays unasked
+  // (§4.1 MUST NOT).
+  request_identifier_ = agreed.our_identifier.has_value();
+  if (agreed.our_identifier) identifier_ = *agreed.our_identifier;
+  last_requested_ = identifier_;
+  agreement_ = agreed;
+}
+
 void Ipv6cpOptions::begin() {
   identifier_ = initial_;
   request_identifier_ = true;

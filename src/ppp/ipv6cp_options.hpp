@@ -31,6 +31,10 @@ struct Ipv6cpConfig {
 class Ipv6cpOptions final : public NegotiationPolicy {
  public:
   Ipv6cpOptions(Ipv6cpConfig config, RandomSource& random);
+  // The policy of a negotiation that reached `agreed`, for IPv6CP resumed Opened from a
+  // checkpoint: its agreement is `agreed`, and our agreed identifier is the one every later
+  // negotiation starts from (§4.1: reproducible), unless one is configured.
+  Ipv6cpOptions(Ipv6cpConfig config, RandomSource& random, const Ipv6cpAgreement& agreed);
 
   // What was agreed; complete once the Negotiation reports LayerEvent::up.
   const Ipv6cpAgreement& agreement() const { return agreement_; }

@@ -68,6 +68,23 @@ LcpOptions::LcpOptions(LcpConfig config, RandomSource& random)
   begin();
 }
 
+LcpOptions::LcpOptions(LcpConfig config, RandomSource& random, const LcpAgreement& agreed)
+    : LcpOptions(std::move(config), random) {
+  requested_mru_ = agreed.our_mru;
+  // The agreed protocol, where the configuration still allows it; else the most desirable again.
+  authentication_choice_ = 0;
+  for (std::size_t i = 0; i < config_.authentication.size(); ++i) {
+    if (agreed.authentication == config_.authentication[i]) authentication_choice_ = i;
+  }
+  // §6.4: zero is "not negotiated"; the peer knows ours, and an Echo carries it.
+  request_magic_number_ = agreed.our_magic_number != 0;
+  if (request_magic_number_) magic_number_ = agreed.our_magic_number;
+  last_requested_magic_number_ = agreed.our_magic_number;
+  request_pfc_ = agreed.we_receive_pfc;
+  request_acfc_ = agreed.we_receive_acfc;
+  agreement_ = agreed;
+}
+
 void LcpOptions::begin() {
   requested_mru_ = config_.mru;
   authentication_choice_ = 0;

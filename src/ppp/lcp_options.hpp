@@ -45,6 +45,10 @@ struct LcpConfig {
 class LcpOptions final : public NegotiationPolicy {
  public:
   LcpOptions(LcpConfig config, RandomSource& random);
+  // The policy of a negotiation that reached `agreed`, for one resumed Opened (a checkpoint, or a
+  // LAC's proxied LCP): its agreement is `agreed`, and the request a renegotiation from Opened
+  // sends first asks what was agreed (the table's Opened cells do not begin a negotiation anew).
+  LcpOptions(LcpConfig config, RandomSource& random, const LcpAgreement& agreed);
 
   // What was agreed; complete once the Negotiation reports LayerEvent::up.
   const LcpAgreement& agreement() const { return agreement_; }

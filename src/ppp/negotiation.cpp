@@ -46,6 +46,17 @@ Negotiation::Negotiation(NegotiationConfig config) : config_(config) {
   HL2TP_INVARIANT(config_.restart_interval > Duration::zero());
 }
 
+Negotiation Negotiation::resumed_opened(NegotiationConfig config, std::uint8_t next_identifier) {
+  Negotiation resumed(config);
+  // Opened as if tlu had just been performed: no timer runs there (§4.1), and the count is full
+  // for a renegotiation, as apply() leaves it on entering Opened. No request of ours is
+  // outstanding, so any Ack or Nak that arrives is a stale reply (§5.2-§5.4).
+  resumed.state_ = State::opened;
+  resumed.restart_count_ = resumed.config_.max_configure;
+  resumed.next_identifier_ = next_identifier;
+  return resumed;
+}
+
 NegotiationOutput Negotiation::up(Time now, NegotiationPolicy& policy) {
   NegotiationOutput out;
   apply(now, Event::up, {}, policy, out);

@@ -64,6 +64,12 @@ struct NegotiationOutput {
 class Negotiation {
  public:
   explicit Negotiation(NegotiationConfig config);
+  // A negotiation already Opened, as a restarted process takes it back from a checkpoint (or the
+  // LNS from the LAC's proxied LCP, RFC 2661 §4.4.5): no packet is sent and no layer event given,
+  // since the peer is Opened already and sees nothing change. `next_identifier` continues the
+  // Identifiers of the negotiation it resumes (§5.1), so a request of ours after the resume does
+  // not repeat one the peer just saw. The policy must hold the agreement (its own resumed form).
+  static Negotiation resumed_opened(NegotiationConfig config, std::uint8_t next_identifier);
 
   NegotiationOutput up(Time now, NegotiationPolicy& policy);
   NegotiationOutput down(Time now, NegotiationPolicy& policy);
@@ -82,6 +88,8 @@ class Negotiation {
   State state() const { return state_; }
   std::optional<Time> deadline() const { return deadline_; }
   unsigned restart_count() const { return restart_count_; }
+  // The Identifier our next request will carry: what a checkpoint keeps.
+  std::uint8_t next_identifier() const { return next_identifier_; }
   const NegotiationConfig& config() const { return config_; }
 
  private:

@@ -180,6 +180,18 @@ TEST(PppIpcpOptions, RecordsTheAgreementFromWhatWasAcknowledged) {
   EXPECT_EQ(ipcp.agreement(), IpcpAgreement{});
 }
 
+// Built from an agreement (a checkpoint): that agreement, and our address asked again only if it
+// was agreed.
+TEST(PppIpcpOptions, FromAnAgreementHoldsIt) {
+  IpcpAgreement agreed{Ipv4Address::of(192, 0, 2, 1), Ipv4Address::of(192, 0, 2, 77),
+                       Ipv4Address::of(198, 51, 100, 53), std::nullopt};
+  IpcpOptions ipcp(lns_config(), agreed);
+  EXPECT_EQ(ipcp.agreement(), agreed);
+  EXPECT_EQ(ipcp.request_options(), options("0306 c0000201"));
+  agreed.our_address.reset();
+  EXPECT_TRUE(IpcpOptions(lns_config(), agreed).request_options().empty());
+}
+
 // The LNS and a dial-up client, back to back.
 struct Pair {
   explicit Pair(std::uint64_t seed, IpcpConfig config = lns_config(), LinkFaults faults = {})

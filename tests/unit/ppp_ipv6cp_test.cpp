@@ -68,6 +68,21 @@ TEST(PppIpv6cpOptions, RequestsItsIdentifierConfiguredOrDrawn) {
   EXPECT_EQ(drawn.request_options(), request);
 }
 
+// Built from an agreement (a checkpoint): that agreement, and our agreed identifier the one asked
+// again, in a renegotiation and in every later negotiation (§4.1: reproducible).
+TEST(PppIpv6cpOptions, FromAnAgreementHoldsItAndKeepsTheIdentifier) {
+  SeededRandom random(4);
+  const Ipv6cpAgreement agreed{kOurs, identifier("0a00 0000 0000 0001")};
+  Ipv6cpOptions ipv6cp({}, random, agreed);
+  EXPECT_EQ(ipv6cp.agreement(), agreed);
+  EXPECT_EQ(ipv6cp.request_options(), options("010a 021122fffe334455"));
+  // The peer's agreed identifier is still acceptable, ours coming back is not.
+  EXPECT_EQ(ipv6cp.judge_request(options("010a 0a00000000000001"), true).kind, Kind::ack);
+  EXPECT_EQ(ipv6cp.judge_request(options("010a 021122fffe334455"), true).kind, Kind::nak);
+  ipv6cp.begin();
+  EXPECT_EQ(ipv6cp.request_options(), options("010a 021122fffe334455"));
+}
+
 TEST(PppIpv6cpOptions, AcksADistinctNonZeroIdentifier) {
   SeededRandom random(2);
   Ipv6cpOptions ipv6cp({kOurs}, random);

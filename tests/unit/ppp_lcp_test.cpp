@@ -185,6 +185,27 @@ struct Pair {
   PppLink link;
 };
 
+// Built from an agreement (a checkpoint, a proxied LCP): that agreement, and a renegotiation's
+// first request asks what was agreed.
+TEST(PppLcpOptions, FromAnAgreementHoldsItAndRequestsItAgain) {
+  SeededRandom random(9);
+  LcpAgreement agreed;
+  agreed.our_mru = 1460;
+  agreed.peer_mru = 1400;
+  agreed.our_magic_number = 0x11223344;
+  agreed.peer_magic_number = 0x55667788;
+  agreed.authentication = AuthProtocol::pap;
+  agreed.we_receive_pfc = true;
+  agreed.peer_receives_acfc = true;
+  LcpOptions lcp(lns_config(), random, agreed);
+  EXPECT_EQ(lcp.agreement(), agreed);
+  EXPECT_EQ(lcp.own_magic_number(), 0x11223344u);
+  EXPECT_EQ(lcp.peer_mru(), 1400);
+  EXPECT_EQ(lcp.request_options(), options("0104 05b4 0304 c023 0506 11223344 0702"));
+  // Its own Magic-Number coming back is still taken for a loop (§6.4).
+  EXPECT_EQ(lcp.judge_request(options("0506 11223344"), true).kind, Kind::nak);
+}
+
 TEST(PppLcpBackToBack, BothEndsReachOpenedWithTheAgreedValues) {
   Pair pair(7);
   pair.start();

@@ -369,3 +369,52 @@ TEST(PppNegotiation, ANegotiationBeginsOnlyFromOutsideTheConfiguringStates) {
 
 }  // namespace
 }  // namespace hl2tp::test
+
+namespace hl2tp::test {
+namespace {
+
+// A negotiation resumed Opened (a restarted process, or a proxied LCP) behaves as one that reached
+// Opened itself: silent on resume, the table's Opened column for what the peer sends next, and
+// Identifiers continuing from the checkpointed one (§5.1).
+TEST(PppNegotiationResumed, IsOpenedSilentlyAndKeepsTheTable) {
+  ScriptedPolicy policy;
+  policy.magic = 0x01020304;
+  Negotiation n = Negotiation::resumed_opened({}, 77);
+  EXPECT_EQ(n.state(), State::opened);
+  EXPECT_FALSE(n.deadline().has_value());
+  EXPECT_EQ(n.next_identifier(), 77);
+
+  // An Echo-Request is answered (§5.8); an Ack to no request of ours is stale.
+  auto out = n.receive(at(1s), packet(Code::echo_request, 9, from_hex("0a0b0c0d ee")), policy);
+  ASSERT_EQ(out.send.size(), 1u);
+  EXPECT_EQ(decoded(out.send[0]), (ControlPacket{10, 9, from_hex("01020304 ee")}));
+  out = n.receive(at(1s), packet(Code::configure_ack, 76, from_hex("0104 05dc")), policy);
+  EXPECT_EQ(out.discarded, Discard::stale_reply);
+
+  // RCR in Opened: tld, scr, sca (§4.1), our request under the next Identifier.
+  out = n.receive(at(2s), packet(Code::configure_request, 5), policy);
+  EXPECT_EQ(out.layer_events, std::vector{LayerEvent::down});
+  ASSERT_EQ(out.send.size(), 2u);
+  EXPECT_EQ(code_of(out.send[0]), Code::configure_request);
+  EXPECT_EQ(decoded(out.send[0]).identifier, 77);
+  EXPECT_EQ(code_of(out.send[1]), Code::configure_ack);
+  EXPECT_EQ(n.state(), State::ack_sent);
+  EXPECT_EQ(n.next_identifier(), 78);
+  // It goes on to Opened as any negotiation does.
+  out = n.receive(at(2s), packet(Code::configure_ack, 77, from_hex("0104 05dc")), policy);
+  EXPECT_EQ(out.layer_events, std::vector{LayerEvent::up});
+}
+
+TEST(PppNegotiationResumed, AnswersATerminateRequest) {
+  ScriptedPolicy policy;
+  Negotiation n = Negotiation::resumed_opened({.protocol = kIpcpProtocol}, 3);
+  const auto out = n.receive(at(1s), packet(Code::terminate_request, 42), policy);
+  EXPECT_EQ(out.layer_events, std::vector{LayerEvent::down});
+  ASSERT_EQ(out.send.size(), 1u);
+  EXPECT_EQ(decoded(out.send[0]), (ControlPacket{6, 42, {}}));
+  EXPECT_EQ(n.state(), State::stopping);
+  EXPECT_EQ(out.deadline, at(1s) + 3s);  // zrc: one Restart interval (§4.4)
+}
+
+}  // namespace
+}  // namespace hl2tp::test

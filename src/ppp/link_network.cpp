@@ -34,7 +34,8 @@ Link::Link(LinkConfig config, RandomSource& random, const LinkState& state, Time
           Negotiation::resumed_opened(negotiation_config(kIpcpProtocol), state.ipcp_identifier);
     } else {
       ipcp_options_.emplace(*config_.ipcp);
-      ipcp_.negotiation.emplace(negotiation_config(kIpcpProtocol));
+      ipcp_.negotiation =
+          Negotiation::resumed_initial(negotiation_config(kIpcpProtocol), state.ipcp_identifier);
     }
   }
   if (config_.ipv6cp) {
@@ -44,7 +45,8 @@ Link::Link(LinkConfig config, RandomSource& random, const LinkState& state, Time
           Negotiation::resumed_opened(negotiation_config(kIpv6cpProtocol), state.ipv6cp_identifier);
     } else {
       ipv6cp_options_.emplace(*config_.ipv6cp, random_);
-      ipv6cp_.negotiation.emplace(negotiation_config(kIpv6cpProtocol));
+      ipv6cp_.negotiation = Negotiation::resumed_initial(negotiation_config(kIpv6cpProtocol),
+                                                         state.ipv6cp_identifier);
     }
   }
   // §5.8: LCP is Opened, so the keepalive runs, its first Echo-Request one interval from now.

@@ -57,6 +57,12 @@ Negotiation Negotiation::resumed_opened(NegotiationConfig config, std::uint8_t n
   return resumed;
 }
 
+Negotiation Negotiation::resumed_initial(NegotiationConfig config, std::uint8_t next_identifier) {
+  Negotiation resumed(config);
+  resumed.next_identifier_ = next_identifier;
+  return resumed;
+}
+
 NegotiationOutput Negotiation::up(Time now, NegotiationPolicy& policy) {
   NegotiationOutput out;
   apply(now, Event::up, {}, policy, out);

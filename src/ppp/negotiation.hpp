@@ -70,6 +70,10 @@ class Negotiation {
   // Identifiers of the negotiation it resumes (§5.1), so a request of ours after the resume does
   // not repeat one the peer just saw. The policy must hold the agreement (its own resumed form).
   static Negotiation resumed_opened(NegotiationConfig config, std::uint8_t next_identifier);
+  // A negotiation not yet begun (Initial) whose Identifiers continue from a checkpoint: an NCP that
+  // was not Opened when the process stopped starts again without reusing an Identifier the peer
+  // may have just seen on one of its requests (§5.1).
+  static Negotiation resumed_initial(NegotiationConfig config, std::uint8_t next_identifier);
 
   NegotiationOutput up(Time now, NegotiationPolicy& policy);
   NegotiationOutput down(Time now, NegotiationPolicy& policy);

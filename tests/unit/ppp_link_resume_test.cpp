@@ -151,5 +151,20 @@ TEST(PppLinkResume, AnNcpNotOpenedStartsWhenTheSubscriberSpeaksIt) {
   EXPECT_EQ(resumed.ipv6cp_state(), State::ack_sent);
 }
 
+TEST(PppLinkResume, AnNcpNotOpenedContinuesItsIdentifiers) {
+  // Its checkpoint is its own (found by fuzzing the Link): a request after the resume does not
+  // repeat an Identifier the subscriber may have just seen on one of ours (RFC 1661 §5.1).
+  Negotiated n(26);
+  LinkState state = n.state;
+  state.ipv6cp.reset();
+  state.ipv6cp_identifier = 200;
+  Link resumed = Link::resumed(lns_link_config(), state, n.other_random, at(10s));
+  EXPECT_EQ(resumed.state(), state);
+  const auto out = resumed.receive(at(11s), kIpv6cpProtocol,
+                                   encode_packet({1, 4, from_hex("010a 0a00000000000001")}));
+  ASSERT_FALSE(out.send.empty());
+  EXPECT_EQ(decoded(out.send[0].information).identifier, 200);
+}
+
 }  // namespace
 }  // namespace hl2tp::test

@@ -125,5 +125,27 @@ def main():
     }.items():
         (out / name).write_bytes(data)
 
+    # ppp_link_fuzzer: [configuration flags][proxy flags] then steps; a frame is
+    # [op 0][protocol choice: 0 LCP, 1 PAP, 2 CHAP, 3 IPCP, 4 IPv6CP][length, 2 octets][octets],
+    # time passing is [op 3][units of 100 ms], a verdict [op 4][accepted: odd].
+    out = root / "corpus" / "ppp_link_fuzzer"
+    out.mkdir(exist_ok=True)
+
+    def frame(choice, code, ident, data):
+        packet = bytes([code, ident]) + (4 + len(data)).to_bytes(2, "big") + data
+        return bytes([0, choice]) + len(packet).to_bytes(2, "big") + packet
+    lcp_request = frame(0, 1, 1, bytes.fromhex("010405dc" "050611223344"))
+    for name, data in {
+        "chap-lcp-request": b"\x01\x00" + lcp_request + b"\x03\x1e" + lcp_request,
+        "pap-request": b"\x02\x00" + lcp_request + frame(1, 1, 7, b"\x04user\x04pass")
+        + b"\x04\x01",
+        "ipcp-ask-zero": b"\x00\x00" + lcp_request + frame(3, 1, 2, bytes.fromhex("0306" "00000000")),
+        "echo-and-reject": b"\x00\x00" + lcp_request + frame(0, 9, 3, bytes.fromhex("11223344"))
+        + frame(0, 8, 4, bytes.fromhex("8021")),
+        "proxied": b"\x01\x05" + bytes([6]) + bytes.fromhex("0305c22305") + bytes([6])
+        + bytes.fromhex("010405dc"),
+    }.items():
+        (out / name).write_bytes(data)
+
 
 main()

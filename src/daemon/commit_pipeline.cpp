@@ -124,18 +124,25 @@ void CommitPipeline::run() {
     batches.swap(queue_);
     lock.unlock();
     auto error = commit_batches(batches);
+    const std::uint64_t last = batches.back().number;
+    batches.clear();  // freed before the lock is taken: the loop's submit() waits for no free()
     lock.lock();
     if (error) {
       // Final: the loop stops without sending, and nothing later is committed.
       failure_ = std::move(error);
       queue_.clear();
     } else {
-      committed_ = batches.back().number;
+      committed_ = last;
       durations_.push_back(last_commit_seconds_);
     }
+    // The loop is woken with the lock released: woken while we held it, it would block in
+    // collect() until this thread ran again, and this thread shares its core with others.
+    const bool failed = failure_.has_value();
+    lock.unlock();
     settled_.notify_all();
     signal_ready();
-    if (failure_) {
+    lock.lock();
+    if (failed) {
       wake_.wait(lock, [this] { return stop_; });
       return;
     }

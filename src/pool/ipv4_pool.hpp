@@ -8,33 +8,16 @@
 #include <string>
 #include <vector>
 
+#include "base/ipv4_address.hpp"
 #include "base/result.hpp"
 #include "pool/lease_table.hpp"
 #include "pool/pool_error.hpp"
 
 namespace hl2tp::pool {
 
-// An IPv4 address as its four octets in wire order, the same layout as ppp::Ipv4Address: pool
-// links only base, and base has no such type yet (PeerAddress is a UDP endpoint).
-struct Ipv4Address {
-  std::array<std::byte, 4> octets{};
-
-  static constexpr Ipv4Address of(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
-    return {{std::byte{a}, std::byte{b}, std::byte{c}, std::byte{d}}};
-  }
-  static constexpr Ipv4Address from_number(std::uint32_t n) {
-    return of(static_cast<std::uint8_t>(n >> 24), static_cast<std::uint8_t>(n >> 16),
-              static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n));
-  }
-  constexpr std::uint32_t number() const {
-    return std::to_integer<std::uint32_t>(octets[0]) << 24 |
-           std::to_integer<std::uint32_t>(octets[1]) << 16 |
-           std::to_integer<std::uint32_t>(octets[2]) << 8 |
-           std::to_integer<std::uint32_t>(octets[3]);
-  }
-
-  bool operator==(const Ipv4Address&) const = default;
-};
+// The same address value the NCPs negotiate (ppp::Ipv4Address): what a pool hands out is what IPCP
+// offers, with no conversion between them.
+using hl2tp::Ipv4Address;  // base/ipv4_address.hpp
 
 // first..last, both included.
 struct Ipv4Range {

@@ -10,20 +10,11 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "base/ipv4_address.hpp"
+
 namespace hl2tp::ppp {
 
-struct Ipv4Address {
-  std::array<std::byte, 4> octets{};
-
-  // a.b.c.d
-  static constexpr Ipv4Address of(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
-    return {{std::byte{a}, std::byte{b}, std::byte{c}, std::byte{d}}};
-  }
-  // 0.0.0.0: in a request, "the peer is to provide it" (RFC 1332 §3.3, RFC 1877 §1.1).
-  constexpr bool is_zero() const { return octets == std::array<std::byte, 4>{}; }
-
-  bool operator==(const Ipv4Address&) const = default;
-};
+using hl2tp::Ipv4Address;  // base/ipv4_address.hpp
 
 struct InterfaceIdentifier {
   std::array<std::byte, 8> octets{};
